@@ -1,0 +1,325 @@
+//! The one error type of ferrodyn: a boxed, opaque value with a [`ErrorKind`] and predicates.
+//!
+//! Messages name the operation, the model, the key and the attribute path involved, never item
+//! contents or credentials. Callers ask `err.is_condition_failed()` or `err.kind()`; they never match
+//! SDK internals.
+
+use std::fmt;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+/// What went wrong, in broad strokes. More kinds may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An attribute has the wrong DynamoDB type for the Rust field.
+    WrongType,
+    /// A required attribute is missing from the item.
+    MissingAttribute,
+    /// A number does not fit the Rust type, or is not a valid DynamoDB number.
+    NumberOutOfRange,
+    /// An item's entity attribute names a different model.
+    WrongEntity,
+    /// Any other value that cannot be decoded (a string that is not a timestamp, an unknown enum
+    /// variant, a serde error on a field that falls back to serde_dynamo).
+    InvalidValue,
+    /// A DynamoDB limit or rule was broken; found before any request was sent.
+    Validation,
+    /// DynamoDB rejected the request as invalid (`ValidationException`).
+    ServiceValidation,
+    /// A condition expression evaluated to false (`ConditionalCheckFailedException`).
+    ConditionFailed,
+    /// The item, table or index does not exist.
+    NotFound,
+    /// DynamoDB throttled the request and the SDK's retries gave up.
+    Throttled,
+    /// The request never got a response: connection, timeout, dispatch failure.
+    Transport,
+    /// Credentials or permissions were refused.
+    AccessDenied,
+    /// Another error reported by DynamoDB.
+    Service,
+}
+
+/// The ferrodyn error: small (one pointer) so that results stay cheap to return.
+pub struct Error {
+    inner: Box<ErrorImpl>,
+}
+
+struct ErrorImpl {
+    kind: ErrorKind,
+    message: String,
+    path: Vec<PathSegment>,
+    operation: Option<&'static str>,
+    model: Option<&'static str>,
+    key: Option<String>,
+    code: Option<String>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+#[derive(Debug)]
+enum PathSegment {
+    Attribute(String),
+    Index(usize),
+}
+
+impl Error {
+    /// An error of `kind` with a message that must not contain item contents.
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            inner: Box::new(ErrorImpl {
+                kind,
+                message: message.into(),
+                path: Vec::new(),
+                operation: None,
+                model: None,
+                key: None,
+                code: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// A local validation error: a DynamoDB limit broken before any request.
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Validation, message)
+    }
+
+    /// An attribute of DynamoDB type `found` where `expected` was wanted.
+    pub(crate) fn wrong_type(expected: &str, found: &aws_sdk_dynamodb::types::AttributeValue) -> Self {
+        Error::new(
+            ErrorKind::WrongType,
+            format!("expected {expected}, found {}", crate::value::type_name(found)),
+        )
+    }
+
+    /// A required attribute is missing.
+    #[doc(hidden)]
+    pub fn missing_attribute(attribute: &str) -> Self {
+        Error::new(ErrorKind::MissingAttribute, "missing required attribute").at(attribute)
+    }
+
+    /// A value that cannot be decoded; `what` describes what was expected.
+    #[doc(hidden)]
+    pub fn invalid_value(what: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidValue, what)
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    /// Prefixes the attribute path with an attribute name (used while unwinding nested decoding).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn at(mut self, attribute: &str) -> Self {
+        self.inner.path.insert(0, PathSegment::Attribute(attribute.to_owned()));
+        self
+    }
+
+    /// Prefixes the attribute path with a list index.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn at_index(mut self, index: usize) -> Self {
+        self.inner.path.insert(0, PathSegment::Index(index));
+        self
+    }
+
+    /// Records the operation, model and key the error belongs to.
+    #[must_use]
+    pub(crate) fn context(
+        mut self,
+        operation: &'static str,
+        model: &'static str,
+        key: Option<String>,
+    ) -> Self {
+        let inner = &mut *self.inner;
+        inner.operation.get_or_insert(operation);
+        inner.model.get_or_insert(model);
+        if inner.key.is_none() {
+            inner.key = key;
+        }
+        self
+    }
+
+    /// Maps an SDK error to a ferrodyn error, keeping DynamoDB's error code.
+    pub(crate) fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        match &err {
+            SdkError::ServiceError(service) => {
+                let code = service.err().code().map(str::to_owned);
+                let message = service.err().message().unwrap_or("").to_owned();
+                let kind = code.as_deref().map_or(ErrorKind::Service, kind_of_code);
+                let text = match &code {
+                    Some(code) if message.is_empty() => code.clone(),
+                    Some(code) => format!("{code}: {message}"),
+                    None => "service error".to_owned(),
+                };
+                let mut error = Error::new(kind, text);
+                error.inner.code = code;
+                error.with_source(err)
+            }
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+                let text = if matches!(err, SdkError::TimeoutError(_)) {
+                    "request timed out"
+                } else {
+                    "request could not be sent"
+                };
+                Error::new(ErrorKind::Transport, text).with_source(err)
+            }
+            SdkError::ResponseError(_) => {
+                Error::new(ErrorKind::Transport, "response could not be read").with_source(err)
+            }
+            SdkError::ConstructionFailure(_) => {
+                Error::new(ErrorKind::Validation, "request could not be built").with_source(err)
+            }
+            _ => Error::new(ErrorKind::Service, "unexpected SDK error").with_source(err),
+        }
+    }
+
+    /// The broad kind of error.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// DynamoDB's error code (`ConditionalCheckFailedException`, …) when the service answered.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// The operation that failed (`PutItem`, `UpdateItem`, …), when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.inner.operation
+    }
+
+    /// The Rust model involved, when known.
+    pub fn model(&self) -> Option<&'static str> {
+        self.inner.model
+    }
+
+    /// The attribute path the error is about (`lines[2].qty`), empty when none.
+    pub fn attribute_path(&self) -> String {
+        let mut out = String::new();
+        for segment in &self.inner.path {
+            match segment {
+                PathSegment::Attribute(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                }
+                PathSegment::Index(index) => {
+                    out.push('[');
+                    out.push_str(itoa::Buffer::new().format(*index));
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+
+    /// A condition expression was false: `create` on an existing item, a failed `condition(..)`.
+    pub fn is_condition_failed(&self) -> bool {
+        self.inner.kind == ErrorKind::ConditionFailed
+    }
+
+    /// The table or index does not exist (`ResourceNotFoundException`).
+    pub fn is_not_found(&self) -> bool {
+        self.inner.kind == ErrorKind::NotFound
+    }
+
+    /// DynamoDB throttled the request and retries were exhausted.
+    pub fn is_throttled(&self) -> bool {
+        self.inner.kind == ErrorKind::Throttled
+    }
+
+    /// The request broke a DynamoDB rule: found locally, or reported by DynamoDB.
+    pub fn is_validation(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Validation | ErrorKind::ServiceValidation)
+    }
+
+    /// The request was rejected locally, before anything was sent.
+    pub fn is_local_validation(&self) -> bool {
+        self.inner.kind == ErrorKind::Validation
+    }
+
+    /// An item could not be converted to or from its model.
+    pub fn is_conversion(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::WrongType
+                | ErrorKind::MissingAttribute
+                | ErrorKind::NumberOutOfRange
+                | ErrorKind::WrongEntity
+                | ErrorKind::InvalidValue
+        )
+    }
+
+    /// The request did not reach DynamoDB or got no response; it may be retried.
+    pub fn is_transport(&self) -> bool {
+        self.inner.kind == ErrorKind::Transport
+    }
+}
+
+fn kind_of_code(code: &str) -> ErrorKind {
+    match code {
+        "ConditionalCheckFailedException" => ErrorKind::ConditionFailed,
+        "ResourceNotFoundException" => ErrorKind::NotFound,
+        "ThrottlingException"
+        | "ProvisionedThroughputExceededException"
+        | "RequestLimitExceeded" => ErrorKind::Throttled,
+        "ValidationException" => ErrorKind::ServiceValidation,
+        "AccessDeniedException"
+        | "UnrecognizedClientException"
+        | "MissingAuthenticationTokenException"
+        | "InvalidSignatureException" => ErrorKind::AccessDenied,
+        _ => ErrorKind::Service,
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        if let Some(operation) = inner.operation {
+            f.write_str(operation)?;
+            if let Some(model) = inner.model {
+                write!(f, " {model}")?;
+            }
+            if let Some(key) = &inner.key {
+                write!(f, " {key}")?;
+            }
+            f.write_str(": ")?;
+        } else if let Some(model) = inner.model {
+            write!(f, "{model}: ")?;
+        }
+        if !inner.path.is_empty() {
+            write!(f, "attribute `{}`: ", self.attribute_path())?;
+        }
+        f.write_str(&inner.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.inner.kind)
+            .field("message", &self.to_string())
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.source.as_deref().map(|e| e as _)
+    }
+}
+
+/// `Result<T, ferrodyn::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,188 @@
+//! Keys: the [`KeyPart`] trait for values that may appear in key templates, and [`Key<M>`], the
+//! typed primary key of a model.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::model::{Model, ScalarType};
+use crate::value::Item;
+
+/// A value that can be (part of) a key: strings, integers, [`Number`](crate::Number), timestamps,
+/// unit enums deriving `Attribute`, and `Option`s of those (an absent part leaves a sparse index key
+/// unset).
+pub trait KeyPart {
+    /// The attribute type when the value is a key attribute by itself.
+    const SCALAR: ScalarType;
+
+    /// Appends the value as it appears inside a key template; `false` when it is absent (`None`).
+    fn write_key_part(&self, out: &mut String) -> bool;
+}
+
+impl<T: KeyPart + ?Sized> KeyPart for &T {
+    const SCALAR: ScalarType = T::SCALAR;
+    fn write_key_part(&self, out: &mut String) -> bool {
+        (**self).write_key_part(out)
+    }
+}
+
+impl<T: KeyPart> KeyPart for Option<T> {
+    const SCALAR: ScalarType = T::SCALAR;
+    fn write_key_part(&self, out: &mut String) -> bool {
+        match self {
+            Some(v) => v.write_key_part(out),
+            None => false,
+        }
+    }
+}
+
+impl KeyPart for str {
+    const SCALAR: ScalarType = ScalarType::S;
+    fn write_key_part(&self, out: &mut String) -> bool {
+        out.push_str(self);
+        true
+    }
+}
+
+impl KeyPart for String {
+    const SCALAR: ScalarType = ScalarType::S;
+    fn write_key_part(&self, out: &mut String) -> bool {
+        out.push_str(self);
+        true
+    }
+}
+
+impl KeyPart for char {
+    const SCALAR: ScalarType = ScalarType::S;
+    fn write_key_part(&self, out: &mut String) -> bool {
+        out.push(*self);
+        true
+    }
+}
+
+impl KeyPart for crate::Number {
+    const SCALAR: ScalarType = ScalarType::N;
+    fn write_key_part(&self, out: &mut String) -> bool {
+        out.push_str(self.as_str());
+        true
+    }
+}
+
+macro_rules! integer_key {
+    ($($t:ty),*) => {$(
+        impl KeyPart for $t {
+            const SCALAR: ScalarType = ScalarType::N;
+            fn write_key_part(&self, out: &mut String) -> bool {
+                out.push_str(itoa::Buffer::new().format(*self));
+                true
+            }
+        }
+    )*};
+}
+
+integer_key!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+#[cfg(feature = "chrono")]
+impl KeyPart for chrono::DateTime<chrono::Utc> {
+    const SCALAR: ScalarType = ScalarType::S;
+    fn write_key_part(&self, out: &mut String) -> bool {
+        out.push_str(&crate::value::format_timestamp(self));
+        true
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl KeyPart for chrono::NaiveDate {
+    const SCALAR: ScalarType = ScalarType::S;
+    fn write_key_part(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        let _ = write!(out, "{}", self.format("%Y-%m-%d"));
+        true
+    }
+}
+
+/// The primary key of a model `M`: its key attributes, ready for GetItem, UpdateItem or DeleteItem.
+///
+/// Built by the derive's `M::key(..)` or [`Model::primary_key`]. Its `Debug` and `Display` show the
+/// key values, which identify an item but are not its contents.
+pub struct Key<M> {
+    attributes: Item,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Key<M> {
+    fn clone(&self) -> Self {
+        Key { attributes: self.attributes.clone(), model: PhantomData }
+    }
+}
+
+impl<M> PartialEq for Key<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.attributes == other.attributes
+    }
+}
+
+impl<M: Model> Key<M> {
+    /// A key from its attributes, as the derive builds it.
+    #[doc(hidden)]
+    pub fn from_attributes(attributes: Item) -> Self {
+        Key { attributes, model: PhantomData }
+    }
+
+    /// The key attributes.
+    pub fn attributes(&self) -> &Item {
+        &self.attributes
+    }
+
+    /// The key attributes, owned.
+    pub fn into_attributes(self) -> Item {
+        self.attributes
+    }
+}
+
+/// Writes `pk=CUSTOMER#1, sk=ORDER#2` for a key, in the model's key order.
+pub(crate) fn describe_key(meta: &crate::ModelMeta, attributes: &Item) -> String {
+    let mut out = String::new();
+    for key in meta.key_attributes() {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(key.attribute);
+        out.push('=');
+        match attributes.get(key.attribute) {
+            Some(AttributeValue::S(s)) => push_shortened(&mut out, s),
+            Some(AttributeValue::N(n)) => push_shortened(&mut out, n),
+            Some(AttributeValue::B(b)) => {
+                out.push_str(&format!("<{} bytes>", b.as_ref().len()));
+            }
+            Some(_) => out.push_str("<not a key type>"),
+            None => out.push_str("<missing>"),
+        }
+    }
+    out
+}
+
+/// Long key values are cut so that messages stay readable.
+fn push_shortened(out: &mut String, value: &str) {
+    const KEEP: usize = 64;
+    if value.len() <= KEEP {
+        out.push_str(value);
+    } else {
+        let cut = (0..=KEEP).rev().find(|&i| value.is_char_boundary(i)).unwrap_or(0);
+        out.push_str(&value[..cut]);
+        out.push_str(&format!("…({} bytes)", value.len()));
+    }
+}
+
+impl<M: Model> fmt::Display for Key<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&describe_key(M::META, &self.attributes))
+    }
+}
+
+impl<M: Model> fmt::Debug for Key<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key<{}>({})", M::META.type_name, self)
+    }
+}

@@ -1,0 +1,34 @@
+//! Typed DynamoDB models and operations, tuned for AWS Lambda.
+#![doc = include_str!("../../README.md")]
+
+mod db;
+mod error;
+pub mod expression;
+mod key;
+mod model;
+pub mod operation;
+pub mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod value;
+pub mod validate;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use db::Db;
+pub use error::{Error, ErrorKind, Result};
+pub use expression::{attr, Condition, Path, Projection, Update};
+pub use key::{Key, KeyPart};
+pub use model::{
+    EntityMeta, FieldMeta, IndexMeta, KeyMeta, Model, ModelMeta, ScalarType, TemplatePart,
+};
+pub use value::{
+    from_attribute_value, to_attribute_value, Binary, FromAttributeValue, Item, Number, SetElement,
+    ToAttributeValue,
+};
+
+pub use aws_sdk_dynamodb::types::AttributeValue;
+
+#[cfg(feature = "derive")]
+pub use ferrodyn_derive::{Attribute, Model};

@@ -1,0 +1,96 @@
+//! DeleteItem.
+
+use aws_sdk_dynamodb::types::ReturnValue;
+
+use crate::error::{Error, Result};
+use crate::expression::{Condition, Placeholders};
+use crate::key::{describe_key, Key};
+use crate::model::Model;
+use crate::{validate, Db};
+
+/// A DeleteItem request. Deleting a missing item succeeds;
+/// [`send_returning_old`](Self::send_returning_old) tells whether there was one.
+#[must_use]
+pub struct DeleteItem<M> {
+    db: Db,
+    key: Key<M>,
+    condition: Option<Condition>,
+}
+
+impl<M: Model> std::fmt::Debug for DeleteItem<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeleteItem")
+            .field("key", &self.key)
+            .field("condition", &self.condition)
+            .finish()
+    }
+}
+
+impl<M: Model> DeleteItem<M> {
+    pub(crate) fn new(db: Db, key: Key<M>) -> Self {
+        DeleteItem { db, key, condition: None }
+    }
+
+    /// Deletes only if `condition` holds.
+    pub fn condition(mut self, condition: Condition) -> Self {
+        self.condition = Some(match self.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// An invalid key (before sending), a false condition ([`Error::is_condition_failed`]), or
+    /// DynamoDB's error.
+    pub async fn send(self) -> Result<()> {
+        self.send_inner(false).await.map(drop)
+    }
+
+    /// Sends the request and returns the deleted item, or `None` if there was none.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), plus a decoding error for the old item.
+    pub async fn send_returning_old(self) -> Result<Option<M>> {
+        let key = self.key.clone();
+        match self.send_inner(true).await? {
+            Some(old) => M::from_item(old).map(Some).map_err(|e| {
+                e.context("DeleteItem", M::META.type_name, Some(describe_key(M::META, key.attributes())))
+            }),
+            None => Ok(None),
+        }
+    }
+
+    async fn send_inner(self, return_old: bool) -> Result<Option<crate::Item>> {
+        let meta = M::META;
+        let ctx = |e: Error| {
+            e.context("DeleteItem", meta.type_name, Some(describe_key(meta, self.key.attributes())))
+        };
+        validate::check_key(meta, self.key.attributes()).map_err(ctx)?;
+        let mut placeholders = Placeholders::default();
+        let condition = self
+            .condition
+            .as_ref()
+            .map(|c| super::render_condition(c, &mut placeholders))
+            .transpose()
+            .map_err(ctx)?;
+        let output = self
+            .db
+            .client()
+            .delete_item()
+            .table_name(self.db.table_name(meta.table))
+            .set_key(Some(self.key.attributes().clone()))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(placeholders.take_names())
+            .set_expression_attribute_values(placeholders.take_values())
+            .set_return_values(return_old.then_some(ReturnValue::AllOld))
+            .send()
+            .await
+            .map_err(|e| ctx(Error::from_sdk(e)))?;
+        Ok(output.attributes.filter(|a| !a.is_empty()))
+    }
+}
+
+super::into_future!(DeleteItem, ());

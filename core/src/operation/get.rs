@@ -1,0 +1,91 @@
+//! GetItem.
+
+use crate::error::{Error, Result};
+use crate::expression::{Placeholders, Projection};
+use crate::key::{describe_key, Key};
+use crate::model::Model;
+use crate::value::Item;
+use crate::{validate, Db};
+
+/// A GetItem request; `.send().await` (or `.await`) returns the item decoded, or `None`.
+#[must_use]
+pub struct GetItem<M> {
+    db: Db,
+    key: Key<M>,
+    consistent_read: bool,
+    projection: Option<Projection>,
+}
+
+impl<M: Model> std::fmt::Debug for GetItem<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetItem").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl<M: Model> GetItem<M> {
+    pub(crate) fn new(db: Db, key: Key<M>) -> Self {
+        GetItem { db, key, consistent_read: false, projection: None }
+    }
+
+    /// Reads with strong consistency.
+    pub fn consistent_read(mut self, consistent: bool) -> Self {
+        self.consistent_read = consistent;
+        self
+    }
+
+    /// Returns only these attributes; the model must then tolerate the others missing
+    /// (`Option` or `#[serde(default)]` fields), or use [`send_item`](Self::send_item).
+    pub fn projection(mut self, projection: impl Into<Projection>) -> Self {
+        self.projection = Some(projection.into());
+        self
+    }
+
+    fn error(&self, e: Error) -> Error {
+        e.context("GetItem", M::META.type_name, Some(describe_key(M::META, self.key.attributes())))
+    }
+
+    /// Sends the request and decodes the item.
+    ///
+    /// # Errors
+    /// An invalid key (before sending), DynamoDB's error, or a decoding error naming the attribute.
+    pub async fn send(self) -> Result<Option<M>> {
+        let key = self.key.clone();
+        let error = |e: Error| {
+            e.context("GetItem", M::META.type_name, Some(describe_key(M::META, key.attributes())))
+        };
+        match self.send_item().await? {
+            Some(item) => M::from_item(item).map(Some).map_err(error),
+            None => Ok(None),
+        }
+    }
+
+    /// Sends the request and returns the raw item.
+    ///
+    /// # Errors
+    /// An invalid key (before sending) or DynamoDB's error.
+    pub async fn send_item(self) -> Result<Option<Item>> {
+        validate::check_key(M::META, self.key.attributes()).map_err(|e| self.error(e))?;
+        let mut placeholders = Placeholders::default();
+        let projection = self.projection.as_ref().filter(|p| !p.is_empty()).map(|p| {
+            let expression = p.render(&mut placeholders);
+            validate::check_expression("projection", &expression, &placeholders.names)
+                .map(|()| expression)
+        });
+        let projection = projection.transpose().map_err(|e| self.error(e))?;
+        let output = self
+            .db
+            .client()
+            .get_item()
+            .table_name(self.db.table_name(M::META.table))
+            .set_key(Some(self.key.attributes().clone()))
+            .consistent_read(self.consistent_read)
+            .set_projection_expression(projection)
+            .set_expression_attribute_names(placeholders.take_names())
+            .send()
+            .await
+            .map_err(|e| self.error(Error::from_sdk(e)))?;
+        Ok(output.item.filter(|item| !item.is_empty()))
+    }
+}
+
+super::into_future!(GetItem, Option<M>);

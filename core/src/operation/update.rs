@@ -1,0 +1,250 @@
+//! UpdateItem, with index keys kept in step with the fields they are built from.
+//!
+//! When an update sets a field that an index key template uses (`gsi1pk = "STATUS#{status}"`), the
+//! index key attribute is rewritten in the same request, so the index never goes stale. Fields of
+//! the primary key cannot be updated (that would be another item).
+
+use std::collections::{HashMap, HashSet};
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::expression::{Action, ActionKind, Condition, Path, Placeholders, Update};
+use crate::key::{describe_key, Key};
+use crate::model::{KeyMeta, Model, ModelMeta, TemplatePart};
+use crate::{validate, Db};
+
+/// An UpdateItem request. By default the item must exist: a missing one is an error for which
+/// [`Error::is_not_found`] is true.
+#[must_use]
+pub struct UpdateItem<M> {
+    db: Db,
+    key: Key<M>,
+    update: Update,
+    condition: Option<Condition>,
+    upsert: bool,
+}
+
+impl<M: Model> std::fmt::Debug for UpdateItem<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateItem")
+            .field("key", &self.key)
+            .field("update", &self.update)
+            .field("condition", &self.condition)
+            .field("upsert", &self.upsert)
+            .finish()
+    }
+}
+
+impl<M: Model> UpdateItem<M> {
+    pub(crate) fn new(db: Db, key: Key<M>, update: Update) -> Self {
+        UpdateItem { db, key, update, condition: None, upsert: false }
+    }
+
+    /// Updates only if `condition` holds.
+    pub fn condition(mut self, condition: Condition) -> Self {
+        self.condition = Some(match self.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Creates the item when it does not exist (DynamoDB's own UpdateItem behaviour). The new
+    /// item holds only the key and the updated attributes.
+    pub fn upsert(mut self) -> Self {
+        self.upsert = true;
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// Invalid updates are rejected before sending; a missing item gives
+    /// [`Error::is_not_found`], a false condition [`Error::is_condition_failed`].
+    pub async fn send(self) -> Result<()> {
+        self.send_inner(false).await.map(drop)
+    }
+
+    /// Sends the request and returns the item as it is after the update.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), plus a decoding error for the new item.
+    pub async fn send_returning_new(self) -> Result<M> {
+        let key = self.key.clone();
+        let ctx = |e: Error| {
+            e.context("UpdateItem", M::META.type_name, Some(describe_key(M::META, key.attributes())))
+        };
+        let item = self.send_inner(true).await?.unwrap_or_default();
+        M::from_item(item).map_err(ctx)
+    }
+
+    async fn send_inner(self, return_new: bool) -> Result<Option<crate::Item>> {
+        let meta = M::META;
+        let ctx = |e: Error| {
+            e.context("UpdateItem", meta.type_name, Some(describe_key(meta, self.key.attributes())))
+        };
+        validate::check_key(meta, self.key.attributes()).map_err(ctx)?;
+        let update = maintain_keys(meta, self.update.clone()).map_err(ctx)?;
+        for (path, value) in update.values() {
+            let depth = 1 + path.rest.len();
+            validate::check_value(value, depth).map_err(|e| ctx(e.at(&path.to_string())))?;
+        }
+
+        let mut condition = self.condition.clone();
+        if !self.upsert {
+            let exists = Path::<()>::new(meta.partition_key.attribute).exists();
+            condition = Some(match condition {
+                Some(c) => exists.and(c),
+                None => exists,
+            });
+        }
+        let mut placeholders = Placeholders::default();
+        let expression = update.render(&mut placeholders);
+        validate::check_expression("update", &expression, &placeholders.names).map_err(ctx)?;
+        let condition = condition
+            .map(|c| super::render_condition(&c, &mut placeholders))
+            .transpose()
+            .map_err(ctx)?;
+        let result = self
+            .db
+            .client()
+            .update_item()
+            .table_name(self.db.table_name(meta.table))
+            .set_key(Some(self.key.attributes().clone()))
+            .update_expression(expression)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(placeholders.take_names())
+            .set_expression_attribute_values(placeholders.take_values())
+            .set_return_values(return_new.then_some(ReturnValue::AllNew))
+            .set_return_values_on_condition_check_failure(
+                (!self.upsert).then_some(ReturnValuesOnConditionCheckFailure::AllOld),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output.attributes),
+            Err(SdkError::ServiceError(service))
+                if !self.upsert
+                    && matches!(
+                        service.err(),
+                        UpdateItemError::ConditionalCheckFailedException(e)
+                            if super::no_item(e.item.as_ref())
+                    ) =>
+            {
+                Err(ctx(Error::new(ErrorKind::NotFound, "item does not exist")))
+            }
+            Err(e) => Err(ctx(Error::from_sdk(e))),
+        }
+    }
+}
+
+super::into_future!(UpdateItem, ());
+
+/// Rejects updates of primary key fields and key attributes, and adds the index key attributes
+/// that must change with the fields they are built from.
+fn maintain_keys(meta: &ModelMeta, mut update: Update) -> Result<Update> {
+    if update.is_empty() {
+        return Err(Error::validation("an update needs at least one action"));
+    }
+    let mut seen = HashSet::new();
+    for action in &update.actions {
+        if !seen.insert(action.path.to_string()) {
+            return Err(Error::validation("two actions on one attribute").at(&action.path.to_string()));
+        }
+    }
+    let top_level = |name: &str| -> Vec<&ActionKind> {
+        update.actions.iter().filter(|a| a.path.root() == name).map(|a| &a.kind).collect()
+    };
+    for key in meta.key_attributes() {
+        for field in key.fields().chain([key.attribute]) {
+            if !top_level(field).is_empty() {
+                return Err(Error::validation(format!(
+                    "cannot update a field of the primary key (`{}`)",
+                    key.attribute
+                ))
+                .at(field));
+            }
+        }
+    }
+    if let Some(entity) = &meta.entity {
+        if !top_level(entity.attribute).is_empty() {
+            return Err(Error::validation("cannot update the entity type").at(entity.attribute));
+        }
+    }
+    let sets: HashMap<&str, &AttributeValue> = update
+        .actions
+        .iter()
+        .filter(|a| a.path.is_top_level())
+        .filter_map(|a| match &a.kind {
+            ActionKind::Set(v) => Some((a.path.root(), v)),
+            _ => None,
+        })
+        .collect();
+    let mut extra = Vec::new();
+    for index in meta.indexes {
+        for key in std::iter::once(&index.partition_key).chain(&index.sort_key) {
+            if key.is_direct() {
+                continue;
+            }
+            if !top_level(key.attribute).is_empty() {
+                return Err(Error::validation(format!(
+                    "index key attribute of `{}` is derived from fields; update those instead",
+                    index.name
+                ))
+                .at(key.attribute));
+            }
+            let touched: Vec<&str> = key.fields().filter(|f| !top_level(f).is_empty()).collect();
+            let Some(first) = touched.first() else { continue };
+            let removes = touched.iter().any(|f| {
+                update.actions.iter().any(|a| {
+                    a.path.root() == *f && a.path.is_top_level() && matches!(a.kind, ActionKind::Remove)
+                })
+            });
+            if removes {
+                extra.push(Action { path: Path::new(key.attribute), kind: ActionKind::Remove });
+                continue;
+            }
+            extra.push(render_index_key(index.name, key, first, &sets)?);
+        }
+    }
+    update.actions.extend(extra);
+    Ok(update)
+}
+
+fn render_index_key(
+    index: &str,
+    key: &KeyMeta,
+    touched: &str,
+    sets: &HashMap<&str, &AttributeValue>,
+) -> Result<Action> {
+    let mut rendered = String::new();
+    for part in key.template {
+        match part {
+            TemplatePart::Literal(text) => rendered.push_str(text),
+            TemplatePart::Field(field) => match sets.get(field) {
+                Some(AttributeValue::S(s)) => rendered.push_str(s),
+                Some(AttributeValue::N(n)) => rendered.push_str(n),
+                Some(AttributeValue::Null(_)) => {
+                    return Ok(Action { path: Path::new(key.attribute), kind: ActionKind::Remove });
+                }
+                Some(_) => {
+                    return Err(Error::validation(format!(
+                        "a field of index `{index}`'s key must be set to a string or number"
+                    ))
+                    .at(field));
+                }
+                None => {
+                    return Err(Error::validation(format!(
+                        "updating `{touched}` changes index `{index}`'s key `{}`, which is also \
+                         built from `{field}`: SET `{field}` in the same update",
+                        key.attribute
+                    )));
+                }
+            },
+        }
+    }
+    Ok(Action { path: Path::new(key.attribute), kind: ActionKind::Set(AttributeValue::S(rendered)) })
+}

@@ -1,0 +1,6 @@
+use ferrodyn::Attribute;
+
+#[derive(Attribute)]
+struct Meters(f64);
+
+fn main() {}

@@ -1,0 +1,10 @@
+use ferrodyn::Model;
+use serde::{Deserialize, Serialize};
+
+#[derive(Model, Serialize, Deserialize)]
+#[ferrodyn(table = "shop", pk = "USER#{id}", partition = "x", index(name = "g", pk = "{id}", projection = "all"))]
+struct User {
+    id: String,
+}
+
+fn main() {}

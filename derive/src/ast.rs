@@ -1,0 +1,418 @@
+//! Parsing: the `#[ferrodyn(...)]` container attribute, the serde attributes that decide attribute
+//! names, and key templates. Nothing here judges whether the pieces fit together; see `valid.rs`.
+
+use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, ExprPath, Ident, LitStr, Token, Type};
+
+use crate::case::{RenameRule, RULE_NAMES};
+use crate::valid::Errors;
+
+/// A named field with the attribute name serde gives it.
+pub(crate) struct Field<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) ty: &'a Type,
+    /// The field name without `r#`, as serde sees it.
+    pub(crate) name: String,
+    pub(crate) attribute: String,
+    pub(crate) skip_serializing: bool,
+    pub(crate) skip_deserializing: bool,
+    pub(crate) default: Option<FieldDefault>,
+}
+
+impl Field<'_> {
+    /// Whether the field takes part in the item at all, on either side.
+    pub(crate) fn is_stored(&self) -> bool {
+        !(self.skip_serializing && self.skip_deserializing)
+    }
+}
+
+/// `#[serde(default)]` or `#[serde(default = "path")]`.
+pub(crate) enum FieldDefault {
+    Trait,
+    Function(ExprPath),
+}
+
+/// The container-level serde attributes that matter here.
+#[derive(Default)]
+pub(crate) struct SerdeContainer {
+    pub(crate) rename_all: Option<RenameRule>,
+}
+
+pub(crate) fn serde_container(attrs: &[Attribute], errors: &mut Errors) -> SerdeContainer {
+    let mut container = SerdeContainer::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename_all") {
+                if let Some(lit) = single_name(&meta, errors)? {
+                    match RenameRule::from_str(&lit.value()) {
+                        Some(rule) => container.rename_all = Some(rule),
+                        None => errors.push(syn::Error::new_spanned(
+                            &lit,
+                            format!("unknown rename rule; expected one of {RULE_NAMES}"),
+                        )),
+                    }
+                }
+                Ok(())
+            } else {
+                skip_value(&meta)
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    container
+}
+
+pub(crate) fn fields<'a>(
+    named: &'a syn::FieldsNamed,
+    container: &SerdeContainer,
+    errors: &mut Errors,
+) -> Vec<Field<'a>> {
+    named
+        .named
+        .iter()
+        .filter_map(|field| {
+            // Named fields always have an ident; filter_map keeps that an invariant, not an unwrap.
+            let ident = field.ident.as_ref()?;
+            let name = ident.unraw().to_string();
+            let mut out = Field {
+                ident,
+                ty: &field.ty,
+                attribute: match container.rename_all {
+                    Some(rule) => rule.apply_to_field(&name),
+                    None => name.clone(),
+                },
+                name,
+                skip_serializing: false,
+                skip_deserializing: false,
+                default: None,
+            };
+            for attr in &field.attrs {
+                if attr.path().is_ident("ferrodyn") {
+                    errors.push(syn::Error::new_spanned(
+                        attr,
+                        "`#[ferrodyn(...)]` goes on the struct, not on fields; \
+                         rename fields with `#[serde(rename = \"...\")]`",
+                    ));
+                    continue;
+                }
+                if !attr.path().is_ident("serde") {
+                    continue;
+                }
+                let result = attr.parse_nested_meta(|meta| field_serde(&mut out, &meta, errors));
+                if let Err(e) = result {
+                    errors.push(e);
+                }
+            }
+            Some(out)
+        })
+        .collect()
+}
+
+fn field_serde(field: &mut Field<'_>, meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<()> {
+    let path = &meta.path;
+    if path.is_ident("rename") {
+        if let Some(lit) = single_name(meta, errors)? {
+            field.attribute = lit.value();
+        }
+    } else if path.is_ident("skip") {
+        field.skip_serializing = true;
+        field.skip_deserializing = true;
+    } else if path.is_ident("skip_serializing") {
+        field.skip_serializing = true;
+    } else if path.is_ident("skip_deserializing") {
+        field.skip_deserializing = true;
+    } else if path.is_ident("default") {
+        field.default = Some(if meta.input.peek(Token![=]) {
+            let lit: LitStr = meta.value()?.parse()?;
+            FieldDefault::Function(lit.parse()?)
+        } else {
+            FieldDefault::Trait
+        });
+    } else if path.is_ident("flatten") {
+        // Flattened fields have no attribute of their own; the one-pass decoder cannot route
+        // their entries, so say so instead of silently storing a map.
+        errors.push(syn::Error::new_spanned(
+            path,
+            "ferrodyn does not support `#[serde(flatten)]`; nest the fields as an `Attribute` struct",
+        ));
+        skip_value(meta)?;
+    } else {
+        skip_value(meta)?;
+    }
+    Ok(())
+}
+
+/// The name of `#[serde(rename = "x")]` on an enum variant, after `rename_all`.
+pub(crate) fn variant_name(
+    variant: &syn::Variant,
+    container: &SerdeContainer,
+    errors: &mut Errors,
+) -> String {
+    let ident = variant.ident.unraw().to_string();
+    let mut name = match container.rename_all {
+        Some(rule) => rule.apply_to_variant(&ident),
+        None => ident,
+    };
+    for attr in &variant.attrs {
+        if attr.path().is_ident("ferrodyn") {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "`#[ferrodyn(...)]` is not used on variants; rename them with `#[serde(rename = \"...\")]`",
+            ));
+        }
+        if !attr.path().is_ident("serde") {
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                if let Some(lit) = single_name(&meta, errors)? {
+                    name = lit.value();
+                }
+                Ok(())
+            } else {
+                skip_value(&meta)
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    name
+}
+
+/// `rename = "x"`, or the list form when it names one name for both directions: an attribute has
+/// a single name in DynamoDB.
+fn single_name(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Option<LitStr>> {
+    if meta.input.peek(Token![=]) {
+        return meta.value()?.parse().map(Some);
+    }
+    let mut serialize: Option<LitStr> = None;
+    let mut deserialize: Option<LitStr> = None;
+    meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("serialize") {
+            serialize = Some(inner.value()?.parse()?);
+        } else if inner.path.is_ident("deserialize") {
+            deserialize = Some(inner.value()?.parse()?);
+        } else {
+            skip_value(&inner)?;
+        }
+        Ok(())
+    })?;
+    match (serialize, deserialize) {
+        (Some(s), Some(d)) if s.value() == d.value() => Ok(Some(s)),
+        _ => {
+            errors.push(syn::Error::new_spanned(
+                &meta.path,
+                "ferrodyn stores one name per attribute: use a single `rename = \"...\"`, or the same \
+                 name for `serialize` and `deserialize`",
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// Consumes the value of an attribute entry this crate does not interpret (`= expr` or `(...)`).
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}
+
+/// The raw `#[ferrodyn(...)]` options of a model.
+#[derive(Default)]
+pub(crate) struct ModelAttrs<'a> {
+    pub(crate) first: Option<&'a Attribute>,
+    pub(crate) table: Option<LitStr>,
+    pub(crate) entity: Option<LitStr>,
+    pub(crate) entity_attribute: Option<LitStr>,
+    pub(crate) pk: Option<LitStr>,
+    pub(crate) sk: Option<LitStr>,
+    pub(crate) pk_attribute: Option<LitStr>,
+    pub(crate) sk_attribute: Option<LitStr>,
+    pub(crate) indexes: Vec<IndexAttrs>,
+}
+
+/// One `index(...)` entry.
+pub(crate) struct IndexAttrs {
+    /// The `index` keyword, for errors about the entry as a whole.
+    pub(crate) path: syn::Path,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) pk: Option<LitStr>,
+    pub(crate) sk: Option<LitStr>,
+    pub(crate) pk_attribute: Option<LitStr>,
+    pub(crate) sk_attribute: Option<LitStr>,
+}
+
+const MODEL_KEYS: &str =
+    "table, entity, entity_attribute, pk, sk, pk_attribute, sk_attribute, index(...)";
+const INDEX_KEYS: &str = "name, pk, sk, pk_attribute, sk_attribute";
+
+pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> ModelAttrs<'a> {
+    let mut out = ModelAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("ferrodyn")) {
+        out.first.get_or_insert(attr);
+        let result = attr.parse_nested_meta(|meta| {
+            let slot = match meta.path.get_ident().map(Ident::to_string).as_deref() {
+                Some("table") => &mut out.table,
+                Some("entity") => &mut out.entity,
+                Some("entity_attribute") => &mut out.entity_attribute,
+                Some("pk") => &mut out.pk,
+                Some("sk") => &mut out.sk,
+                Some("pk_attribute") => &mut out.pk_attribute,
+                Some("sk_attribute") => &mut out.sk_attribute,
+                Some("index") => {
+                    out.indexes.push(index_attrs(&meta, errors)?);
+                    return Ok(());
+                }
+                _ => {
+                    errors.push(unknown_key(&meta.path, MODEL_KEYS));
+                    return skip_value(&meta);
+                }
+            };
+            set_once(slot, &meta, errors)
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    out
+}
+
+fn index_attrs(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<IndexAttrs> {
+    let mut out = IndexAttrs {
+        path: meta.path.clone(),
+        name: None,
+        pk: None,
+        sk: None,
+        pk_attribute: None,
+        sk_attribute: None,
+    };
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!("expected `index({INDEX_KEYS})`")));
+    }
+    meta.parse_nested_meta(|inner| {
+        let slot = match inner.path.get_ident().map(Ident::to_string).as_deref() {
+            Some("name") => &mut out.name,
+            Some("pk") => &mut out.pk,
+            Some("sk") => &mut out.sk,
+            Some("pk_attribute") => &mut out.pk_attribute,
+            Some("sk_attribute") => &mut out.sk_attribute,
+            _ => {
+                errors.push(unknown_key(&inner.path, INDEX_KEYS));
+                return skip_value(&inner);
+            }
+        };
+        set_once(slot, &inner, errors)
+    })?;
+    Ok(out)
+}
+
+fn set_once(
+    slot: &mut Option<LitStr>,
+    meta: &ParseNestedMeta<'_>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    let lit: LitStr = meta.value()?.parse()?;
+    if slot.is_some() {
+        let key = path_name(&meta.path);
+        errors.push(syn::Error::new_spanned(
+            &meta.path,
+            format!("`{key}` is given twice"),
+        ));
+    } else {
+        *slot = Some(lit);
+    }
+    Ok(())
+}
+
+fn unknown_key(path: &syn::Path, expected: &str) -> syn::Error {
+    syn::Error::new(
+        path.span(),
+        format!(
+            "unknown ferrodyn option `{}`; expected one of: {expected}",
+            path_name(path)
+        ),
+    )
+}
+
+fn path_name(path: &syn::Path) -> String {
+    quote::ToTokens::to_token_stream(path)
+        .to_string()
+        .replace(' ', "")
+}
+
+/// A piece of a key template, fields still by Rust name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    Literal(String),
+    Field(String),
+}
+
+/// Splits `CUSTOMER#{customer_id}` into pieces; `{{` and `}}` are literal braces, as in `format!`.
+pub(crate) fn lex_template(template: &str) -> Result<Vec<Piece>, String> {
+    if template.is_empty() {
+        return Err("empty key template".to_owned());
+    }
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                literal.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                literal.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some('{') => {
+                            return Err("unexpected `{` inside a placeholder; \
+                                        write `{{` for a literal brace"
+                                .to_owned())
+                        }
+                        Some(c) => name.push(c),
+                        None => {
+                            return Err("unclosed `{` in key template; \
+                                        write `{{` for a literal brace"
+                                .to_owned())
+                        }
+                    }
+                }
+                if name.is_empty() {
+                    return Err("empty placeholder `{}` in key template; name a field, as in `{id}`"
+                        .to_owned());
+                }
+                if !literal.is_empty() {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                }
+                pieces.push(Piece::Field(name));
+            }
+            '}' => {
+                return Err(
+                    "unmatched `}` in key template; write `}}` for a literal brace".to_owned(),
+                )
+            }
+            c => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal));
+    }
+    Ok(pieces)
+}

@@ -1,0 +1,421 @@
+//! Code generation for `#[derive(Model)]`: the `Model` impl, `key(..)` and the typed field paths.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ast::Field;
+use crate::fields::{self, Conversion};
+use crate::valid::{self, Key, KeyKind, Model, Part};
+
+/// Lints the generated code must not trip in user crates.
+fn allow_lints() -> TokenStream {
+    quote! { #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)] }
+}
+
+pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    let model = valid::model(input)?;
+    let ident = &input.ident;
+    let allow = allow_lints();
+    let meta = meta(&model);
+    let to_item = to_item(&model);
+    let from_item = from_item(&model);
+    let primary_key = primary_key(&model);
+    let key_fn = key_fn(&model);
+    let fields = field_paths(&model);
+    Ok(quote! {
+        #[automatically_derived]
+        #allow
+        impl ::ferrodyn::__private::Model for #ident {
+            #meta
+            #to_item
+            #from_item
+            #primary_key
+        }
+
+        #[automatically_derived]
+        #allow
+        impl #ident {
+            #key_fn
+        }
+
+        #fields
+    })
+}
+
+fn option<T>(value: Option<T>, f: impl FnOnce(T) -> TokenStream) -> TokenStream {
+    match value {
+        Some(v) => {
+            let inner = f(v);
+            quote! { ::ferrodyn::__private::Some(#inner) }
+        }
+        None => quote! { ::ferrodyn::__private::None },
+    }
+}
+
+fn meta(model: &Model<'_>) -> TokenStream {
+    let type_name = model.input.ident.to_string();
+    let table = &model.table;
+    let entity = option(model.entity.as_ref(), |e| {
+        let (attribute, value) = (&e.attribute, &e.value);
+        quote! { ::ferrodyn::__private::EntityMeta { attribute: #attribute, value: #value } }
+    });
+    let partition_key = key_meta(model, &model.partition_key);
+    let sort_key = option(model.sort_key.as_ref(), |k| key_meta(model, k));
+    let indexes = model.indexes.iter().map(|index| {
+        let name = &index.name;
+        let partition_key = key_meta(model, &index.partition_key);
+        let sort_key = option(index.sort_key.as_ref(), |k| key_meta(model, k));
+        quote! {
+            ::ferrodyn::__private::IndexMeta {
+                name: #name,
+                partition_key: #partition_key,
+                sort_key: #sort_key,
+            }
+        }
+    });
+    let fields = model.fields.iter().filter(|f| f.is_stored()).map(|f| {
+        let (name, attribute) = (&f.name, &f.attribute);
+        quote! { ::ferrodyn::__private::FieldMeta { name: #name, attribute: #attribute } }
+    });
+    quote! {
+        const META: &'static ::ferrodyn::__private::ModelMeta = &::ferrodyn::__private::ModelMeta {
+            type_name: #type_name,
+            table: #table,
+            entity: #entity,
+            partition_key: #partition_key,
+            sort_key: #sort_key,
+            indexes: &[#(#indexes),*],
+            fields: &[#(#fields),*],
+        };
+    }
+}
+
+/// The field whose type decides the key's scalar type, when the key is that field alone.
+fn single_field<'m, 'a>(model: &'m Model<'a>, key: &Key) -> Option<&'m Field<'a>> {
+    match &key.kind {
+        KeyKind::Direct(i) => Some(&model.fields[*i]),
+        KeyKind::Template(parts) => match parts.as_slice() {
+            [Part::Field(i)] => Some(&model.fields[*i]),
+            _ => None,
+        },
+    }
+}
+
+fn key_meta(model: &Model<'_>, key: &Key) -> TokenStream {
+    let attribute = &key.attribute;
+    let scalar = match single_field(model, key) {
+        Some(field) => {
+            let ty = field.ty;
+            quote! { <#ty as ::ferrodyn::__private::KeyPart>::SCALAR }
+        }
+        None => quote! { ::ferrodyn::__private::ScalarType::S },
+    };
+    let template: Vec<TokenStream> = match &key.kind {
+        KeyKind::Direct(i) => {
+            let attribute = &model.fields[*i].attribute;
+            vec![quote! { ::ferrodyn::__private::TemplatePart::Field(#attribute) }]
+        }
+        KeyKind::Template(parts) => parts
+            .iter()
+            .map(|part| match part {
+                Part::Literal(text) => {
+                    quote! { ::ferrodyn::__private::TemplatePart::Literal(#text) }
+                }
+                Part::Field(i) => {
+                    let attribute = &model.fields[*i].attribute;
+                    quote! { ::ferrodyn::__private::TemplatePart::Field(#attribute) }
+                }
+            })
+            .collect(),
+    };
+    quote! {
+        ::ferrodyn::__private::KeyMeta {
+            attribute: #attribute,
+            scalar: #scalar,
+            template: &[#(#template),*],
+        }
+    }
+}
+
+/// What to do when a template part is `None`.
+#[derive(Clone, Copy)]
+enum Absent {
+    /// `return Err(absent_key_part(..))`: a primary key attribute inside `to_item`.
+    Error,
+    /// Leave the attribute out: index keys (sparse indexes) and `Key` values.
+    Skip,
+}
+
+/// Statements inserting `key`'s attribute into `item`; `access(i)` is an expression borrowing the
+/// value of field `i`.
+fn render_key(
+    model: &Model<'_>,
+    key: &Key,
+    item: &Ident,
+    absent: Absent,
+    access: &dyn Fn(usize) -> TokenStream,
+) -> TokenStream {
+    let attribute = &key.attribute;
+    let parts = match &key.kind {
+        KeyKind::Direct(i) => {
+            let value = access(*i);
+            return quote! {
+                if !::ferrodyn::__private::ToAttributeValue::is_absent(#value) {
+                    #item.insert(#attribute.to_owned(), ::ferrodyn::__private::key_value(#value));
+                }
+            };
+        }
+        KeyKind::Template(parts) => parts,
+    };
+    if let [Part::Literal(text)] = parts.as_slice() {
+        return quote! {
+            #item.insert(
+                #attribute.to_owned(),
+                ::ferrodyn::__private::AttributeValue::S(#text.to_owned()),
+            );
+        };
+    }
+    let capacity: usize = parts
+        .iter()
+        .map(|p| match p {
+            Part::Literal(text) => text.len(),
+            Part::Field(_) => 16,
+        })
+        .sum();
+    let writes = parts.iter().map(|part| match part {
+        Part::Literal(text) => quote! { __buf.push_str(#text); },
+        Part::Field(i) => {
+            let value = access(*i);
+            let on_absent = match absent {
+                Absent::Error => {
+                    let field = &model.fields[*i].name;
+                    quote! {
+                        return ::ferrodyn::__private::Err(
+                            ::ferrodyn::__private::absent_key_part(#attribute, #field),
+                        );
+                    }
+                }
+                Absent::Skip => quote! { break '__key; },
+            };
+            quote! {
+                if !::ferrodyn::__private::KeyPart::write_key_part(#value, &mut __buf) {
+                    #on_absent
+                }
+            }
+        }
+    });
+    // A template that is one field alone takes the field's scalar type: `{id}` with `id: u64` is N.
+    let value = match single_field(model, key) {
+        Some(field) => {
+            let ty = field.ty;
+            quote! {
+                match <#ty as ::ferrodyn::__private::KeyPart>::SCALAR {
+                    ::ferrodyn::__private::ScalarType::N => ::ferrodyn::__private::AttributeValue::N(__buf),
+                    _ => ::ferrodyn::__private::AttributeValue::S(__buf),
+                }
+            }
+        }
+        None => quote! { ::ferrodyn::__private::AttributeValue::S(__buf) },
+    };
+    let body = quote! {
+        let mut __buf = ::ferrodyn::__private::String::with_capacity(#capacity);
+        #(#writes)*
+        #item.insert(#attribute.to_owned(), #value);
+    };
+    match absent {
+        Absent::Skip => quote! { '__key: { #body } },
+        Absent::Error => quote! { { #body } },
+    }
+}
+
+fn primary_keys<'m>(model: &'m Model<'_>) -> impl Iterator<Item = &'m Key> {
+    std::iter::once(&model.partition_key).chain(&model.sort_key)
+}
+
+fn count_attributes(model: &Model<'_>) -> usize {
+    let fields = model.fields.iter().filter(|f| !f.skip_serializing).count();
+    let keys = primary_keys(model)
+        .chain(
+            model
+                .indexes
+                .iter()
+                .flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
+        )
+        .filter(|k| k.written && !matches!(k.kind, KeyKind::Direct(_)))
+        .count();
+    fields + keys + usize::from(model.entity.is_some())
+}
+
+fn to_item(model: &Model<'_>) -> TokenStream {
+    let item = format_ident!("__item");
+    let capacity = count_attributes(model);
+    let self_field = |i: usize| {
+        let ident = model.fields[i].ident;
+        quote! { &self.#ident }
+    };
+    let primary = primary_keys(model).map(|key| match key.kind {
+        // The field itself is the key attribute: encoded with the fields, but it must be there.
+        KeyKind::Direct(i) => {
+            let attribute = &key.attribute;
+            let field = &model.fields[i].name;
+            quote! {
+                if !#item.contains_key(#attribute) {
+                    return ::ferrodyn::__private::Err(
+                        ::ferrodyn::__private::absent_key_part(#attribute, #field),
+                    );
+                }
+            }
+        }
+        KeyKind::Template(_) if key.written => {
+            render_key(model, key, &item, Absent::Error, &self_field)
+        }
+        KeyKind::Template(_) => TokenStream::new(),
+    });
+    let indexes = model
+        .indexes
+        .iter()
+        .flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key))
+        .filter(|k| k.written && !matches!(k.kind, KeyKind::Direct(_)))
+        .map(|key| render_key(model, key, &item, Absent::Skip, &self_field));
+    let entity = model.entity.as_ref().map(|e| {
+        let (attribute, value) = (&e.attribute, &e.value);
+        quote! {
+            #item.insert(#attribute.to_owned(), ::ferrodyn::__private::AttributeValue::S(#value.to_owned()));
+        }
+    });
+    let fields = fields::encode(&model.fields, Conversion::Autoref, &item);
+    quote! {
+        fn to_item(&self) -> ::ferrodyn::__private::Result<::ferrodyn::__private::Item> {
+            let mut #item = ::ferrodyn::__private::Item::with_capacity(#capacity);
+            #fields
+            #(#primary)*
+            #(#indexes)*
+            #entity
+            ::ferrodyn::__private::Ok(#item)
+        }
+    }
+}
+
+fn from_item(model: &Model<'_>) -> TokenStream {
+    let item = format_ident!("item");
+    // Checked before decoding so that an item of another entity type reports that, rather than
+    // whichever of its attributes happens to be decoded first.
+    let entity = model.entity.as_ref().map(|e| {
+        let (attribute, value) = (&e.attribute, &e.value);
+        quote! {
+            if let ::ferrodyn::__private::Some(__entity) = #item.get(#attribute) {
+                ::ferrodyn::__private::check_entity(__entity, #value)?;
+            }
+        }
+    });
+    let decode = fields::decode(&model.fields, Conversion::Autoref, &item, &TokenStream::new());
+    quote! {
+        fn from_item(#item: ::ferrodyn::__private::Item) -> ::ferrodyn::__private::Result<Self> {
+            #entity
+            ::ferrodyn::__private::Ok({ #decode })
+        }
+    }
+}
+
+fn primary_key(model: &Model<'_>) -> TokenStream {
+    let item = format_ident!("__item");
+    let count = primary_keys(model).filter(|k| k.written).count();
+    let self_field = |i: usize| {
+        let ident = model.fields[i].ident;
+        quote! { &self.#ident }
+    };
+    let keys = primary_keys(model)
+        .filter(|k| k.written)
+        .map(|key| render_key(model, key, &item, Absent::Skip, &self_field));
+    quote! {
+        fn primary_key(&self) -> ::ferrodyn::__private::Key<Self> {
+            let mut #item = ::ferrodyn::__private::Item::with_capacity(#count);
+            #(#keys)*
+            ::ferrodyn::__private::Key::from_attributes(#item)
+        }
+    }
+}
+
+fn key_fn(model: &Model<'_>) -> TokenStream {
+    let vis = &model.input.vis;
+    let item = format_ident!("__item");
+    let count = primary_keys(model).filter(|k| k.written).count();
+    let mut params: Vec<usize> = Vec::new();
+    for key in primary_keys(model) {
+        for i in key.field_indexes() {
+            if !params.contains(&i) {
+                params.push(i);
+            }
+        }
+    }
+    let args = params.iter().map(|&i| {
+        let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
+        quote! { #ident: impl ::core::convert::Into<#ty> }
+    });
+    let conversions = params.iter().map(|&i| {
+        let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
+        quote! { let #ident: #ty = ::core::convert::Into::into(#ident); }
+    });
+    let local = |i: usize| {
+        let ident = model.fields[i].ident;
+        quote! { &#ident }
+    };
+    let keys = primary_keys(model)
+        .filter(|k| k.written)
+        .map(|key| render_key(model, key, &item, Absent::Skip, &local));
+    let mut doc = format!(
+        "The primary key of a `{}`: `{}` = `{}`",
+        model.input.ident, model.partition_key.attribute, model.partition_key.source
+    );
+    if let Some(sk) = &model.sort_key {
+        doc.push_str(&format!(", `{}` = `{}`", sk.attribute, sk.source));
+    }
+    doc.push('.');
+    quote! {
+        #[doc = #doc]
+        #[must_use]
+        #vis fn key(#(#args),*) -> ::ferrodyn::__private::Key<Self> {
+            #(#conversions)*
+            let mut #item = ::ferrodyn::__private::Item::with_capacity(#count);
+            #(#keys)*
+            ::ferrodyn::__private::Key::from_attributes(#item)
+        }
+    }
+}
+
+fn field_paths(model: &Model<'_>) -> TokenStream {
+    let ident = &model.input.ident;
+    let vis = &model.input.vis;
+    let fields_ident = format_ident!("{}Fields", ident);
+    let stored: Vec<&Field<'_>> = model.fields.iter().filter(|f| f.is_stored()).collect();
+    let declarations = stored.iter().map(|f| {
+        let (name, ty) = (f.ident, f.ty);
+        let doc = format!("The attribute `{}` (field `{}`).", f.attribute, f.name);
+        quote! {
+            #[doc = #doc]
+            #vis #name: ::ferrodyn::__private::Path<#ty>
+        }
+    });
+    let values = stored.iter().map(|f| {
+        let (name, attribute) = (f.ident, &f.attribute);
+        quote! { #name: ::ferrodyn::__private::Path::new(#attribute) }
+    });
+    let struct_doc = format!("Typed attribute paths of [`{ident}`]'s fields, as `{ident}::FIELDS`.");
+    let const_doc = "Typed attribute paths of the fields, for conditions and updates.";
+    let allow = allow_lints();
+    quote! {
+        #[doc = #struct_doc]
+        #[derive(::core::fmt::Debug)]
+        #allow
+        #vis struct #fields_ident {
+            #(#declarations),*
+        }
+
+        #[automatically_derived]
+        #allow
+        impl #ident {
+            #[doc = #const_doc]
+            #vis const FIELDS: #fields_ident = #fields_ident { #(#values),* };
+        }
+    }
+}

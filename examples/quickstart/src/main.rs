@@ -1,0 +1,120 @@
+//! ferrodyn quick start: models → table → create, get, update, failed condition, delete.
+
+use ferrodyn::{Attribute, Db, Model, Update};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Attribute)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Pending,
+    Paid,
+}
+
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[ferrodyn(table = "shop", entity = "Customer", pk = "CUSTOMER#{id}", sk = "PROFILE")]
+struct Customer {
+    id: String,
+    name: String,
+    email: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[ferrodyn(table = "shop", entity = "Order",
+           pk = "CUSTOMER#{customer_id}", sk = "ORDER#{order_id}",
+           index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}"))]
+struct Order {
+    customer_id: String,
+    order_id: String,
+    status: Status,
+    total_cents: i64,
+    created_at: String,
+    note: Option<String>,
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("quickstart failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| "AWS".into());
+    println!("ferrodyn quick start against {endpoint}\n");
+    let db = Db::from_env().await.with_table_prefix(format!("quickstart-{}-", std::process::id()));
+
+    step("create table `shop` from the Customer and Order models");
+    db.create_table_for(&[Customer::META, Order::META]).await?;
+    let schema = ferrodyn::schema::TableSchema::from_models(&[Customer::META, Order::META])?;
+    println!("   keys: {:?}, {:?}; indexes: {:?}", schema.partition_key, schema.sort_key, schema.indexes.keys().collect::<Vec<_>>());
+
+    step("create customer c-1");
+    let ada = Customer { id: "c-1".into(), name: "Ada".into(), email: "ada@example.com".into() };
+    db.create(&ada).await?;
+    println!("   key: {}", ada.primary_key());
+
+    step("create order o-1 for c-1");
+    let order = Order {
+        customer_id: "c-1".into(),
+        order_id: "o-1".into(),
+        status: Status::Pending,
+        total_cents: 4_250,
+        created_at: "2026-11-21T10:00:00Z".into(),
+        note: None,
+    };
+    db.create(&order).await?;
+    let item = db.get(Order::key("c-1", "o-1")).send_item().await?.unwrap_or_default();
+    let mut names: Vec<&String> = item.keys().collect();
+    names.sort();
+    println!("   stored attributes: {names:?}");
+
+    step("get order o-1");
+    let got = db.get(Order::key("c-1", "o-1")).consistent_read(true).await?;
+    println!("   {got:?}");
+
+    step("update: status → paid, total + 750, note set (the gsi1 key follows the status)");
+    let f = Order::FIELDS;
+    let updated = db
+        .update(
+            Order::key("c-1", "o-1"),
+            Update::new().set(f.status, Status::Paid).add(f.total_cents, 750).set(f.note, "gift wrap"),
+        )
+        .condition(Order::FIELDS.status.eq(Status::Pending))
+        .send_returning_new()
+        .await?;
+    println!("   {updated:?}");
+
+    step("create order o-1 again (must fail: it exists)");
+    match db.create(&order).await {
+        Err(e) if e.is_condition_failed() => println!("   refused as expected: {e}"),
+        Err(e) => return Err(e.into()),
+        Ok(()) => return Err("the write succeeded but should have failed its condition".into()),
+    }
+
+    step("update with a stale condition (status is no longer pending)");
+    let stale = db
+        .update(Order::key("c-1", "o-1"), Update::new().set(Order::FIELDS.status, Status::Pending))
+        .condition(Order::FIELDS.status.eq(Status::Pending))
+        .await;
+    match stale {
+        Err(e) if e.is_condition_failed() => println!("   refused as expected: {e}"),
+        Err(e) => return Err(e.into()),
+        Ok(()) => return Err("the write succeeded but should have failed its condition".into()),
+    }
+
+    step("delete order o-1");
+    let old = db.delete(Order::key("c-1", "o-1")).send_returning_old().await?;
+    println!("   deleted: {old:?}");
+    let gone = db.get(Order::key("c-1", "o-1")).await?;
+    println!("   get after delete: {gone:?}");
+
+    println!("\nquick start finished");
+    Ok(())
+}
+
+fn step(text: &str) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static STEP: AtomicUsize = AtomicUsize::new(1);
+    println!("{}. {text}", STEP.fetch_add(1, Ordering::Relaxed));
+}
