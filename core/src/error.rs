@@ -86,7 +86,10 @@ impl Error {
     }
 
     /// An attribute of DynamoDB type `found` where `expected` was wanted.
-    pub(crate) fn wrong_type(expected: &str, found: &aws_sdk_dynamodb::types::AttributeValue) -> Self {
+    pub(crate) fn wrong_type(
+        expected: &str,
+        found: &aws_sdk_dynamodb::types::AttributeValue,
+    ) -> Self {
         Error::new(
             ErrorKind::WrongType,
             format!("expected {expected}, found {}", crate::value::type_name(found)),
@@ -323,3 +326,63 @@ impl std::error::Error for Error {
 
 /// `Result<T, ferrodyn::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+
+    /// A service error as the SDK returns it after its own retries gave up.
+    fn service_error(code: &str, status: u16) -> Error {
+        let meta = ErrorMetadata::builder().code(code).message("from the service").build();
+        let err = GetItemError::generic(meta);
+        let response = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        Error::from_sdk(SdkError::service_error(err, response)).context(
+            "GetItem",
+            "Order",
+            Some("pk=CUSTOMER#1".into()),
+        )
+    }
+
+    #[test]
+    fn service_codes_map_to_kinds_and_predicates() {
+        let throttled = service_error("ProvisionedThroughputExceededException", 400);
+        assert!(throttled.is_throttled());
+        assert_eq!(throttled.code(), Some("ProvisionedThroughputExceededException"));
+        assert!(service_error("ThrottlingException", 400).is_throttled());
+        assert!(service_error("RequestLimitExceeded", 400).is_throttled());
+        assert!(service_error("ConditionalCheckFailedException", 400).is_condition_failed());
+        assert!(service_error("ResourceNotFoundException", 400).is_not_found());
+        let validation = service_error("ValidationException", 400);
+        assert!(validation.is_validation() && !validation.is_local_validation());
+        assert_eq!(service_error("AccessDeniedException", 400).kind(), ErrorKind::AccessDenied);
+        assert_eq!(service_error("InternalServerError", 500).kind(), ErrorKind::Service);
+    }
+
+    #[test]
+    fn messages_name_operation_model_key_and_path() {
+        let err = service_error("ConditionalCheckFailedException", 400);
+        assert_eq!(
+            err.to_string(),
+            "GetItem Order pk=CUSTOMER#1: ConditionalCheckFailedException: from the service"
+        );
+        let err =
+            Error::wrong_type("N (i64)", &aws_sdk_dynamodb::types::AttributeValue::S("x".into()))
+                .at_index(2)
+                .at("lines")
+                .context("GetItem", "Order", None);
+        assert_eq!(err.attribute_path(), "lines[2]");
+        assert_eq!(
+            err.to_string(),
+            "GetItem Order: attribute `lines[2]`: expected N (i64), found S"
+        );
+    }
+
+    #[test]
+    fn error_is_one_pointer() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+}

@@ -10,8 +10,8 @@ pub mod operation;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod value;
 pub mod validate;
+mod value;
 
 #[doc(hidden)]
 pub mod __private;

@@ -45,8 +45,8 @@ impl TableSchema {
     /// # Errors
     /// No models, different tables, or conflicting key or index definitions.
     pub fn from_models(models: &[&'static ModelMeta]) -> Result<Self> {
-        let (first, rest) = models
-            .split_first()
+        let first = models
+            .first()
             .ok_or_else(|| Error::validation("a table schema needs at least one model"))?;
         let mut schema = TableSchema {
             table: first.table,
@@ -84,7 +84,6 @@ impl TableSchema {
                 }
             }
         }
-        let _ = rest;
         schema.check_attribute_types()?;
         Ok(schema)
     }

@@ -71,7 +71,13 @@ impl TestDb {
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("local", "local", None, None, "ferrodyn-testing"))
+            .credentials_provider(Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "ferrodyn-testing",
+            ))
             .endpoint_url(endpoint)
             .interceptor(CountRequests(requests.clone()))
             .build();

@@ -165,10 +165,7 @@ fn number_string(value: AttributeValue, rust_type: &'static str) -> Result<Strin
 }
 
 fn out_of_range(rust_type: &str) -> Error {
-    Error::new(
-        ErrorKind::NumberOutOfRange,
-        format!("number does not fit {rust_type}"),
-    )
+    Error::new(ErrorKind::NumberOutOfRange, format!("number does not fit {rust_type}"))
 }
 
 /// Parses an integer, accepting DynamoDB's normal form and exact decimal/exponent forms
@@ -608,10 +605,9 @@ impl SetElement for Binary {
 
 fn number_set<T: FromAttributeValue>(value: AttributeValue) -> Result<Vec<T>> {
     match value {
-        AttributeValue::Ns(v) => v
-            .into_iter()
-            .map(|n| T::from_attribute_value(AttributeValue::N(n)))
-            .collect(),
+        AttributeValue::Ns(v) => {
+            v.into_iter().map(|n| T::from_attribute_value(AttributeValue::N(n))).collect()
+        }
         AttributeValue::L(list) => list.into_iter().map(T::from_attribute_value).collect(),
         other => Err(Error::wrong_type("NS (number set)", &other)),
     }

@@ -148,10 +148,7 @@ fn every_type_has_its_dynamodb_representation() {
     assert_eq!(item["flag"], AttributeValue::Bool(true));
     // None at the top level is left out; inside a list it is NULL.
     assert!(!item.contains_key("maybe"));
-    assert_eq!(
-        item["list"],
-        AttributeValue::L(vec![n("1"), AttributeValue::Null(true), n("-3")])
-    );
+    assert_eq!(item["list"], AttributeValue::L(vec![n("1"), AttributeValue::Null(true), n("-3")]));
     assert_eq!(item["hash_map"], m([("a", n("1")), ("b", n("-2"))]));
     assert_eq!(item["btree_map"], m([("k", s("v"))]));
     let AttributeValue::Ss(ss) = &item["string_set"] else { panic!("{:?}", item["string_set"]) };

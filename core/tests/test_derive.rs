@@ -1,4 +1,5 @@
 //! `#[derive(Model)]` and `#[derive(Attribute)]`: metadata, items, keys, serde attributes.
+#![deny(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 use std::collections::HashMap;
 
@@ -18,9 +19,13 @@ enum Status {
 }
 
 #[derive(Model, Serialize, Deserialize, Debug, Clone, PartialEq)]
-#[ferrodyn(table = "shop", entity = "Order",
-           pk = "CUSTOMER#{customer_id}", sk = "ORDER#{order_id}",
-           index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}"))]
+#[ferrodyn(
+    table = "shop",
+    entity = "Order",
+    pk = "CUSTOMER#{customer_id}",
+    sk = "ORDER#{order_id}",
+    index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}")
+)]
 struct Order {
     customer_id: String,
     order_id: String,
@@ -382,7 +387,13 @@ fn attribute_struct_round_trips_as_a_map() {
         cache: None,
         zip: None,
         lines: vec![
-            Line { sku: "a".into(), qty: 1, line_kind: Kind::GiftCard, discount: None, tags: vec![] },
+            Line {
+                sku: "a".into(),
+                qty: 1,
+                line_kind: Kind::GiftCard,
+                discount: None,
+                tags: vec![],
+            },
             Line {
                 sku: "b".into(),
                 qty: 2,
@@ -393,7 +404,13 @@ fn attribute_struct_round_trips_as_a_map() {
         ],
         extra: HashMap::from([(
             "k".to_owned(),
-            Line { sku: "c".into(), qty: 3, line_kind: Kind::GiftCard, discount: None, tags: vec![] },
+            Line {
+                sku: "c".into(),
+                qty: 3,
+                line_kind: Kind::GiftCard,
+                discount: None,
+                tags: vec![],
+            },
         )]),
     };
     let value = address.to_attribute_value();
@@ -414,7 +431,13 @@ fn attribute_struct_round_trips_as_a_map() {
 
 #[derive(Model, Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[ferrodyn(table = "shop", pk = "KIND#{kind}", sk = "{sku}#{qty}")]
-#[ferrodyn(index(name = "inverted", pk = "{sku}#{qty}", pk_attribute = "sk", sk = "KIND#{kind}", sk_attribute = "pk"))]
+#[ferrodyn(index(
+    name = "inverted",
+    pk = "{sku}#{qty}",
+    pk_attribute = "sk",
+    sk = "KIND#{kind}",
+    sk_attribute = "pk"
+))]
 struct Product {
     kind: Kind,
     sku: String,
@@ -475,4 +498,36 @@ fn nested_errors_name_the_attribute_path() {
     let err = Product::from_item(item).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidValue);
     assert_eq!(err.attribute_path(), "address.Lines[0].kind");
+}
+
+/// Generated items are documented and debuggable, so user crates' lints stay quiet.
+pub mod public {
+    use ferrodyn::{Attribute, Model};
+    use serde::{Deserialize, Serialize};
+
+    /// A public model.
+    #[derive(Model, Serialize, Deserialize, Debug)]
+    #[ferrodyn(table = "accounts", pk = "ACCOUNT#{id}", sk = "{region}")]
+    pub struct Account {
+        /// Identifier.
+        pub id: String,
+        /// Region.
+        pub region: Region,
+    }
+
+    /// A public unit enum.
+    #[derive(Attribute, Serialize, Deserialize, Debug)]
+    pub enum Region {
+        /// Europe.
+        Eu,
+        /// America.
+        Us,
+    }
+}
+
+#[test]
+fn public_model_has_documented_items() {
+    let key = public::Account::key("a", public::Region::Eu);
+    assert_eq!(key.attributes()["sk"], s("Eu"));
+    assert_eq!(public::Account::FIELDS.region.root(), "region");
 }

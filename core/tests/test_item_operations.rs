@@ -28,7 +28,8 @@ async fn get_missing_is_none() {
 async fn stored_item_has_keys_index_keys_and_entity() {
     let db = setup().await;
     db.create(&order("c1", "o1")).await.unwrap();
-    let item = db.get(Order::key("c1", "o1")).consistent_read(true).send_item().await.unwrap().unwrap();
+    let item =
+        db.get(Order::key("c1", "o1")).consistent_read(true).send_item().await.unwrap().unwrap();
     assert_eq!(item["pk"], AttributeValue::S("CUSTOMER#c1".into()));
     assert_eq!(item["sk"], AttributeValue::S("ORDER#o1".into()));
     assert_eq!(item["gsi1pk"], AttributeValue::S("STATUS#pending".into()));
@@ -72,11 +73,8 @@ async fn put_with_condition() {
     db.put(&order("c1", "o1")).await.unwrap();
     let mut changed = order("c1", "o1");
     changed.status = Status::Paid;
-    let err = db
-        .put(&changed)
-        .condition(Order::FIELDS.status.eq(Status::Shipped))
-        .await
-        .unwrap_err();
+    let err =
+        db.put(&changed).condition(Order::FIELDS.status.eq(Status::Shipped)).await.unwrap_err();
     assert!(err.is_condition_failed());
     db.put(&changed).condition(Order::FIELDS.status.eq(Status::Pending)).await.unwrap();
     assert_eq!(db.get(Order::key("c1", "o1")).await.unwrap().unwrap().status, Status::Paid);
@@ -183,7 +181,9 @@ async fn update_of_missing_item_is_not_found_unless_upsert() {
 
     db.update(
         Product::key("new"),
-        Update::new().set(Product::FIELDS.stock, 1u32).set(Product::FIELDS.price, product("x").price),
+        Update::new()
+            .set(Product::FIELDS.stock, 1u32)
+            .set(Product::FIELDS.price, product("x").price),
     )
     .upsert()
     .await
@@ -300,4 +300,46 @@ async fn two_entity_types_share_a_table() {
     let order_item = db.get(Order::key("c1", "o1")).send_item().await.unwrap().unwrap();
     let err = Customer::from_item(order_item).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WrongEntity);
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Model)]
+#[ferrodyn(
+    table = "scores",
+    pk = "player",
+    index(name = "board", pk = "GAME#{game}#{season}", sk = "{points}")
+)]
+struct Score {
+    player: String,
+    game: String,
+    season: u32,
+    points: u64,
+}
+
+#[tokio::test]
+async fn updates_rebuild_index_keys_from_all_their_fields() {
+    let db = ferrodyn::testing::TestDb::new().await.unwrap();
+    db.create_table::<Score>().await.unwrap();
+    let s = Score { player: "p1".into(), game: "chess".into(), season: 3, points: 10 };
+    db.create(&s).await.unwrap();
+    let f = Score::FIELDS;
+
+    // A numeric one-field index key stays a number.
+    db.update(Score::key("p1"), Update::new().set(&f.points, 42u64)).await.unwrap();
+    let item = db.get(Score::key("p1")).send_item().await.unwrap().unwrap();
+    assert_eq!(item["boardsk"], AttributeValue::N("42".into()));
+
+    // `game` alone cannot rebuild GAME#{game}#{season}: rejected before sending.
+    let before = db.requests_sent();
+    let err = db.update(Score::key("p1"), Update::new().set(&f.game, "go")).await.unwrap_err();
+    assert!(err.is_local_validation(), "{err}");
+    assert!(err.to_string().contains("SET `season`"), "{err}");
+    assert_eq!(db.requests_sent(), before);
+
+    db.update(Score::key("p1"), Update::new().set(&f.game, "go").set(&f.season, 4u32))
+        .await
+        .unwrap();
+    let item = db.get(Score::key("p1")).send_item().await.unwrap().unwrap();
+    assert_eq!(item["boardpk"], AttributeValue::S("GAME#go#4".into()));
+    let got = db.get(Score::key("p1")).await.unwrap().unwrap();
+    assert_eq!(got, Score { player: "p1".into(), game: "go".into(), season: 4, points: 42 });
 }

@@ -29,7 +29,10 @@ where
 async fn empty_key_values() {
     let db = setup().await;
     let msg = rejected(&db, || db.get(Product::key("")).send()).await;
-    assert!(msg.contains("GetItem Product") && msg.contains("`sku`") && msg.contains("empty"), "{msg}");
+    assert!(
+        msg.contains("GetItem Product") && msg.contains("`sku`") && msg.contains("empty"),
+        "{msg}"
+    );
     rejected(&db, || db.put(&product(""))).await;
     rejected(&db, || db.delete(Product::key("")).send()).await;
     let update = Update::new().set(Product::FIELDS.stock, 1u32);

@@ -113,7 +113,11 @@ pub(crate) fn fields<'a>(
         .collect()
 }
 
-fn field_serde(field: &mut Field<'_>, meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<()> {
+fn field_serde(
+    field: &mut Field<'_>,
+    meta: &ParseNestedMeta<'_>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
     let path = &meta.path;
     if path.is_ident("rename") {
         if let Some(lit) = single_name(meta, errors)? {
@@ -325,10 +329,7 @@ fn set_once(
     let lit: LitStr = meta.value()?.parse()?;
     if slot.is_some() {
         let key = path_name(&meta.path);
-        errors.push(syn::Error::new_spanned(
-            &meta.path,
-            format!("`{key}` is given twice"),
-        ));
+        errors.push(syn::Error::new_spanned(&meta.path, format!("`{key}` is given twice")));
     } else {
         *slot = Some(lit);
     }
@@ -338,17 +339,12 @@ fn set_once(
 fn unknown_key(path: &syn::Path, expected: &str) -> syn::Error {
     syn::Error::new(
         path.span(),
-        format!(
-            "unknown ferrodyn option `{}`; expected one of: {expected}",
-            path_name(path)
-        ),
+        format!("unknown ferrodyn option `{}`; expected one of: {expected}", path_name(path)),
     )
 }
 
 fn path_name(path: &syn::Path) -> String {
-    quote::ToTokens::to_token_stream(path)
-        .to_string()
-        .replace(' ', "")
+    quote::ToTokens::to_token_stream(path).to_string().replace(' ', "")
 }
 
 /// A piece of a key template, fields still by Rust name.
@@ -395,8 +391,10 @@ pub(crate) fn lex_template(template: &str) -> Result<Vec<Piece>, String> {
                     }
                 }
                 if name.is_empty() {
-                    return Err("empty placeholder `{}` in key template; name a field, as in `{id}`"
-                        .to_owned());
+                    return Err(
+                        "empty placeholder `{}` in key template; name a field, as in `{id}`"
+                            .to_owned(),
+                    );
                 }
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
@@ -405,7 +403,7 @@ pub(crate) fn lex_template(template: &str) -> Result<Vec<Piece>, String> {
             }
             '}' => {
                 return Err(
-                    "unmatched `}` in key template; write `}}` for a literal brace".to_owned(),
+                    "unmatched `}` in key template; write `}}` for a literal brace".to_owned()
                 )
             }
             c => literal.push(c),

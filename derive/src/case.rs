@@ -74,13 +74,13 @@ impl RenameRule {
                 }
                 snake
             }
-            RenameRule::ScreamingSnake => RenameRule::Snake
-                .apply_to_variant(variant)
-                .to_ascii_uppercase(),
+            RenameRule::ScreamingSnake => {
+                RenameRule::Snake.apply_to_variant(variant).to_ascii_uppercase()
+            }
             RenameRule::Kebab => RenameRule::Snake.apply_to_variant(variant).replace('_', "-"),
-            RenameRule::ScreamingKebab => RenameRule::ScreamingSnake
-                .apply_to_variant(variant)
-                .replace('_', "-"),
+            RenameRule::ScreamingKebab => {
+                RenameRule::ScreamingSnake.apply_to_variant(variant).replace('_', "-")
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ use crate::ast;
 use crate::fields::{self, Conversion};
 use crate::valid::Errors;
 
-const SUPPORTED: &str = "`#[derive(Attribute)]` supports structs with named fields (stored as a map, M) \
+const SUPPORTED: &str =
+    "`#[derive(Attribute)]` supports structs with named fields (stored as a map, M) \
      and enums whose variants are all units (stored as a string, S)";
 
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -22,16 +23,16 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
     let container = ast::serde_container(&input.attrs, &mut errors);
     match &input.data {
-        syn::Data::Struct(syn::DataStruct {
-            fields: syn::Fields::Named(named),
-            ..
-        }) => {
+        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) => {
             let fields = ast::fields(named, &container, &mut errors);
             errors.finish()?;
             return Ok(expand_struct(input, &fields));
         }
+        syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Unit) => {
+            errors.spanned(&input.ident, format!("{SUPPORTED}, not unit structs"));
+        }
         syn::Data::Struct(s) => {
-            errors.spanned(&s.fields, format!("{SUPPORTED}, not tuple or unit structs"));
+            errors.spanned(&s.fields, format!("{SUPPORTED}, not tuple structs"));
         }
         syn::Data::Enum(e) => {
             let mut variants = Vec::with_capacity(e.variants.len());
@@ -42,10 +43,8 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                         format!("{SUPPORTED}; variant `{}` carries data", variant.ident),
                     );
                 }
-                variants.push((
-                    &variant.ident,
-                    ast::variant_name(variant, &container, &mut errors),
-                ));
+                variants
+                    .push((&variant.ident, ast::variant_name(variant, &container, &mut errors)));
             }
             errors.finish()?;
             return Ok(expand_enum(input, &variants));
@@ -76,15 +75,9 @@ fn expand_struct(input: &DeriveInput, fields: &[ast::Field<'_>]) -> TokenStream 
     let encode = fields::encode(fields, Conversion::Direct, &map);
     let decode = fields::decode(fields, Conversion::Direct, &map, &TokenStream::new());
 
-    let to = bounded(
-        &input.generics,
-        &quote! { ::ferrodyn::__private::ToAttributeValue },
-    );
+    let to = bounded(&input.generics, &quote! { ::ferrodyn::__private::ToAttributeValue });
     let (to_impl, to_ty, to_where) = to.split_for_impl();
-    let from = bounded(
-        &input.generics,
-        &quote! { ::ferrodyn::__private::FromAttributeValue },
-    );
+    let from = bounded(&input.generics, &quote! { ::ferrodyn::__private::FromAttributeValue });
     let (from_impl, from_ty, from_where) = from.split_for_impl();
     quote! {
         #[automatically_derived]

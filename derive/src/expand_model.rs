@@ -159,9 +159,13 @@ fn render_key(
     let parts = match &key.kind {
         KeyKind::Direct(i) => {
             let value = access(*i);
+            let ty = model.fields[*i].ty;
             return quote! {
-                if !::ferrodyn::__private::ToAttributeValue::is_absent(#value) {
-                    #item.insert(#attribute.to_owned(), ::ferrodyn::__private::key_value(#value));
+                if !<#ty as ::ferrodyn::__private::ToAttributeValue>::is_absent(#value) {
+                    #item.insert(
+                        #attribute.to_owned(),
+                        ::ferrodyn::__private::key_value::<#ty>(#value),
+                    );
                 }
             };
         }
@@ -197,8 +201,9 @@ fn render_key(
                 }
                 Absent::Skip => quote! { break '__key; },
             };
+            let ty = model.fields[*i].ty;
             quote! {
-                if !::ferrodyn::__private::KeyPart::write_key_part(#value, &mut __buf) {
+                if !<#ty as ::ferrodyn::__private::KeyPart>::write_key_part(#value, &mut __buf) {
                     #on_absent
                 }
             }
@@ -236,10 +241,7 @@ fn count_attributes(model: &Model<'_>) -> usize {
     let fields = model.fields.iter().filter(|f| !f.skip_serializing).count();
     let keys = primary_keys(model)
         .chain(
-            model
-                .indexes
-                .iter()
-                .flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
+            model.indexes.iter().flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
         )
         .filter(|k| k.written && !matches!(k.kind, KeyKind::Direct(_)))
         .count();
@@ -400,7 +402,8 @@ fn field_paths(model: &Model<'_>) -> TokenStream {
         let (name, attribute) = (f.ident, &f.attribute);
         quote! { #name: ::ferrodyn::__private::Path::new(#attribute) }
     });
-    let struct_doc = format!("Typed attribute paths of [`{ident}`]'s fields, as `{ident}::FIELDS`.");
+    let struct_doc =
+        format!("Typed attribute paths of [`{ident}`]'s fields, as `{ident}::FIELDS`.");
     let const_doc = "Typed attribute paths of the fields, for conditions and updates.";
     let allow = allow_lints();
     quote! {

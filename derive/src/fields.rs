@@ -43,14 +43,20 @@ pub(crate) fn encode(fields: &[Field<'_>], conversion: Conversion, map: &Ident) 
                     }
                 }
             },
-            Conversion::Direct => quote! {
-                if !::ferrodyn::__private::ToAttributeValue::is_absent(&self.#ident) {
-                    #map.insert(
-                        #attribute.to_owned(),
-                        ::ferrodyn::__private::ToAttributeValue::to_attribute_value(&self.#ident),
-                    );
+            // Naming the field's type points a missing-impl error at the field, not the derive.
+            Conversion::Direct => {
+                let ty = field.ty;
+                quote! {
+                    if !<#ty as ::ferrodyn::__private::ToAttributeValue>::is_absent(&self.#ident) {
+                        #map.insert(
+                            #attribute.to_owned(),
+                            <#ty as ::ferrodyn::__private::ToAttributeValue>::to_attribute_value(
+                                &self.#ident,
+                            ),
+                        );
+                    }
                 }
-            },
+            }
         }
     });
     quote! { #(#statements)* }

@@ -14,29 +14,56 @@ mod fields;
 mod valid;
 
 /// Derives `ferrodyn::Model` for a struct with named fields, plus an inherent `key(..)` constructor
-/// and typed field paths (`FIELDS`).
+/// and typed field paths (`FIELDS`, of a generated `<Name>Fields` struct).
 ///
-/// ```ignore
+/// ```
+/// use ferrodyn::{AttributeValue, Model};
+/// use serde::{Deserialize, Serialize};
+///
 /// #[derive(Model, Serialize, Deserialize)]
 /// #[ferrodyn(table = "shop", entity = "Order",
 ///            pk = "CUSTOMER#{customer_id}", sk = "ORDER#{order_id}",
 ///            index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}"))]
-/// pub struct Order { customer_id: String, order_id: String, status: Status, created_at: String }
+/// pub struct Order { customer_id: String, order_id: String, status: String, created_at: String }
+///
+/// let key = Order::key("c1", "o1");
+/// assert_eq!(key.attributes()["sk"], AttributeValue::S("ORDER#o1".into()));
+/// let order = Order { customer_id: "c1".into(), order_id: "o1".into(), status: "paid".into(),
+///                     created_at: "2026-11-21".into() };
+/// let item = order.to_item().unwrap();
+/// assert_eq!(item["gsi1pk"], AttributeValue::S("STATUS#paid".into()));
+/// assert_eq!(Order::META.indexes[0].name, "gsi1");
 /// ```
+///
+/// Options of `#[ferrodyn(...)]`, which may be split over several attributes:
+/// - `table` (required), `entity` (an entity type written on every item and checked on read) and
+///   `entity_attribute` (default `entity`).
+/// - `pk` (required) and `sk`: key templates, literal text with `{field}` placeholders (`{{` and
+///   `}}` for braces). A template that is just a field name (`pk = "id"`) makes that field's own
+///   attribute the key. `pk_attribute`/`sk_attribute` name the key attributes (default `pk`, `sk`).
+/// - `index(name, pk, sk, pk_attribute, sk_attribute)` for each global secondary index; attributes
+///   default to `<name>pk`/`<name>sk`. A `None` template field leaves the index key out (sparse).
+///
+/// Attribute names follow serde: `#[serde(rename)]`, `#[serde(rename_all)]`, `#[serde(skip)]` and
+/// `#[serde(default)]` are honoured. Fields convert through their `ToAttributeValue` /
+/// `FromAttributeValue` impls when they have them, and through serde_dynamo otherwise.
 #[proc_macro_derive(Model, attributes(ferrodyn))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand_model::derive(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    expand_model::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
-/// Derives `ferrodyn::ToAttributeValue` and `FromAttributeValue` for a struct with named fields
-/// (a map, M) or an enum of unit variants (a string, S, which is also a `KeyPart`).
+/// Derives `ferrodyn::ToAttributeValue` and `FromAttributeValue`.
+///
+/// - On a struct with named fields: a map (M). Every field's type must itself implement both
+///   traits (primitives, collections, `Number`, `Binary`, timestamps, other `Attribute` types), so
+///   that conversion stays infallible; a type that only has serde impls belongs in a `Model` field.
+/// - On an enum whose variants are all units: a string (S) naming the variant, also usable in key
+///   templates (`KeyPart`).
+///
+/// Names follow `#[serde(rename)]` and `#[serde(rename_all)]`, so both paths store the same thing.
 #[proc_macro_derive(Attribute, attributes(ferrodyn))]
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand_attribute::derive(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    expand_attribute::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
 }

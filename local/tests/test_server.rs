@@ -36,20 +36,11 @@ fn serves_list_tables_and_stops_on_drop() -> Result<(), Box<dyn std::error::Erro
     assert_eq!(local.endpoint(), format!("http://127.0.0.1:{port}"));
 
     let response = list_tables(port)?;
-    assert!(
-        response.starts_with("HTTP/1.1 200"),
-        "unexpected response: {response}"
-    );
-    assert!(
-        response.contains("TableNames"),
-        "unexpected response: {response}"
-    );
+    assert!(response.starts_with("HTTP/1.1 200"), "unexpected response: {response}");
+    assert!(response.contains("TableNames"), "unexpected response: {response}");
 
     drop(local);
-    assert!(
-        list_tables(port).is_err(),
-        "port {port} still answers after drop"
-    );
+    assert!(list_tables(port).is_err(), "port {port} still answers after drop");
     Ok(())
 }
 

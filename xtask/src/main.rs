@@ -64,10 +64,7 @@ fn test(extra: &[OsString]) -> Result<(), String> {
     provision(lint, external_endpoint().is_none())?;
 
     if lint {
-        step(
-            "cargo fmt --all -- --check",
-            cargo().args(["fmt", "--all", "--", "--check"]),
-        )?;
+        step("cargo fmt --all -- --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
         step(
             "cargo clippy --workspace --all-targets --all-features -- -D warnings",
             cargo().args([
@@ -86,14 +83,9 @@ fn test(extra: &[OsString]) -> Result<(), String> {
 
     let dynamodb = Dynamodb::start()?;
     let mut cargo_test = cargo();
-    cargo_test
-        .args(["test", "--workspace", "--all-features"])
-        .args(extra);
+    cargo_test.args(["test", "--workspace", "--all-features"]).args(extra);
     dynamodb.configure(&mut cargo_test);
-    let result = step(
-        &describe("cargo test --workspace --all-features", extra),
-        &mut cargo_test,
-    );
+    let result = step(&describe("cargo test --workspace --all-features", extra), &mut cargo_test);
     dynamodb.stop();
     result
 }
@@ -102,21 +94,13 @@ fn demo(extra: &[OsString]) -> Result<(), String> {
     provision(false, external_endpoint().is_none())?;
     let dynamodb = Dynamodb::start()?;
     let mut run = cargo();
-    run.args(["run", "--quiet", "--package", "quickstart"])
-        .args(extra);
+    run.args(["run", "--quiet", "--package", "quickstart"]).args(extra);
     dynamodb.configure(&mut run);
-    let result = step(
-        &describe("cargo run --quiet --package quickstart", extra),
-        &mut run,
-    );
+    let result = step(&describe("cargo run --quiet --package quickstart", extra), &mut run);
     dynamodb.stop();
-    if result.is_err()
-        && !workspace_root()
-            .join("examples/quickstart/Cargo.toml")
-            .is_file()
-    {
+    if result.is_err() && !workspace_root().join("examples/quickstart/Cargo.toml").is_file() {
         return Err(
-            "the quickstart example (examples/quickstart) does not exist in this checkout".into(),
+            "the quickstart example (examples/quickstart) does not exist in this checkout".into()
         );
     }
     result
@@ -142,9 +126,7 @@ fn dynamodb() -> Result<(), String> {
 fn bench(extra: &[OsString]) -> Result<(), String> {
     step(
         &describe("cargo bench --package ferrodyn-benches", extra),
-        cargo()
-            .args(["bench", "--package", "ferrodyn-benches"])
-            .args(extra),
+        cargo().args(["bench", "--package", "ferrodyn-benches"]).args(extra),
     )
 }
 
@@ -200,17 +182,13 @@ impl Dynamodb {
 }
 
 fn external_endpoint() -> Option<String> {
-    env::var(ENDPOINT_ENV)
-        .ok()
-        .filter(|endpoint| !endpoint.is_empty())
+    env::var(ENDPOINT_ENV).ok().filter(|endpoint| !endpoint.is_empty())
 }
 
 /// Runs one step with inherited stdio, announcing it first.
 fn step(name: &str, command: &mut Command) -> Result<(), String> {
     println!("==> {name}");
-    let status = command
-        .status()
-        .map_err(|e| format!("step `{name}` could not start: {e}"))?;
+    let status = command.status().map_err(|e| format!("step `{name}` could not start: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -250,9 +228,7 @@ fn provision(lint: bool, local_dynamodb: bool) -> Result<(), String> {
         if !missing.is_empty() {
             step(
                 &format!("rustup component add {}", missing.join(" ")),
-                Command::new("rustup")
-                    .args(["component", "add"])
-                    .args(&missing),
+                Command::new("rustup").args(["component", "add"]).args(&missing),
             )?;
             println!("installed rust components: {}", missing.join(", "));
         }
@@ -281,9 +257,7 @@ fn provision(lint: bool, local_dynamodb: bool) -> Result<(), String> {
     }
     step(
         "apt-get update",
-        Command::new("apt-get")
-            .arg("update")
-            .env("DEBIAN_FRONTEND", "noninteractive"),
+        Command::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
     step(
         &format!("apt-get install -y {}", packages.join(" ")),

@@ -261,12 +261,7 @@ impl Node {
 
     /// Renders with placeholders, or (for `Debug`) with plain names and `?` for values when
     /// `placeholders` is `None`.
-    fn render_with(
-        &self,
-        prefix: char,
-        ph: &mut Option<&mut Placeholders>,
-        out: &mut String,
-    ) {
+    fn render_with(&self, prefix: char, ph: &mut Option<&mut Placeholders>, out: &mut String) {
         let path = |p: &Path<()>, ph: &mut Option<&mut Placeholders>| match ph {
             Some(ph) => ph.path(prefix, p),
             None => p.to_string(),

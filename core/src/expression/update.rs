@@ -166,7 +166,10 @@ impl Update {
                 }
                 ActionKind::Append(v) => {
                     let empty = value(&AttributeValue::L(Vec::new()));
-                    set.push(format!("{p} = list_append(if_not_exists({p}, {empty}), {})", value(v)));
+                    set.push(format!(
+                        "{p} = list_append(if_not_exists({p}, {empty}), {})",
+                        value(v)
+                    ));
                 }
                 ActionKind::Prepend(v) => {
                     let empty = value(&AttributeValue::L(Vec::new()));
@@ -179,7 +182,9 @@ impl Update {
             }
         }
         let mut out = String::new();
-        for (keyword, clauses) in [("SET", set), ("REMOVE", remove), ("ADD", add), ("DELETE", delete)] {
+        for (keyword, clauses) in
+            [("SET", set), ("REMOVE", remove), ("ADD", add), ("DELETE", delete)]
+        {
             if clauses.is_empty() {
                 continue;
             }

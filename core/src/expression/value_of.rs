@@ -13,10 +13,10 @@ pub enum Untyped {}
 pub trait Accepts<V> {}
 
 impl<T: ToAttributeValue> Accepts<T> for T {}
-impl<'a, T: ToAttributeValue> Accepts<&'a T> for T {}
-impl<'a> Accepts<&'a str> for String {}
+impl<T: ToAttributeValue> Accepts<&T> for T {}
+impl Accepts<&str> for String {}
 impl<T: ToAttributeValue> Accepts<T> for Option<T> {}
-impl<'a> Accepts<&'a str> for Option<String> {}
+impl Accepts<&str> for Option<String> {}
 impl<V: ToAttributeValue> Accepts<V> for Untyped {}
 
 pub(crate) fn to_value<V: ToAttributeValue>(v: V) -> AttributeValue {

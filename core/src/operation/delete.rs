@@ -57,7 +57,11 @@ impl<M: Model> DeleteItem<M> {
         let key = self.key.clone();
         match self.send_inner(true).await? {
             Some(old) => M::from_item(old).map(Some).map_err(|e| {
-                e.context("DeleteItem", M::META.type_name, Some(describe_key(M::META, key.attributes())))
+                e.context(
+                    "DeleteItem",
+                    M::META.type_name,
+                    Some(describe_key(M::META, key.attributes())),
+                )
             }),
             None => Ok(None),
         }

@@ -41,7 +41,7 @@ impl<M: Model> GetItem<M> {
     }
 
     fn error(&self, e: Error) -> Error {
-        e.context("GetItem", M::META.type_name, Some(describe_key(M::META, self.key.attributes())))
+        context(e, &self.key)
     }
 
     /// Sends the request and decodes the item.
@@ -50,11 +50,8 @@ impl<M: Model> GetItem<M> {
     /// An invalid key (before sending), DynamoDB's error, or a decoding error naming the attribute.
     pub async fn send(self) -> Result<Option<M>> {
         let key = self.key.clone();
-        let error = |e: Error| {
-            e.context("GetItem", M::META.type_name, Some(describe_key(M::META, key.attributes())))
-        };
         match self.send_item().await? {
-            Some(item) => M::from_item(item).map(Some).map_err(error),
+            Some(item) => M::from_item(item).map(Some).map_err(|e| context(e, &key)),
             None => Ok(None),
         }
     }
@@ -86,6 +83,10 @@ impl<M: Model> GetItem<M> {
             .map_err(|e| self.error(Error::from_sdk(e)))?;
         Ok(output.item.filter(|item| !item.is_empty()))
     }
+}
+
+fn context<M: Model>(e: Error, key: &Key<M>) -> Error {
+    e.context("GetItem", M::META.type_name, Some(describe_key(M::META, key.attributes())))
 }
 
 super::into_future!(GetItem, Option<M>);

@@ -21,7 +21,10 @@ use crate::expression::{Condition, Placeholders};
 use crate::validate;
 
 /// Checks a condition's values and renders it with prefix `c`.
-pub(crate) fn render_condition(condition: &Condition, placeholders: &mut Placeholders) -> Result<String> {
+pub(crate) fn render_condition(
+    condition: &Condition,
+    placeholders: &mut Placeholders,
+) -> Result<String> {
     for value in condition.values() {
         validate::check_value(value, 1)?;
     }

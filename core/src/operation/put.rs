@@ -11,6 +11,8 @@ use crate::model::Model;
 use crate::value::Item;
 use crate::{validate, Db};
 
+const OPERATION: &str = "PutItem";
+
 /// A PutItem request.
 #[must_use]
 pub struct PutItem<M> {
@@ -45,10 +47,6 @@ impl<M: Model> PutItem<M> {
         self
     }
 
-    fn operation(&self) -> &'static str {
-        "PutItem"
-    }
-
     /// Sends the request.
     ///
     /// # Errors
@@ -63,17 +61,17 @@ impl<M: Model> PutItem<M> {
     /// # Errors
     /// As [`send`](Self::send), plus a decoding error for the old item.
     pub async fn send_returning_old(self) -> Result<Option<M>> {
-        let op = self.operation();
+        let op = OPERATION;
         match self.send_inner(true).await? {
-            Some((old, key)) => M::from_item(old)
-                .map(Some)
-                .map_err(|e| e.context(op, M::META.type_name, Some(key))),
+            Some((old, key)) => {
+                M::from_item(old).map(Some).map_err(|e| e.context(op, M::META.type_name, Some(key)))
+            }
             None => Ok(None),
         }
     }
 
     async fn send_inner(mut self, return_old: bool) -> Result<Option<(Item, String)>> {
-        let op = self.operation();
+        let op = OPERATION;
         let meta = M::META;
         let item = std::mem::replace(&mut self.item, Ok(Item::new()));
         let item = item.map_err(|e| e.context(op, meta.type_name, None))?;

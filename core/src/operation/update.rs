@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use crate::error::{Error, ErrorKind, Result};
 use crate::expression::{Action, ActionKind, Condition, Path, Placeholders, Update};
 use crate::key::{describe_key, Key};
-use crate::model::{KeyMeta, Model, ModelMeta, TemplatePart};
+use crate::model::{KeyMeta, Model, ModelMeta, ScalarType, TemplatePart};
 use crate::{validate, Db};
 
 /// An UpdateItem request. By default the item must exist: a missing one is an error for which
@@ -75,7 +75,11 @@ impl<M: Model> UpdateItem<M> {
     pub async fn send_returning_new(self) -> Result<M> {
         let key = self.key.clone();
         let ctx = |e: Error| {
-            e.context("UpdateItem", M::META.type_name, Some(describe_key(M::META, key.attributes())))
+            e.context(
+                "UpdateItem",
+                M::META.type_name,
+                Some(describe_key(M::META, key.attributes())),
+            )
         };
         let item = self.send_inner(true).await?.unwrap_or_default();
         M::from_item(item).map_err(ctx)
@@ -152,7 +156,9 @@ fn maintain_keys(meta: &ModelMeta, mut update: Update) -> Result<Update> {
     let mut seen = HashSet::new();
     for action in &update.actions {
         if !seen.insert(action.path.to_string()) {
-            return Err(Error::validation("two actions on one attribute").at(&action.path.to_string()));
+            return Err(
+                Error::validation("two actions on one attribute").at(&action.path.to_string())
+            );
         }
     }
     let top_level = |name: &str| -> Vec<&ActionKind> {
@@ -200,7 +206,9 @@ fn maintain_keys(meta: &ModelMeta, mut update: Update) -> Result<Update> {
             let Some(first) = touched.first() else { continue };
             let removes = touched.iter().any(|f| {
                 update.actions.iter().any(|a| {
-                    a.path.root() == *f && a.path.is_top_level() && matches!(a.kind, ActionKind::Remove)
+                    a.path.root() == *f
+                        && a.path.is_top_level()
+                        && matches!(a.kind, ActionKind::Remove)
                 })
             });
             if removes {
@@ -246,5 +254,9 @@ fn render_index_key(
             },
         }
     }
-    Ok(Action { path: Path::new(key.attribute), kind: ActionKind::Set(AttributeValue::S(rendered)) })
+    let value = match key.scalar {
+        ScalarType::N => AttributeValue::N(rendered),
+        _ => AttributeValue::S(rendered),
+    };
+    Ok(Action { path: Path::new(key.attribute), kind: ActionKind::Set(value) })
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use ferrodyn::testing::TestDb;
-use ferrodyn::{AttributeValue, Attribute, Binary, Model, Number};
+use ferrodyn::{Attribute, AttributeValue, Binary, Model, Number};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Attribute)]
@@ -24,9 +24,13 @@ pub struct Line {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
-#[ferrodyn(table = "shop", entity = "Order",
-           pk = "CUSTOMER#{customer_id}", sk = "ORDER#{order_id}",
-           index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}"))]
+#[ferrodyn(
+    table = "shop",
+    entity = "Order",
+    pk = "CUSTOMER#{customer_id}",
+    sk = "ORDER#{order_id}",
+    index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}")
+)]
 pub struct Order {
     pub customer_id: String,
     pub order_id: String,

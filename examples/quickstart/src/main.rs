@@ -19,9 +19,13 @@ struct Customer {
 }
 
 #[derive(Debug, Serialize, Deserialize, Model)]
-#[ferrodyn(table = "shop", entity = "Order",
-           pk = "CUSTOMER#{customer_id}", sk = "ORDER#{order_id}",
-           index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}"))]
+#[ferrodyn(
+    table = "shop",
+    entity = "Order",
+    pk = "CUSTOMER#{customer_id}",
+    sk = "ORDER#{order_id}",
+    index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}")
+)]
 struct Order {
     customer_id: String,
     order_id: String,
@@ -47,7 +51,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     step("create table `shop` from the Customer and Order models");
     db.create_table_for(&[Customer::META, Order::META]).await?;
     let schema = ferrodyn::schema::TableSchema::from_models(&[Customer::META, Order::META])?;
-    println!("   keys: {:?}, {:?}; indexes: {:?}", schema.partition_key, schema.sort_key, schema.indexes.keys().collect::<Vec<_>>());
+    println!(
+        "   keys: {:?}, {:?}; indexes: {:?}",
+        schema.partition_key,
+        schema.sort_key,
+        schema.indexes.keys().collect::<Vec<_>>()
+    );
 
     step("create customer c-1");
     let ada = Customer { id: "c-1".into(), name: "Ada".into(), email: "ada@example.com".into() };
@@ -78,7 +87,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let updated = db
         .update(
             Order::key("c-1", "o-1"),
-            Update::new().set(f.status, Status::Paid).add(f.total_cents, 750).set(f.note, "gift wrap"),
+            Update::new()
+                .set(f.status, Status::Paid)
+                .add(f.total_cents, 750)
+                .set(f.note, "gift wrap"),
         )
         .condition(Order::FIELDS.status.eq(Status::Pending))
         .send_returning_new()
