@@ -8,6 +8,10 @@ use crate::key::{describe_key, Key};
 use crate::model::Model;
 use crate::{validate, Db};
 
+use super::Prepared;
+
+const OPERATION: &str = "DeleteItem";
+
 /// A DeleteItem request. Deleting a missing item succeeds;
 /// [`send_returning_old`](Self::send_returning_old) tells whether there was one.
 #[must_use]
@@ -67,11 +71,11 @@ impl<M: Model> DeleteItem<M> {
         }
     }
 
-    async fn send_inner(self, return_old: bool) -> Result<Option<crate::Item>> {
+    /// Validates the key and renders the condition.
+    pub(crate) fn prepare(self) -> Result<Prepared> {
         let meta = M::META;
-        let ctx = |e: Error| {
-            e.context("DeleteItem", meta.type_name, Some(describe_key(meta, self.key.attributes())))
-        };
+        let key_text = describe_key(meta, self.key.attributes());
+        let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(key_text.clone()));
         validate::check_key(meta, self.key.attributes()).map_err(ctx)?;
         let mut placeholders = Placeholders::default();
         let condition = self
@@ -80,19 +84,35 @@ impl<M: Model> DeleteItem<M> {
             .map(|c| super::render_condition(c, &mut placeholders))
             .transpose()
             .map_err(ctx)?;
-        let output = self
-            .db
+        Ok(Prepared {
+            operation: OPERATION,
+            model: meta.type_name,
+            table: self.db.table_name(meta.table),
+            item: self.key.into_attributes(),
+            key_text,
+            update: None,
+            condition,
+            names: placeholders.take_names(),
+            values: placeholders.take_values(),
+            must_exist: false,
+        })
+    }
+
+    async fn send_inner(self, return_old: bool) -> Result<Option<crate::Item>> {
+        let db = self.db.clone();
+        let mut p = self.prepare()?;
+        let output = db
             .client()
             .delete_item()
-            .table_name(self.db.table_name(meta.table))
-            .set_key(Some(self.key.attributes().clone()))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(placeholders.take_names())
-            .set_expression_attribute_values(placeholders.take_values())
+            .table_name(std::mem::take(&mut p.table))
+            .set_key(Some(std::mem::take(&mut p.item)))
+            .set_condition_expression(p.condition.take())
+            .set_expression_attribute_names(p.names.take())
+            .set_expression_attribute_values(p.values.take())
             .set_return_values(return_old.then_some(ReturnValue::AllOld))
             .send()
             .await
-            .map_err(|e| ctx(Error::from_sdk(e)))?;
+            .map_err(|e| p.error(Error::from_sdk(e)))?;
         Ok(output.attributes.filter(|a| !a.is_empty()))
     }
 }

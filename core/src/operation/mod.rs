@@ -14,11 +14,41 @@ pub use get::GetItem;
 pub use put::PutItem;
 pub use update::UpdateItem;
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expression::{Condition, Placeholders};
 use crate::validate;
+use crate::value::Item;
+
+/// A validated single-item write with its expressions rendered: what `send` turns into an SDK
+/// request, and what a transaction turns into one of its actions.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) operation: &'static str,
+    pub(crate) model: &'static str,
+    /// The physical table name.
+    pub(crate) table: String,
+    /// The whole item for a put, the key otherwise.
+    pub(crate) item: Item,
+    /// The key, for error messages.
+    pub(crate) key_text: String,
+    pub(crate) update: Option<String>,
+    pub(crate) condition: Option<String>,
+    pub(crate) names: Option<HashMap<String, String>>,
+    pub(crate) values: Option<HashMap<String, AttributeValue>>,
+    /// An update that must not create the item (a failed existence check is "not found").
+    pub(crate) must_exist: bool,
+}
+
+impl Prepared {
+    /// Adds the operation, model and key to an error.
+    pub(crate) fn error(&self, e: Error) -> Error {
+        e.context(self.operation, self.model, Some(self.key_text.clone()))
+    }
+}
 
 /// Checks a condition's values and renders it with prefix `c`.
 pub(crate) fn render_condition(

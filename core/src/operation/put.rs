@@ -11,6 +11,8 @@ use crate::model::Model;
 use crate::value::Item;
 use crate::{validate, Db};
 
+use super::Prepared;
+
 const OPERATION: &str = "PutItem";
 
 /// A PutItem request.
@@ -70,18 +72,17 @@ impl<M: Model> PutItem<M> {
         }
     }
 
-    async fn send_inner(mut self, return_old: bool) -> Result<Option<(Item, String)>> {
-        let op = OPERATION;
+    /// Validates the item and renders the condition.
+    pub(crate) fn prepare(self) -> Result<Prepared> {
         let meta = M::META;
-        let item = std::mem::replace(&mut self.item, Ok(Item::new()));
-        let item = item.map_err(|e| e.context(op, meta.type_name, None))?;
-        let key = describe_key(meta, &item);
-        let ctx = |e: Error| e.context(op, meta.type_name, Some(key.clone()));
+        let item = self.item.map_err(|e| e.context(OPERATION, meta.type_name, None))?;
+        let key_text = describe_key(meta, &item);
+        let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(key_text.clone()));
         validate::check_key(meta, &item).map_err(ctx)?;
         validate::check_index_keys(meta, &item).map_err(ctx)?;
         validate::check_item(&item).map_err(ctx)?;
 
-        let mut condition = self.condition.take();
+        let mut condition = self.condition;
         if self.create {
             let not_exists = Path::<()>::new(meta.partition_key.attribute).not_exists();
             condition = Some(match condition {
@@ -94,20 +95,36 @@ impl<M: Model> PutItem<M> {
             .map(|c| super::render_condition(&c, &mut placeholders))
             .transpose()
             .map_err(ctx)?;
-        let output = self
-            .db
+        Ok(Prepared {
+            operation: OPERATION,
+            model: meta.type_name,
+            table: self.db.table_name(meta.table),
+            item,
+            key_text,
+            update: None,
+            condition,
+            names: placeholders.take_names(),
+            values: placeholders.take_values(),
+            must_exist: false,
+        })
+    }
+
+    async fn send_inner(self, return_old: bool) -> Result<Option<(Item, String)>> {
+        let db = self.db.clone();
+        let mut p = self.prepare()?;
+        let output = db
             .client()
             .put_item()
-            .table_name(self.db.table_name(meta.table))
-            .set_item(Some(item))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(placeholders.take_names())
-            .set_expression_attribute_values(placeholders.take_values())
+            .table_name(std::mem::take(&mut p.table))
+            .set_item(Some(std::mem::take(&mut p.item)))
+            .set_condition_expression(p.condition.take())
+            .set_expression_attribute_names(p.names.take())
+            .set_expression_attribute_values(p.values.take())
             .set_return_values(return_old.then_some(ReturnValue::AllOld))
             .send()
             .await
-            .map_err(|e| ctx(Error::from_sdk(e)))?;
-        Ok(output.attributes.filter(|a| !a.is_empty()).map(|a| (a, key)))
+            .map_err(|e| p.error(Error::from_sdk(e)))?;
+        Ok(output.attributes.filter(|a| !a.is_empty()).map(|a| (a, p.key_text)))
     }
 }
 

@@ -16,6 +16,10 @@ use crate::key::{describe_key, Key};
 use crate::model::{KeyMeta, Model, ModelMeta, ScalarType, TemplatePart};
 use crate::{validate, Db};
 
+use super::Prepared;
+
+const OPERATION: &str = "UpdateItem";
+
 /// An UpdateItem request. By default the item must exist: a missing one is an error for which
 /// [`Error::is_not_found`] is true.
 #[must_use]
@@ -85,19 +89,20 @@ impl<M: Model> UpdateItem<M> {
         M::from_item(item).map_err(ctx)
     }
 
-    async fn send_inner(self, return_new: bool) -> Result<Option<crate::Item>> {
+    /// Validates the key and the actions, adds the index key attributes that must follow, and
+    /// renders the update and condition.
+    pub(crate) fn prepare(self) -> Result<Prepared> {
         let meta = M::META;
-        let ctx = |e: Error| {
-            e.context("UpdateItem", meta.type_name, Some(describe_key(meta, self.key.attributes())))
-        };
+        let key_text = describe_key(meta, self.key.attributes());
+        let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(key_text.clone()));
         validate::check_key(meta, self.key.attributes()).map_err(ctx)?;
-        let update = maintain_keys(meta, self.update.clone()).map_err(ctx)?;
+        let update = maintain_keys(meta, self.update).map_err(ctx)?;
         for (path, value) in update.values() {
             let depth = 1 + path.rest.len();
             validate::check_value(value, depth).map_err(|e| ctx(e.at(&path.to_string())))?;
         }
 
-        let mut condition = self.condition.clone();
+        let mut condition = self.condition;
         if !self.upsert {
             let exists = Path::<()>::new(meta.partition_key.attribute).exists();
             condition = Some(match condition {
@@ -112,35 +117,51 @@ impl<M: Model> UpdateItem<M> {
             .map(|c| super::render_condition(&c, &mut placeholders))
             .transpose()
             .map_err(ctx)?;
-        let result = self
-            .db
+        Ok(Prepared {
+            operation: OPERATION,
+            model: meta.type_name,
+            table: self.db.table_name(meta.table),
+            item: self.key.into_attributes(),
+            key_text,
+            update: Some(expression),
+            condition,
+            names: placeholders.take_names(),
+            values: placeholders.take_values(),
+            must_exist: !self.upsert,
+        })
+    }
+
+    async fn send_inner(self, return_new: bool) -> Result<Option<crate::Item>> {
+        let db = self.db.clone();
+        let mut p = self.prepare()?;
+        let result = db
             .client()
             .update_item()
-            .table_name(self.db.table_name(meta.table))
-            .set_key(Some(self.key.attributes().clone()))
-            .update_expression(expression)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(placeholders.take_names())
-            .set_expression_attribute_values(placeholders.take_values())
+            .table_name(std::mem::take(&mut p.table))
+            .set_key(Some(std::mem::take(&mut p.item)))
+            .set_update_expression(p.update.take())
+            .set_condition_expression(p.condition.take())
+            .set_expression_attribute_names(p.names.take())
+            .set_expression_attribute_values(p.values.take())
             .set_return_values(return_new.then_some(ReturnValue::AllNew))
             .set_return_values_on_condition_check_failure(
-                (!self.upsert).then_some(ReturnValuesOnConditionCheckFailure::AllOld),
+                p.must_exist.then_some(ReturnValuesOnConditionCheckFailure::AllOld),
             )
             .send()
             .await;
         match result {
             Ok(output) => Ok(output.attributes),
             Err(SdkError::ServiceError(service))
-                if !self.upsert
+                if p.must_exist
                     && matches!(
                         service.err(),
                         UpdateItemError::ConditionalCheckFailedException(e)
                             if super::no_item(e.item.as_ref())
                     ) =>
             {
-                Err(ctx(Error::new(ErrorKind::NotFound, "item does not exist")))
+                Err(p.error(Error::new(ErrorKind::NotFound, "item does not exist")))
             }
-            Err(e) => Err(ctx(Error::from_sdk(e))),
+            Err(e) => Err(p.error(Error::from_sdk(e))),
         }
     }
 }
