@@ -16,8 +16,10 @@ pub use std::string::String;
 pub use crate::error::{Error, Result};
 pub use crate::expression::Path;
 pub use crate::key::{Key, KeyPart};
+pub use crate::managed::TtlValue;
 pub use crate::model::{
-    EntityMeta, FieldMeta, IndexMeta, KeyMeta, Model, ModelMeta, ScalarType, TemplatePart,
+    EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta, ScalarType,
+    TemplatePart,
 };
 pub use crate::value::{FromAttributeValue, Item, ToAttributeValue};
 
@@ -155,3 +157,15 @@ pub fn expected_map(found: &AttributeValue) -> Error {
 pub fn expected_string(found: &AttributeValue) -> Error {
     Error::wrong_type("S (string)", found)
 }
+
+/// Compile-time check for a `#[ferrodyn(version)]` field.
+pub fn assert_version_field<T: crate::managed::VersionField>() {}
+
+/// Compile-time check for a `#[ferrodyn(created_at)]`/`#[ferrodyn(updated_at)]` field.
+pub fn assert_timestamp_field<T: crate::managed::TimestampField>() {}
+
+/// Compile-time check for a `#[ferrodyn(ttl)]` field.
+pub fn assert_ttl_field<T: TtlValue>() {}
+
+/// Compile-time check for a `#[ferrodyn(id)]` field.
+pub fn assert_id_field<T: crate::managed::IdField>() {}

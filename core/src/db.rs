@@ -130,7 +130,8 @@ impl Db {
     }
 
     /// Creates the table shared by `models` from their metadata, PAY_PER_REQUEST with streams
-    /// (NEW_AND_OLD_IMAGES), and waits until it is active.
+    /// (NEW_AND_OLD_IMAGES), waits until it is active, and turns on TTL when a model has a
+    /// `#[ferrodyn(ttl)]` field.
     ///
     /// # Errors
     /// Models that disagree on the schema, or DynamoDB's error.
@@ -153,6 +154,22 @@ impl Db {
                 .map_err(|e| ctx(Error::from_sdk(e)))?;
             let status = table.table().and_then(|t| t.table_status());
             if status == Some(&aws_sdk_dynamodb::types::TableStatus::Active) {
+                if let Some(attribute) = schema.ttl_attribute {
+                    let ttl = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                        .enabled(true)
+                        .attribute_name(attribute)
+                        .build()
+                        .map_err(|e| {
+                            ctx(Error::validation("invalid TTL settings").with_source(e))
+                        })?;
+                    self.client()
+                        .update_time_to_live()
+                        .table_name(&name)
+                        .time_to_live_specification(ttl)
+                        .send()
+                        .await
+                        .map_err(|e| ctx(Error::from_sdk(e)))?;
+                }
                 return Ok(());
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -29,6 +29,9 @@ pub enum ErrorKind {
     ServiceValidation,
     /// A condition expression evaluated to false (`ConditionalCheckFailedException`).
     ConditionFailed,
+    /// A write carried a stale version (optimistic locking): the stored item changed since it
+    /// was read, or is gone.
+    VersionConflict,
     /// The item, table or index does not exist.
     NotFound,
     /// DynamoDB throttled the request and the SDK's retries gave up.
@@ -228,9 +231,16 @@ impl Error {
         out
     }
 
-    /// A condition expression was false: `create` on an existing item, a failed `condition(..)`.
+    /// A condition expression was false: `create` on an existing item, a failed `condition(..)`,
+    /// or a stale version (which [`is_version_conflict`](Self::is_version_conflict) singles out).
     pub fn is_condition_failed(&self) -> bool {
-        self.inner.kind == ErrorKind::ConditionFailed
+        matches!(self.inner.kind, ErrorKind::ConditionFailed | ErrorKind::VersionConflict)
+    }
+
+    /// A write carried a stale `#[ferrodyn(version)]`: someone else wrote the item since it was
+    /// read. Read it again and retry.
+    pub fn is_version_conflict(&self) -> bool {
+        self.inner.kind == ErrorKind::VersionConflict
     }
 
     /// The table or index does not exist (`ResourceNotFoundException`).

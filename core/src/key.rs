@@ -141,6 +141,39 @@ impl<M: Model> Key<M> {
     }
 }
 
+/// Renders a key template from attribute values (strings and numbers as they are written).
+/// `Ok(None)` when a part is absent or NULL: the key attribute is then left out (sparse index).
+///
+/// # Errors
+/// A part that is neither a string nor a number.
+pub(crate) fn render_template<'a>(
+    key: &crate::KeyMeta,
+    value_of: impl Fn(&str) -> Option<&'a AttributeValue>,
+) -> crate::Result<Option<AttributeValue>> {
+    let mut rendered = String::new();
+    for part in key.template {
+        match part {
+            crate::TemplatePart::Literal(text) => rendered.push_str(text),
+            crate::TemplatePart::Field(field) => match value_of(field) {
+                Some(AttributeValue::S(s)) => rendered.push_str(s),
+                Some(AttributeValue::N(n)) => rendered.push_str(n),
+                None | Some(AttributeValue::Null(_)) => return Ok(None),
+                Some(_) => {
+                    return Err(crate::Error::validation(format!(
+                        "a field of key `{}` must be a string or a number",
+                        key.attribute
+                    ))
+                    .at(field));
+                }
+            },
+        }
+    }
+    Ok(Some(match key.scalar {
+        ScalarType::N => AttributeValue::N(rendered),
+        _ => AttributeValue::S(rendered),
+    }))
+}
+
 /// Writes `pk=CUSTOMER#1, sk=ORDER#2` for a key, in the model's key order.
 pub(crate) fn describe_key(meta: &crate::ModelMeta, attributes: &Item) -> String {
     let mut out = String::new();

@@ -5,6 +5,7 @@ mod db;
 mod error;
 pub mod expression;
 mod key;
+mod managed;
 mod model;
 pub mod operation;
 pub mod schema;
@@ -20,8 +21,10 @@ pub use db::Db;
 pub use error::{Error, ErrorKind, Result};
 pub use expression::{attr, Condition, Path, Projection, Update};
 pub use key::{Key, KeyPart};
+pub use managed::{new_ulid, IdField, TimestampField, TtlValue, VersionField};
 pub use model::{
-    EntityMeta, FieldMeta, IndexMeta, KeyMeta, Model, ModelMeta, ScalarType, TemplatePart,
+    EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta, ScalarType,
+    TemplatePart,
 };
 pub use value::{
     from_attribute_value, to_attribute_value, Binary, FromAttributeValue, Item, Number, SetElement,

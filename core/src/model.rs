@@ -43,6 +43,23 @@ pub struct ModelMeta {
     pub indexes: &'static [IndexMeta],
     /// The fields and their attribute names.
     pub fields: &'static [FieldMeta],
+    /// Fields whose values ferrodyn manages.
+    pub managed: ManagedFields,
+}
+
+/// The attributes of the fields marked `#[ferrodyn(version)]`, `#[ferrodyn(created_at)]`, … .
+#[derive(Debug, Default)]
+pub struct ManagedFields {
+    /// Optimistic locking: 1 on create, incremented and checked on every write.
+    pub version: Option<&'static str>,
+    /// Set to the current time on create.
+    pub created_at: Option<&'static str>,
+    /// Set to the current time on create, put and update.
+    pub updated_at: Option<&'static str>,
+    /// The item's expiry, stored as epoch seconds; the table's TTL attribute.
+    pub ttl: Option<&'static str>,
+    /// Filled with a new ULID on create when empty.
+    pub id: Option<&'static str>,
 }
 
 /// The entity type attribute of a single-table model.

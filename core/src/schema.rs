@@ -23,6 +23,8 @@ pub struct TableSchema {
     pub sort_key: Option<(&'static str, ScalarType)>,
     /// Global secondary indexes by name: partition key and optional sort key.
     pub indexes: BTreeMap<&'static str, IndexSchema>,
+    /// The TTL attribute (epoch seconds), when a model declares `#[ferrodyn(ttl)]`.
+    pub ttl_attribute: Option<&'static str>,
 }
 
 /// One global secondary index (projection ALL).
@@ -53,6 +55,7 @@ impl TableSchema {
             partition_key: pair(&first.partition_key),
             sort_key: first.sort_key.as_ref().map(pair),
             indexes: BTreeMap::new(),
+            ttl_attribute: None,
         };
         for model in models {
             let conflict = |what: &str| {
@@ -68,6 +71,12 @@ impl TableSchema {
                 || model.sort_key.as_ref().map(pair) != schema.sort_key
             {
                 return Err(conflict("primary key"));
+            }
+            if let Some(ttl) = model.managed.ttl {
+                match schema.ttl_attribute {
+                    Some(existing) if existing != ttl => return Err(conflict("TTL attribute")),
+                    _ => schema.ttl_attribute = Some(ttl),
+                }
             }
             for index in model.indexes {
                 let new = IndexSchema {

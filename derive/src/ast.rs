@@ -20,6 +20,37 @@ pub(crate) struct Field<'a> {
     pub(crate) skip_serializing: bool,
     pub(crate) skip_deserializing: bool,
     pub(crate) default: Option<FieldDefault>,
+    /// `#[ferrodyn(version)]` and the like, with the span of the option.
+    pub(crate) role: Option<(Role, proc_macro2::Span)>,
+}
+
+/// What ferrodyn manages in a field, declared with `#[ferrodyn(<role>)]` on it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Optimistic locking: 1 on create, incremented and checked on writes.
+    Version,
+    /// Set on create.
+    CreatedAt,
+    /// Set on create, put and update.
+    UpdatedAt,
+    /// Expiry, stored as epoch seconds.
+    Ttl,
+    /// Generated (ULID) on create when empty.
+    Id,
+}
+
+pub(crate) const ROLES: [(Role, &str); 5] = [
+    (Role::Version, "version"),
+    (Role::CreatedAt, "created_at"),
+    (Role::UpdatedAt, "updated_at"),
+    (Role::Ttl, "ttl"),
+    (Role::Id, "id"),
+];
+
+impl Role {
+    pub(crate) fn name(self) -> &'static str {
+        ROLES.iter().find(|(r, _)| *r == self).map_or("", |(_, n)| n)
+    }
 }
 
 impl Field<'_> {
@@ -90,14 +121,14 @@ pub(crate) fn fields<'a>(
                 skip_serializing: false,
                 skip_deserializing: false,
                 default: None,
+                role: None,
             };
             for attr in &field.attrs {
                 if attr.path().is_ident("ferrodyn") {
-                    errors.push(syn::Error::new_spanned(
-                        attr,
-                        "`#[ferrodyn(...)]` goes on the struct, not on fields; \
-                         rename fields with `#[serde(rename = \"...\")]`",
-                    ));
+                    let result = attr.parse_nested_meta(|meta| field_role(&mut out, &meta, errors));
+                    if let Err(e) = result {
+                        errors.push(e);
+                    }
                     continue;
                 }
                 if !attr.path().is_ident("serde") {
@@ -111,6 +142,35 @@ pub(crate) fn fields<'a>(
             Some(out)
         })
         .collect()
+}
+
+fn field_role(
+    field: &mut Field<'_>,
+    meta: &ParseNestedMeta<'_>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    let Some((role, _)) = ROLES.iter().find(|(_, name)| meta.path.is_ident(name)) else {
+        let expected: Vec<&str> = ROLES.iter().map(|(_, n)| *n).collect();
+        errors.spanned(
+            &meta.path,
+            format!(
+                "unknown field option `{}`; expected one of: {} (rename fields with \
+                 `#[serde(rename = \"...\")]`)",
+                path_name(&meta.path),
+                expected.join(", ")
+            ),
+        );
+        return skip_value(meta);
+    };
+    if let Some((other, _)) = field.role {
+        errors.spanned(
+            &meta.path,
+            format!("a field has one role; this one is already `{}`", other.name()),
+        );
+    } else {
+        field.role = Some((*role, meta.path.span()));
+    }
+    Ok(())
 }
 
 fn field_serde(

@@ -25,6 +25,17 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     match &input.data {
         syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) => {
             let fields = ast::fields(named, &container, &mut errors);
+            for field in &fields {
+                if let Some((role, span)) = field.role {
+                    errors.push(syn::Error::new(
+                        span,
+                        format!(
+                            "`{}` applies to fields of a `Model`, not of an `Attribute`",
+                            role.name()
+                        ),
+                    ));
+                }
+            }
             errors.finish()?;
             return Ok(expand_struct(input, &fields));
         }

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ast::Field;
+use crate::ast::{Field, Role};
 use crate::fields::{self, Conversion};
 use crate::valid::{self, Key, KeyKind, Model, Part};
 
@@ -22,7 +22,10 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let primary_key = primary_key(&model);
     let key_fn = key_fn(&model);
     let fields = field_paths(&model);
+    let role_checks = role_checks(&model);
     Ok(quote! {
+        #role_checks
+
         #[automatically_derived]
         #allow
         impl ::ferrodyn::__private::Model for #ident {
@@ -77,6 +80,19 @@ fn meta(model: &Model<'_>) -> TokenStream {
         let (name, attribute) = (&f.name, &f.attribute);
         quote! { ::ferrodyn::__private::FieldMeta { name: #name, attribute: #attribute } }
     });
+    let role = |role: Role| {
+        option(model.fields.iter().find(|f| f.role.map(|(r, _)| r) == Some(role)), |f| {
+            let attribute = &f.attribute;
+            quote! { #attribute }
+        })
+    };
+    let (version, created_at, updated_at, ttl, id) = (
+        role(Role::Version),
+        role(Role::CreatedAt),
+        role(Role::UpdatedAt),
+        role(Role::Ttl),
+        role(Role::Id),
+    );
     quote! {
         const META: &'static ::ferrodyn::__private::ModelMeta = &::ferrodyn::__private::ModelMeta {
             type_name: #type_name,
@@ -86,7 +102,33 @@ fn meta(model: &Model<'_>) -> TokenStream {
             sort_key: #sort_key,
             indexes: &[#(#indexes),*],
             fields: &[#(#fields),*],
+            managed: ::ferrodyn::__private::ManagedFields {
+                version: #version,
+                created_at: #created_at,
+                updated_at: #updated_at,
+                ttl: #ttl,
+                id: #id,
+            },
         };
+    }
+}
+
+/// Compile-time checks that each role field has a type ferrodyn can manage; the trait's
+/// `on_unimplemented` message names the role.
+fn role_checks(model: &Model<'_>) -> TokenStream {
+    let checks = model.fields.iter().filter_map(|field| {
+        let (role, _) = field.role?;
+        let ty = field.ty;
+        let check = match role {
+            Role::Version => quote! { assert_version_field },
+            Role::CreatedAt | Role::UpdatedAt => quote! { assert_timestamp_field },
+            Role::Ttl => quote! { assert_ttl_field },
+            Role::Id => quote! { assert_id_field },
+        };
+        Some(quote! { ::ferrodyn::__private::#check::<#ty>(); })
+    });
+    quote! {
+        const _: fn() = || { #(#checks)* };
     }
 }
 

@@ -8,7 +8,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ast::{Field, FieldDefault};
+use crate::ast::{Field, FieldDefault, Role};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Conversion {
@@ -16,6 +16,11 @@ pub(crate) enum Conversion {
     Autoref,
     /// Direct impl only.
     Direct,
+}
+
+/// A TTL field is stored as epoch seconds whatever its Rust type.
+fn is_ttl(field: &Field<'_>) -> bool {
+    matches!(field.role, Some((Role::Ttl, _)))
 }
 
 fn slot(field: &Field<'_>) -> Ident {
@@ -28,6 +33,16 @@ pub(crate) fn encode(fields: &[Field<'_>], conversion: Conversion, map: &Ident) 
     let statements = fields.iter().filter(|f| !f.skip_serializing).map(|field| {
         let ident = field.ident;
         let attribute = &field.attribute;
+        if is_ttl(field) {
+            let ty = field.ty;
+            return quote! {
+                if let ::ferrodyn::__private::Some(__value) =
+                    <#ty as ::ferrodyn::__private::TtlValue>::to_ttl(&self.#ident)
+                {
+                    #map.insert(#attribute.to_owned(), __value);
+                }
+            };
+        }
         match conversion {
             Conversion::Autoref => quote! {
                 match {
@@ -82,6 +97,9 @@ pub(crate) fn decode(
         let ty = field.ty;
         let attribute = &field.attribute;
         let decoded = match conversion {
+            _ if is_ttl(field) => quote! {
+                <#ty as ::ferrodyn::__private::TtlValue>::from_ttl(__value)
+            },
             Conversion::Autoref => quote! {{
                 use ::ferrodyn::__private::{DecodeDirect as _, DecodeSerde as _};
                 (&&::ferrodyn::__private::Decode::<#ty>::new()).__decode(__value)
@@ -125,6 +143,17 @@ pub(crate) fn decode(
         let attribute = &field.attribute;
         let missing = if field.default.is_some() {
             default
+        } else if is_ttl(field) {
+            quote! {
+                match <#ty as ::ferrodyn::__private::TtlValue>::ttl_missing() {
+                    ::ferrodyn::__private::Some(__value) => __value,
+                    ::ferrodyn::__private::None => {
+                        return ::ferrodyn::__private::Err(
+                            ::ferrodyn::__private::Error::missing_attribute(#attribute),
+                        );
+                    }
+                }
+            }
         } else {
             match conversion {
                 Conversion::Autoref => quote! {{

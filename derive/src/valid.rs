@@ -351,6 +351,20 @@ fn non_empty(lit: &LitStr, what: &str, errors: &mut Errors) -> String {
 
 fn check_field_attributes(fields: &[Field<'_>], named: &syn::FieldsNamed, errors: &mut Errors) {
     let mut seen: HashMap<&str, &str> = HashMap::new();
+    let mut roles: Vec<(ast::Role, &str)> = Vec::new();
+    for field in fields {
+        let Some((role, span)) = field.role else { continue };
+        if !field.is_stored() {
+            errors.push(syn::Error::new(span, "a field with a role must be stored (not skipped)"));
+        }
+        match roles.iter().find(|(r, _)| *r == role) {
+            Some((_, other)) => errors.push(syn::Error::new(
+                span,
+                format!("field `{other}` is already the `{}` field", role.name()),
+            )),
+            None => roles.push((role, &field.name)),
+        }
+    }
     for (field, syn_field) in fields.iter().zip(&named.named) {
         if !field.is_stored() {
             continue;

@@ -1,6 +1,7 @@
 //! DeleteItem.
 
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use crate::error::{Error, Result};
 use crate::expression::{Condition, Placeholders};
@@ -19,6 +20,7 @@ pub struct DeleteItem<M> {
     db: Db,
     key: Key<M>,
     condition: Option<Condition>,
+    expected_version: Option<u64>,
 }
 
 impl<M: Model> std::fmt::Debug for DeleteItem<M> {
@@ -32,7 +34,7 @@ impl<M: Model> std::fmt::Debug for DeleteItem<M> {
 
 impl<M: Model> DeleteItem<M> {
     pub(crate) fn new(db: Db, key: Key<M>) -> Self {
-        DeleteItem { db, key, condition: None }
+        DeleteItem { db, key, condition: None, expected_version: None }
     }
 
     /// Deletes only if `condition` holds.
@@ -41,6 +43,13 @@ impl<M: Model> DeleteItem<M> {
             Some(existing) => existing.and(condition),
             None => condition,
         });
+        self
+    }
+
+    /// Deletes only if the stored `#[ferrodyn(version)]` is `version`; otherwise the error's
+    /// [`is_version_conflict`](Error::is_version_conflict) is true.
+    pub fn expect_version(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
         self
     }
 
@@ -77,9 +86,14 @@ impl<M: Model> DeleteItem<M> {
         let key_text = describe_key(meta, self.key.attributes());
         let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(key_text.clone()));
         validate::check_key(meta, self.key.attributes()).map_err(ctx)?;
+        let expected_version =
+            super::update::expected_version(meta, self.expected_version).map_err(ctx)?;
+        let condition = [expected_version.map(|v| v.condition(meta)), self.condition]
+            .into_iter()
+            .flatten()
+            .reduce(Condition::and);
         let mut placeholders = Placeholders::default();
-        let condition = self
-            .condition
+        let condition = condition
             .as_ref()
             .map(|c| super::render_condition(c, &mut placeholders))
             .transpose()
@@ -95,6 +109,7 @@ impl<M: Model> DeleteItem<M> {
             names: placeholders.take_names(),
             values: placeholders.take_values(),
             must_exist: false,
+            expected_version,
         })
     }
 
@@ -110,9 +125,12 @@ impl<M: Model> DeleteItem<M> {
             .set_expression_attribute_names(p.names.take())
             .set_expression_attribute_values(p.values.take())
             .set_return_values(return_old.then_some(ReturnValue::AllOld))
+            .set_return_values_on_condition_check_failure(
+                p.wants_item_on_failure().then_some(ReturnValuesOnConditionCheckFailure::AllOld),
+            )
             .send()
             .await
-            .map_err(|e| p.error(Error::from_sdk(e)))?;
+            .map_err(|e| super::write_error!(p, e, DeleteItemError))?;
         Ok(output.attributes.filter(|a| !a.is_empty()))
     }
 }

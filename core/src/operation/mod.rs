@@ -18,8 +18,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::expression::{Condition, Placeholders};
+use crate::managed::ExpectedVersion;
 use crate::validate;
 use crate::value::Item;
 
@@ -41,6 +42,8 @@ pub(crate) struct Prepared {
     pub(crate) values: Option<HashMap<String, AttributeValue>>,
     /// An update that must not create the item (a failed existence check is "not found").
     pub(crate) must_exist: bool,
+    /// The version the stored item must have (optimistic locking).
+    pub(crate) expected_version: Option<ExpectedVersion>,
 }
 
 impl Prepared {
@@ -48,7 +51,50 @@ impl Prepared {
     pub(crate) fn error(&self, e: Error) -> Error {
         e.context(self.operation, self.model, Some(self.key_text.clone()))
     }
+
+    /// Whether DynamoDB should return the stored item when the condition fails, to tell a
+    /// missing item or a stale version from another failed condition.
+    pub(crate) fn wants_item_on_failure(&self) -> bool {
+        self.must_exist || self.expected_version.is_some()
+    }
+
+    /// The error for a failed condition, given the item DynamoDB returned with it.
+    pub(crate) fn condition_failed(&self, stored: Option<&Item>, error: Error) -> Error {
+        let error = if self.must_exist && no_item(stored) {
+            Error::new(ErrorKind::NotFound, "item does not exist")
+        } else if self.expected_version.is_some_and(|v| v.is_stale(stored)) {
+            Error::new(
+                ErrorKind::VersionConflict,
+                "version conflict: the item was changed or deleted since it was read",
+            )
+        } else {
+            error
+        };
+        self.error(error)
+    }
 }
+
+/// Maps an SDK error of a single-item write, singling out failed conditions.
+macro_rules! write_error {
+    ($prepared:expr, $err:expr, $error_type:ident) => {{
+        use aws_sdk_dynamodb::error::SdkError;
+        match $err {
+            SdkError::ServiceError(service)
+                if matches!(service.err(), $error_type::ConditionalCheckFailedException(_)) =>
+            {
+                let stored = match service.err() {
+                    $error_type::ConditionalCheckFailedException(e) => e.item.clone(),
+                    _ => None,
+                };
+                let raw = crate::Error::from_sdk(SdkError::ServiceError(service));
+                $prepared.condition_failed(stored.as_ref(), raw)
+            }
+            other => $prepared.error(crate::Error::from_sdk(other)),
+        }
+    }};
+}
+
+pub(crate) use write_error;
 
 /// Checks a condition's values and renders it with prefix `c`.
 pub(crate) fn render_condition(

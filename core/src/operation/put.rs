@@ -2,14 +2,15 @@
 
 use std::marker::PhantomData;
 
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use crate::error::{Error, Result};
 use crate::expression::{Condition, Path, Placeholders};
 use crate::key::describe_key;
 use crate::model::Model;
 use crate::value::Item;
-use crate::{validate, Db};
+use crate::{managed, validate, Db};
 
 use super::Prepared;
 
@@ -58,6 +59,20 @@ impl<M: Model> PutItem<M> {
         self.send_inner(false).await.map(drop)
     }
 
+    /// Sends the request and returns the model as written: with its generated id, version and
+    /// timestamps filled in.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), plus a decoding error for the written item.
+    pub async fn send_returning_new(self) -> Result<M> {
+        let db = self.db.clone();
+        let p = self.prepare()?;
+        let written = p.item.clone();
+        let key_text = p.key_text.clone();
+        send_prepared(&db, p, false).await?;
+        M::from_item(written).map_err(|e| e.context(OPERATION, M::META.type_name, Some(key_text)))
+    }
+
     /// Sends the request and returns the item it replaced, if any.
     ///
     /// # Errors
@@ -75,21 +90,24 @@ impl<M: Model> PutItem<M> {
     /// Validates the item and renders the condition.
     pub(crate) fn prepare(self) -> Result<Prepared> {
         let meta = M::META;
-        let item = self.item.map_err(|e| e.context(OPERATION, meta.type_name, None))?;
+        let mut item = self.item.map_err(|e| e.context(OPERATION, meta.type_name, None))?;
+        let expected_version = managed::on_put(meta, &mut item, self.create)
+            .map_err(|e| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item))))?;
         let key_text = describe_key(meta, &item);
         let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(key_text.clone()));
         validate::check_key(meta, &item).map_err(ctx)?;
         validate::check_index_keys(meta, &item).map_err(ctx)?;
         validate::check_item(&item).map_err(ctx)?;
 
-        let mut condition = self.condition;
-        if self.create {
-            let not_exists = Path::<()>::new(meta.partition_key.attribute).not_exists();
-            condition = Some(match condition {
-                Some(c) => not_exists.and(c),
-                None => not_exists,
-            });
-        }
+        let guard = match (self.create, expected_version) {
+            (true, _) => Some(Path::<()>::new(meta.partition_key.attribute).not_exists()),
+            (false, Some(expected)) => Some(expected.condition(meta)),
+            (false, None) => None,
+        };
+        let condition = match (guard, self.condition) {
+            (Some(guard), Some(c)) => Some(guard.and(c)),
+            (guard, c) => guard.or(c),
+        };
         let mut placeholders = Placeholders::default();
         let condition = condition
             .map(|c| super::render_condition(&c, &mut placeholders))
@@ -106,26 +124,39 @@ impl<M: Model> PutItem<M> {
             names: placeholders.take_names(),
             values: placeholders.take_values(),
             must_exist: false,
+            // A create's own condition already says "does not exist".
+            expected_version: expected_version.filter(|_| !self.create),
         })
     }
 
     async fn send_inner(self, return_old: bool) -> Result<Option<(Item, String)>> {
         let db = self.db.clone();
-        let mut p = self.prepare()?;
-        let output = db
-            .client()
-            .put_item()
-            .table_name(std::mem::take(&mut p.table))
-            .set_item(Some(std::mem::take(&mut p.item)))
-            .set_condition_expression(p.condition.take())
-            .set_expression_attribute_names(p.names.take())
-            .set_expression_attribute_values(p.values.take())
-            .set_return_values(return_old.then_some(ReturnValue::AllOld))
-            .send()
-            .await
-            .map_err(|e| p.error(Error::from_sdk(e)))?;
-        Ok(output.attributes.filter(|a| !a.is_empty()).map(|a| (a, p.key_text)))
+        let p = self.prepare()?;
+        send_prepared(&db, p, return_old).await
     }
+}
+
+async fn send_prepared(
+    db: &Db,
+    mut p: Prepared,
+    return_old: bool,
+) -> Result<Option<(Item, String)>> {
+    let output = db
+        .client()
+        .put_item()
+        .table_name(std::mem::take(&mut p.table))
+        .set_item(Some(std::mem::take(&mut p.item)))
+        .set_condition_expression(p.condition.take())
+        .set_expression_attribute_names(p.names.take())
+        .set_expression_attribute_values(p.values.take())
+        .set_return_values(return_old.then_some(ReturnValue::AllOld))
+        .set_return_values_on_condition_check_failure(
+            p.wants_item_on_failure().then_some(ReturnValuesOnConditionCheckFailure::AllOld),
+        )
+        .send()
+        .await
+        .map_err(|e| super::write_error!(p, e, PutItemError))?;
+    Ok(output.attributes.filter(|a| !a.is_empty()).map(|a| (a, p.key_text)))
 }
 
 super::into_future!(PutItem, ());

@@ -6,15 +6,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::expression::{Action, ActionKind, Condition, Path, Placeholders, Update};
-use crate::key::{describe_key, Key};
-use crate::model::{KeyMeta, Model, ModelMeta, ScalarType, TemplatePart};
-use crate::{validate, Db};
+use crate::key::{describe_key, render_template, Key};
+use crate::model::{KeyMeta, Model, ModelMeta};
+use crate::{managed, validate, Db};
 
 use super::Prepared;
 
@@ -29,6 +28,7 @@ pub struct UpdateItem<M> {
     update: Update,
     condition: Option<Condition>,
     upsert: bool,
+    expected_version: Option<u64>,
 }
 
 impl<M: Model> std::fmt::Debug for UpdateItem<M> {
@@ -44,7 +44,7 @@ impl<M: Model> std::fmt::Debug for UpdateItem<M> {
 
 impl<M: Model> UpdateItem<M> {
     pub(crate) fn new(db: Db, key: Key<M>, update: Update) -> Self {
-        UpdateItem { db, key, update, condition: None, upsert: false }
+        UpdateItem { db, key, update, condition: None, upsert: false, expected_version: None }
     }
 
     /// Updates only if `condition` holds.
@@ -53,6 +53,14 @@ impl<M: Model> UpdateItem<M> {
             Some(existing) => existing.and(condition),
             None => condition,
         });
+        self
+    }
+
+    /// Updates only if the stored `#[ferrodyn(version)]` is `version` (the one you read); otherwise
+    /// the error's [`is_version_conflict`](Error::is_version_conflict) is true. Every update of a
+    /// versioned model increments the version, checked or not.
+    pub fn expect_version(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
         self
     }
 
@@ -96,20 +104,20 @@ impl<M: Model> UpdateItem<M> {
         let key_text = describe_key(meta, self.key.attributes());
         let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(key_text.clone()));
         validate::check_key(meta, self.key.attributes()).map_err(ctx)?;
-        let update = maintain_keys(meta, self.update).map_err(ctx)?;
+        let mut update = maintain_keys(meta, self.update).map_err(ctx)?;
+        managed::on_update(meta, &mut update).map_err(ctx)?;
+        let expected_version = expected_version(meta, self.expected_version).map_err(ctx)?;
         for (path, value) in update.values() {
             let depth = 1 + path.rest.len();
             validate::check_value(value, depth).map_err(|e| ctx(e.at(&path.to_string())))?;
         }
 
-        let mut condition = self.condition;
-        if !self.upsert {
-            let exists = Path::<()>::new(meta.partition_key.attribute).exists();
-            condition = Some(match condition {
-                Some(c) => exists.and(c),
-                None => exists,
-            });
-        }
+        let guards = [
+            (!self.upsert).then(|| Path::<()>::new(meta.partition_key.attribute).exists()),
+            expected_version.map(|v| v.condition(meta)),
+            self.condition,
+        ];
+        let condition = guards.into_iter().flatten().reduce(Condition::and);
         let mut placeholders = Placeholders::default();
         let expression = update.render(&mut placeholders);
         validate::check_expression("update", &expression, &placeholders.names).map_err(ctx)?;
@@ -128,6 +136,7 @@ impl<M: Model> UpdateItem<M> {
             names: placeholders.take_names(),
             values: placeholders.take_values(),
             must_exist: !self.upsert,
+            expected_version,
         })
     }
 
@@ -145,28 +154,28 @@ impl<M: Model> UpdateItem<M> {
             .set_expression_attribute_values(p.values.take())
             .set_return_values(return_new.then_some(ReturnValue::AllNew))
             .set_return_values_on_condition_check_failure(
-                p.must_exist.then_some(ReturnValuesOnConditionCheckFailure::AllOld),
+                p.wants_item_on_failure().then_some(ReturnValuesOnConditionCheckFailure::AllOld),
             )
             .send()
-            .await;
-        match result {
-            Ok(output) => Ok(output.attributes),
-            Err(SdkError::ServiceError(service))
-                if p.must_exist
-                    && matches!(
-                        service.err(),
-                        UpdateItemError::ConditionalCheckFailedException(e)
-                            if super::no_item(e.item.as_ref())
-                    ) =>
-            {
-                Err(p.error(Error::new(ErrorKind::NotFound, "item does not exist")))
-            }
-            Err(e) => Err(p.error(Error::from_sdk(e))),
-        }
+            .await
+            .map_err(|e| super::write_error!(p, e, UpdateItemError))?;
+        Ok(result.attributes)
     }
 }
 
 super::into_future!(UpdateItem, ());
+
+/// The version check asked for with `expect_version`, if the model has a version field.
+pub(crate) fn expected_version(
+    meta: &ModelMeta,
+    version: Option<u64>,
+) -> Result<Option<crate::managed::ExpectedVersion>> {
+    let Some(version) = version else { return Ok(None) };
+    match meta.managed.version {
+        Some(attribute) => Ok(Some(crate::managed::ExpectedVersion { attribute, version })),
+        None => Err(Error::validation("`expect_version` needs a `#[ferrodyn(version)]` field")),
+    }
+}
 
 /// Rejects updates of primary key fields and key attributes, and adds the index key attributes
 /// that must change with the fields they are built from.
@@ -249,35 +258,16 @@ fn render_index_key(
     touched: &str,
     sets: &HashMap<&str, &AttributeValue>,
 ) -> Result<Action> {
-    let mut rendered = String::new();
-    for part in key.template {
-        match part {
-            TemplatePart::Literal(text) => rendered.push_str(text),
-            TemplatePart::Field(field) => match sets.get(field) {
-                Some(AttributeValue::S(s)) => rendered.push_str(s),
-                Some(AttributeValue::N(n)) => rendered.push_str(n),
-                Some(AttributeValue::Null(_)) => {
-                    return Ok(Action { path: Path::new(key.attribute), kind: ActionKind::Remove });
-                }
-                Some(_) => {
-                    return Err(Error::validation(format!(
-                        "a field of index `{index}`'s key must be set to a string or number"
-                    ))
-                    .at(field));
-                }
-                None => {
-                    return Err(Error::validation(format!(
-                        "updating `{touched}` changes index `{index}`'s key `{}`, which is also \
-                         built from `{field}`: SET `{field}` in the same update",
-                        key.attribute
-                    )));
-                }
-            },
-        }
+    if let Some(missing) = key.fields().find(|f| !sets.contains_key(f)) {
+        return Err(Error::validation(format!(
+            "updating `{touched}` changes index `{index}`'s key `{}`, which is also built from \
+             `{missing}`: SET `{missing}` in the same update",
+            key.attribute
+        )));
     }
-    let value = match key.scalar {
-        ScalarType::N => AttributeValue::N(rendered),
-        _ => AttributeValue::S(rendered),
+    let kind = match render_template(key, |f| sets.get(f).copied())? {
+        Some(value) => ActionKind::Set(value),
+        None => ActionKind::Remove,
     };
-    Ok(Action { path: Path::new(key.attribute), kind: ActionKind::Set(value) })
+    Ok(Action { path: Path::new(key.attribute), kind })
 }
