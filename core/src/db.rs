@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
 
+use crate::capacity::Meter;
 use crate::error::{Error, Result};
 use crate::expression::Update;
 use crate::key::Key;
@@ -22,10 +23,11 @@ pub struct Db {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     client: Client,
     prefix: String,
     tables: HashMap<String, String>,
+    pub(crate) meter: Option<Meter>,
 }
 
 impl std::fmt::Debug for Db {
@@ -45,7 +47,14 @@ impl Db {
 
     /// A handle around an existing client.
     pub fn from_client(client: Client) -> Self {
-        Db { inner: Arc::new(Inner { client, prefix: String::new(), tables: HashMap::new() }) }
+        Db {
+            inner: Arc::new(Inner {
+                client,
+                prefix: String::new(),
+                tables: HashMap::new(),
+                meter: None,
+            }),
+        }
     }
 
     /// A handle configured from the environment through aws-config's default provider chain
@@ -55,11 +64,12 @@ impl Db {
         Db::new(&config)
     }
 
-    fn map(&self, f: impl FnOnce(&mut Inner)) -> Self {
+    pub(crate) fn map(&self, f: impl FnOnce(&mut Inner)) -> Self {
         let mut inner = Inner {
             client: self.inner.client.clone(),
             prefix: self.inner.prefix.clone(),
             tables: self.inner.tables.clone(),
+            meter: self.inner.meter.clone(),
         };
         f(&mut inner);
         Db { inner: Arc::new(inner) }
@@ -79,6 +89,10 @@ impl Db {
         self.map(|inner| {
             inner.tables.insert(logical.to_owned(), physical);
         })
+    }
+
+    pub(crate) fn meter(&self) -> Option<&Meter> {
+        self.inner.meter.as_ref()
     }
 
     /// The SDK client, for anything ferrodyn does not cover.

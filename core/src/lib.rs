@@ -1,6 +1,7 @@
 //! Typed DynamoDB models and operations, tuned for AWS Lambda.
 #![doc = include_str!("../../README.md")]
 
+mod capacity;
 mod db;
 mod error;
 pub mod expression;
@@ -17,6 +18,7 @@ mod value;
 #[doc(hidden)]
 pub mod __private;
 
+pub use capacity::Capacity;
 pub use db::Db;
 pub use error::{Error, ErrorKind, Result};
 pub use expression::{attr, Condition, Path, Projection, Update};

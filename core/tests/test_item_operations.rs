@@ -343,3 +343,27 @@ async fn updates_rebuild_index_keys_from_all_their_fields() {
     let got = db.get(Score::key("p1")).await.unwrap().unwrap();
     assert_eq!(got, Score { player: "p1".into(), game: "go".into(), season: 4, points: 42 });
 }
+
+#[tokio::test]
+async fn capacity_meter_totals_a_scope() {
+    let db = setup().await;
+    assert_eq!(db.consumed_capacity(), None, "no meter unless asked for");
+    let scope = db.with_capacity_meter();
+    scope.create(&order("c1", "o1")).await.unwrap();
+    let after_write = scope.consumed_capacity().unwrap();
+    assert!(after_write.write_units >= 1.0, "{after_write:?}");
+    assert_eq!(after_write.read_units, 0.0);
+    scope.get(Order::key("c1", "o1")).consistent_read(true).await.unwrap();
+    scope.update(Order::key("c1", "o1"), Update::new().set(attr("x"), 1)).await.unwrap();
+    scope.delete(Order::key("c1", "o1")).await.unwrap();
+    let total = scope.consumed_capacity().unwrap();
+    assert!(total.read_units >= 1.0, "{total:?}");
+    assert!(total.write_units >= 3.0, "{total:?}");
+    assert_eq!(total.total(), total.read_units + total.write_units);
+    // A new meter starts from zero; clones share one.
+    let one_op = db.with_capacity_meter();
+    let clone = one_op.clone();
+    clone.get(Order::key("c1", "o1")).await.unwrap();
+    assert_eq!(one_op.consumed_capacity(), clone.consumed_capacity());
+    assert!(one_op.consumed_capacity().unwrap().read_units > 0.0);
+}

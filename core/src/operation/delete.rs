@@ -3,6 +3,7 @@
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use crate::capacity::Usage;
 use crate::error::{Error, Result};
 use crate::expression::{Condition, Placeholders};
 use crate::key::{describe_key, Key};
@@ -119,6 +120,7 @@ impl<M: Model> DeleteItem<M> {
         let output = db
             .client()
             .delete_item()
+            .set_return_consumed_capacity(db.return_consumed_capacity())
             .table_name(std::mem::take(&mut p.table))
             .set_key(Some(std::mem::take(&mut p.item)))
             .set_condition_expression(p.condition.take())
@@ -131,6 +133,7 @@ impl<M: Model> DeleteItem<M> {
             .send()
             .await
             .map_err(|e| super::write_error!(p, e, DeleteItemError))?;
+        db.record_capacity(Usage::Write, output.consumed_capacity());
         Ok(output.attributes.filter(|a| !a.is_empty()))
     }
 }

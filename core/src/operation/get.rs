@@ -1,5 +1,6 @@
 //! GetItem.
 
+use crate::capacity::Usage;
 use crate::error::{Error, Result};
 use crate::expression::{Placeholders, Projection};
 use crate::key::{describe_key, Key};
@@ -73,6 +74,7 @@ impl<M: Model> GetItem<M> {
             .db
             .client()
             .get_item()
+            .set_return_consumed_capacity(self.db.return_consumed_capacity())
             .table_name(self.db.table_name(M::META.table))
             .set_key(Some(self.key.attributes().clone()))
             .consistent_read(self.consistent_read)
@@ -81,6 +83,7 @@ impl<M: Model> GetItem<M> {
             .send()
             .await
             .map_err(|e| self.error(Error::from_sdk(e)))?;
+        self.db.record_capacity(Usage::Read, output.consumed_capacity());
         Ok(output.item.filter(|item| !item.is_empty()))
     }
 }

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use crate::capacity::Usage;
 use crate::error::{Error, Result};
 use crate::expression::{Condition, Path, Placeholders};
 use crate::key::describe_key;
@@ -144,6 +145,7 @@ async fn send_prepared(
     let output = db
         .client()
         .put_item()
+        .set_return_consumed_capacity(db.return_consumed_capacity())
         .table_name(std::mem::take(&mut p.table))
         .set_item(Some(std::mem::take(&mut p.item)))
         .set_condition_expression(p.condition.take())
@@ -156,6 +158,7 @@ async fn send_prepared(
         .send()
         .await
         .map_err(|e| super::write_error!(p, e, PutItemError))?;
+    db.record_capacity(Usage::Write, output.consumed_capacity());
     Ok(output.attributes.filter(|a| !a.is_empty()).map(|a| (a, p.key_text)))
 }
 

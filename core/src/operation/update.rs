@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use crate::capacity::Usage;
 use crate::error::{Error, Result};
 use crate::expression::{Action, ActionKind, Condition, Path, Placeholders, Update};
 use crate::key::{describe_key, render_template, Key};
@@ -146,6 +147,7 @@ impl<M: Model> UpdateItem<M> {
         let result = db
             .client()
             .update_item()
+            .set_return_consumed_capacity(db.return_consumed_capacity())
             .table_name(std::mem::take(&mut p.table))
             .set_key(Some(std::mem::take(&mut p.item)))
             .set_update_expression(p.update.take())
@@ -159,6 +161,7 @@ impl<M: Model> UpdateItem<M> {
             .send()
             .await
             .map_err(|e| super::write_error!(p, e, UpdateItemError))?;
+        db.record_capacity(Usage::Write, result.consumed_capacity());
         Ok(result.attributes)
     }
 }
