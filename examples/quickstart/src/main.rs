@@ -33,6 +33,8 @@ struct Order {
     total_cents: i64,
     created_at: String,
     note: Option<String>,
+    #[ferrodyn(version)]
+    version: u64,
 }
 
 #[tokio::main]
@@ -71,6 +73,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         total_cents: 4_250,
         created_at: "2026-11-21T10:00:00Z".into(),
         note: None,
+        version: 0,
     };
     db.create(&order).await?;
     let item = db.get(Order::key("c-1", "o-1")).send_item().await?.unwrap_or_default();
@@ -113,6 +116,24 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) if e.is_condition_failed() => println!("   refused as expected: {e}"),
         Err(e) => return Err(e.into()),
         Ok(()) => return Err("the write succeeded but should have failed its condition".into()),
+    }
+
+    step("optimistic locking: two writers read the same version, both try to update");
+    let read = db.get(Order::key("c-1", "o-1")).consistent_read(true).await?;
+    let seen = read.map_or(0, |o| o.version);
+    println!("   both read version {seen}");
+    db.update(Order::key("c-1", "o-1"), Update::new().set(Order::FIELDS.note, "first writer"))
+        .expect_version(seen)
+        .await?;
+    println!("   first writer: ok (version is now {})", seen + 1);
+    let second = db
+        .update(Order::key("c-1", "o-1"), Update::new().set(Order::FIELDS.note, "second writer"))
+        .expect_version(seen)
+        .await;
+    match second {
+        Err(e) if e.is_version_conflict() => println!("   second writer refused: {e}"),
+        Err(e) => return Err(e.into()),
+        Ok(()) => return Err("the stale write succeeded".into()),
     }
 
     step("delete order o-1");
