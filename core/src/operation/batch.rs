@@ -55,7 +55,11 @@ impl Default for RetryPolicy {
     /// 50 ms base, 5 s cap, 10 attempts: about half a minute in the worst case, well inside a
     /// Lambda timeout.
     fn default() -> Self {
-        RetryPolicy { base: Duration::from_millis(50), cap: Duration::from_secs(5), max_attempts: 10 }
+        RetryPolicy {
+            base: Duration::from_millis(50),
+            cap: Duration::from_secs(5),
+            max_attempts: 10,
+        }
     }
 }
 

@@ -22,6 +22,9 @@ use super::batch::{
 
 const OPERATION: &str = "BatchGetItem";
 
+/// Expression attribute names.
+type Names = HashMap<String, String>;
+
 /// A batch read of items of model `M` by key (BatchGetItem), built with [`Db::batch_get`].
 ///
 /// A key asked for more than once is requested once (DynamoDB refuses repeated keys in a request)
@@ -156,7 +159,7 @@ impl<M: Model> BatchGet<M> {
     }
 
     /// Renders the projection with the key attributes added.
-    fn render_projection(&self) -> Result<(Option<String>, Option<HashMap<String, String>>)> {
+    fn render_projection(&self) -> Result<(Option<String>, Option<Names>)> {
         let Some(projection) = self.projection.as_ref().filter(|p| !p.is_empty()) else {
             return Ok((None, None));
         };
@@ -186,9 +189,8 @@ impl<M: Model> BatchGet<M> {
                 e.context(OPERATION, meta.type_name, Some(describe_key(meta, key.attributes())))
             })?;
         }
-        let (projection, names) = self
-            .render_projection()
-            .map_err(|e| e.context(OPERATION, meta.type_name, None))?;
+        let (projection, names) =
+            self.render_projection().map_err(|e| e.context(OPERATION, meta.type_name, None))?;
         let table = self.db.table_name(meta.table);
 
         // Distinct keys, and for each key asked for, the distinct key it is.
@@ -225,8 +227,8 @@ impl<M: Model> BatchGet<M> {
             found: &found,
             tally: &tally,
         };
-        let end = run_chunks(chunks, self.concurrency, |wanted| request.read_chunk::<M>(wanted))
-            .await;
+        let end =
+            run_chunks(chunks, self.concurrency, |wanted| request.read_chunk::<M>(wanted)).await;
         if !end.left.is_empty() || end.error.is_some() {
             let keys = end
                 .left
@@ -234,8 +236,8 @@ impl<M: Model> BatchGet<M> {
                 .map(|w| UnprocessedKey { meta, table: table.clone(), key: w.key })
                 .collect();
             let unprocessed = Unprocessed { writes: Vec::new(), keys };
-            let error = end.error.map(|e| e.context(OPERATION, meta.type_name, None));
-            let error = batch_error(OPERATION, error, unprocessed, self.retry.max_attempts.max(1));
+            let error =
+                batch_error(OPERATION, end.error, unprocessed, self.retry.max_attempts.max(1));
             return Err(error.context(OPERATION, meta.type_name, None));
         }
 
@@ -272,7 +274,7 @@ struct Request<'a> {
     table: &'a str,
     consistent_read: bool,
     projection: Option<&'a str>,
-    names: Option<&'a HashMap<String, String>>,
+    names: Option<&'a Names>,
     retry: &'a RetryPolicy,
     index: &'a HashMap<Vec<u8>, usize>,
     found: &'a Mutex<Vec<Option<Item>>>,

@@ -142,13 +142,12 @@ impl BatchWrite {
         if self.seen.insert(write.identity()) {
             self.writes.push(write);
         } else {
-            self.error = Some(
-                Error::validation("two writes to the same item in one batch").context(
+            self.error =
+                Some(Error::validation("two writes to the same item in one batch").context(
                     OPERATION,
                     write.meta.type_name,
                     Some(write.key_text()),
-                ),
-            );
+                ));
         }
     }
 
@@ -170,10 +169,9 @@ impl BatchWrite {
         let tally = Tally::new(self.writes.len(), self.progress);
         let chunks = chunk(self.writes);
         let (db, retry) = (&self.db, &self.retry);
-        let end = run_chunks(chunks, self.concurrency, |writes| {
-            write_chunk(db, writes, retry, &tally)
-        })
-        .await;
+        let end =
+            run_chunks(chunks, self.concurrency, |writes| write_chunk(db, writes, retry, &tally))
+                .await;
         if end.left.is_empty() && end.error.is_none() {
             return Ok(());
         }
@@ -198,7 +196,13 @@ fn prepare_put<M: Model>(db: &Db, value: &M) -> Result<UnprocessedWrite> {
     validate::check_key(meta, &item).map_err(ctx)?;
     validate::check_index_keys(meta, &item).map_err(ctx)?;
     let size = validate::check_item(&item).map_err(ctx)?;
-    Ok(UnprocessedWrite { kind: WriteKind::Put, meta, table: db.table_name(meta.table), item, size })
+    Ok(UnprocessedWrite {
+        kind: WriteKind::Put,
+        meta,
+        table: db.table_name(meta.table),
+        item,
+        size,
+    })
 }
 
 /// The checks of a single delete, with this operation's name in the errors.
@@ -325,4 +329,46 @@ fn take_returned(
     *pending = kept;
     left.extend(strays);
     left
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{KeyMeta, ModelMeta, ScalarType, TemplatePart};
+
+    static META: ModelMeta = ModelMeta {
+        type_name: "Thing",
+        table: "things",
+        entity: None,
+        partition_key: KeyMeta {
+            attribute: "id",
+            scalar: ScalarType::S,
+            template: &[TemplatePart::Field("id")],
+        },
+        sort_key: None,
+        indexes: &[],
+        fields: &[],
+    };
+
+    fn write(size: usize) -> UnprocessedWrite {
+        UnprocessedWrite {
+            kind: WriteKind::Put,
+            meta: &META,
+            table: "things".into(),
+            item: crate::Item::new(),
+            size,
+        }
+    }
+
+    #[test]
+    fn chunks_hold_at_most_25_writes_and_16_mb() {
+        let sizes: Vec<usize> =
+            chunk((0..60).map(|_| write(10)).collect()).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [25, 25, 10]);
+        // Writes larger than DynamoDB allows, to reach the request bound before the count.
+        let big = MAX_BATCH_WRITE_BYTES / 3;
+        let sizes: Vec<usize> =
+            chunk((0..7).map(|_| write(big)).collect()).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [2, 2, 2, 1]);
+    }
 }
