@@ -42,6 +42,8 @@ pub enum ErrorKind {
     AccessDenied,
     /// Another error reported by DynamoDB.
     Service,
+    /// A batch left items or keys unprocessed after its retries; see [`Error::unprocessed`].
+    Unprocessed,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.
@@ -58,6 +60,7 @@ struct ErrorImpl {
     key: Option<String>,
     code: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    unprocessed: Option<Box<crate::operation::Unprocessed>>,
 }
 
 #[derive(Debug)]
@@ -79,6 +82,7 @@ impl Error {
                 key: None,
                 code: None,
                 source: None,
+                unprocessed: None,
             }),
         }
     }
@@ -149,6 +153,20 @@ impl Error {
         if inner.key.is_none() {
             inner.key = key;
         }
+        self
+    }
+
+    /// Records the operation of an error that belongs to no single model (a batch).
+    #[must_use]
+    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+        self.inner.operation.get_or_insert(operation);
+        self
+    }
+
+    /// Attaches what a batch left undone.
+    #[must_use]
+    pub(crate) fn with_unprocessed(mut self, unprocessed: crate::operation::Unprocessed) -> Self {
+        self.inner.unprocessed = Some(Box::new(unprocessed));
         self
     }
 
@@ -275,6 +293,22 @@ impl Error {
         )
     }
 
+    /// A batch gave up on some items or keys after its retries ([`ErrorKind::Unprocessed`]).
+    pub fn is_unprocessed(&self) -> bool {
+        self.inner.kind == ErrorKind::Unprocessed
+    }
+
+    /// What a batch left undone, whatever the kind of error: after its retries, or when a
+    /// request failed (that request's entries and the chunks not sent yet).
+    pub fn unprocessed(&self) -> Option<&crate::operation::Unprocessed> {
+        self.inner.unprocessed.as_deref()
+    }
+
+    /// What a batch left undone, owned (to resend it).
+    pub fn into_unprocessed(self) -> Option<crate::operation::Unprocessed> {
+        self.inner.unprocessed.map(|u| *u)
+    }
+
     /// The request did not reach DynamoDB or got no response; it may be retried.
     pub fn is_transport(&self) -> bool {
         self.inner.kind == ErrorKind::Transport
@@ -315,7 +349,13 @@ impl fmt::Display for Error {
         if !inner.path.is_empty() {
             write!(f, "attribute `{}`: ", self.attribute_path())?;
         }
-        f.write_str(&inner.message)
+        f.write_str(&inner.message)?;
+        match inner.unprocessed.as_deref() {
+            Some(u) if !u.is_empty() && inner.kind != ErrorKind::Unprocessed => {
+                write!(f, " ({} left unprocessed)", u.len())
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -1,14 +1,21 @@
-//! Single-item operations: GetItem, PutItem (put and create), UpdateItem, DeleteItem.
+//! Single-item operations: GetItem, PutItem (put and create), UpdateItem, DeleteItem; and batches
+//! of them: BatchGetItem and BatchWriteItem.
 //!
 //! Each builder validates everything it can before sending (keys, item limits, expression limits),
 //! and its errors carry the operation, the model and the key. Builders are also futures
 //! (`db.put(&order).await`), the same as calling `.send()`.
 
+mod batch;
+mod batch_get;
+mod batch_write;
 mod delete;
 mod get;
 mod put;
 mod update;
 
+pub use batch::{RetryPolicy, Unprocessed, UnprocessedKey, UnprocessedWrite, WriteKind};
+pub use batch_get::{BatchGet, BatchGetOutput};
+pub use batch_write::BatchWrite;
 pub use delete::DeleteItem;
 pub use get::GetItem;
 pub use put::PutItem;
