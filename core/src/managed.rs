@@ -232,6 +232,24 @@ pub(crate) fn on_put(
     Ok(Some(ExpectedVersion { attribute, version: current }))
 }
 
+/// Fills in what a batch put manages. BatchWriteItem takes no conditions, so the version is
+/// incremented but cannot be checked (documented on `BatchWrite`); an empty id is generated as on
+/// create.
+pub(crate) fn on_batch_put(meta: &ModelMeta, item: &mut Item) -> Result<()> {
+    fill_id(meta, item)?;
+    on_put(meta, item, false).map(drop)
+}
+
+/// Gives an empty `#[ferrodyn(id)]` field a new ULID, and renders the keys built from it again.
+fn fill_id(meta: &ModelMeta, item: &mut Item) -> Result<()> {
+    let Some(id) = meta.managed.id else { return Ok(()) };
+    if item.get(id).is_none_or(|v| matches!(v, AttributeValue::S(s) if s.is_empty())) {
+        item.insert(id.to_owned(), AttributeValue::S(new_ulid()));
+        render_keys_using(meta, item, id)?;
+    }
+    Ok(())
+}
+
 /// Renders again every key attribute whose template uses `field` (after ferrodyn filled it in).
 fn render_keys_using(meta: &ModelMeta, item: &mut Item, field: &str) -> Result<()> {
     let keys = meta.key_attributes().chain(

@@ -172,3 +172,18 @@ async fn progress_is_monotonic_and_reaches_the_total() {
     assert_eq!(seen.last(), Some(&(250, 250)));
     assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
 }
+
+#[tokio::test]
+async fn batch_operations_count_in_the_capacity_meter() {
+    let db = common::setup().await;
+    let scope = db.with_capacity_meter();
+    let products: Vec<_> = (0..30).map(|i| common::product(&format!("cap{i}"))).collect();
+    scope.batch_write().put_all(&products).await.unwrap();
+    let written = scope.consumed_capacity().unwrap();
+    assert!(written.write_units >= 30.0, "{written:?}");
+    let keys = products.iter().map(|p| common::Product::key(p.sku.clone()));
+    scope.batch_get(keys).send().await.unwrap();
+    let total = scope.consumed_capacity().unwrap();
+    assert!(total.read_units > 0.0, "{total:?}");
+    assert_eq!(total.write_units, written.write_units);
+}

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 
+use crate::capacity::Usage;
 use crate::error::{Error, ErrorKind, Result};
 use crate::expression::{Path, Placeholders, Projection};
 use crate::key::{describe_key, Key};
@@ -302,12 +303,19 @@ impl Request<'_> {
                 }
             };
             attempt += 1;
-            let sent =
-                self.db.client().batch_get_item().request_items(self.table, keys).send().await;
+            let sent = self
+                .db
+                .client()
+                .batch_get_item()
+                .request_items(self.table, keys)
+                .set_return_consumed_capacity(self.db.return_consumed_capacity())
+                .send()
+                .await;
             let mut output = match sent {
                 Ok(output) => output,
                 Err(e) => return ChunkEnd { left: pending, error: Some(Error::from_sdk(e)) },
             };
+            self.db.record_capacity(Usage::Read, output.consumed_capacity());
             let items =
                 output.responses.as_mut().and_then(|r| r.remove(self.table)).unwrap_or_default();
             {

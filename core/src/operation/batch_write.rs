@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::WriteRequest;
 
+use crate::capacity::Usage;
 use crate::error::{Error, Result};
 use crate::key::{describe_key, Key};
 use crate::model::Model;
-use crate::{validate, Db};
+use crate::{managed, validate, Db};
 
 use super::batch::{
     batch_error, identity, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed,
@@ -23,7 +24,9 @@ const OPERATION: &str = "BatchWriteItem";
 ///
 /// Every write is validated as the single-item put or delete would be, and two writes to the same
 /// item (same table and key) are rejected, all before the first request. Conditions do not exist
-/// in BatchWriteItem; use a transaction for conditional writes.
+/// in BatchWriteItem; use a transaction for conditional writes. For the same reason a
+/// `#[ferrodyn(version)]` is incremented but not checked, and an empty `#[ferrodyn(id)]` is
+/// generated as on create.
 ///
 /// Writes are not atomic: if the batch fails, the error's [`Error::unprocessed`] lists exactly the
 /// writes that were not acknowledged (the failed request's, those never sent, and those DynamoDB
@@ -191,7 +194,9 @@ impl std::future::IntoFuture for BatchWrite {
 /// The checks of a single put, with this operation's name in the errors.
 fn prepare_put<M: Model>(db: &Db, value: &M) -> Result<UnprocessedWrite> {
     let meta = M::META;
-    let item = value.to_item().map_err(|e| e.context(OPERATION, meta.type_name, None))?;
+    let mut item = value.to_item().map_err(|e| e.context(OPERATION, meta.type_name, None))?;
+    managed::on_batch_put(meta, &mut item)
+        .map_err(|e| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item))))?;
     let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item)));
     validate::check_key(meta, &item).map_err(ctx)?;
     validate::check_index_keys(meta, &item).map_err(ctx)?;
@@ -261,14 +266,21 @@ async fn write_chunk(
             }
         }
         attempt += 1;
-        let output =
-            match db.client().batch_write_item().set_request_items(Some(request)).send().await {
-                Ok(output) => output,
-                Err(e) => {
-                    let error = Error::from_sdk(e).with_operation(OPERATION);
-                    return ChunkEnd { left: pending, error: Some(error) };
-                }
-            };
+        let sent = db
+            .client()
+            .batch_write_item()
+            .set_request_items(Some(request))
+            .set_return_consumed_capacity(db.return_consumed_capacity())
+            .send()
+            .await;
+        let output = match sent {
+            Ok(output) => output,
+            Err(e) => {
+                let error = Error::from_sdk(e).with_operation(OPERATION);
+                return ChunkEnd { left: pending, error: Some(error) };
+            }
+        };
+        db.record_capacity(Usage::Write, output.consumed_capacity());
         let left = take_returned(&mut pending, output.unprocessed_items.unwrap_or_default());
         tally.add(pending.len());
         if left.is_empty() || attempt >= retry.max_attempts {
@@ -348,6 +360,13 @@ mod tests {
         sort_key: None,
         indexes: &[],
         fields: &[],
+        managed: crate::model::ManagedFields {
+            version: None,
+            created_at: None,
+            updated_at: None,
+            ttl: None,
+            id: None,
+        },
     };
 
     fn write(size: usize) -> UnprocessedWrite {
