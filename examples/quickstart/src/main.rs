@@ -136,6 +136,33 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Ok(()) => return Err("the stale write succeeded".into()),
     }
 
+    step("batch write 1,000 orders for customer c-2 (BatchWriteItem, 25 per request)");
+    let orders: Vec<Order> = (0..1_000)
+        .map(|i| Order {
+            customer_id: "c-2".into(),
+            order_id: format!("b-{i:04}"),
+            status: if i % 3 == 0 { Status::Paid } else { Status::Pending },
+            total_cents: 100 + i,
+            created_at: format!("2026-11-21T11:{:02}:{:02}Z", i / 60 % 60, i % 60),
+            note: None,
+            version: 0,
+        })
+        .collect();
+    db.batch_write()
+        .put_all(&orders)
+        .progress(|done, total| {
+            let filled = done * 40 / total.max(1);
+            print!("\r   [{}{}] {done:>4}/{total}", "#".repeat(filled), ".".repeat(40 - filled));
+            if done == total {
+                println!();
+            }
+        })
+        .await?;
+    let keys = ["b-0000", "b-0999", "b-5000"].map(|id| Order::key("c-2", id));
+    let got = db.batch_get(keys).send().await?;
+    let found: Vec<&str> = got.found().map(|o| o.order_id.as_str()).collect();
+    println!("   batch get of 3 keys: found {found:?}, missing {}", got.missing().count());
+
     step("delete order o-1");
     let old = db.delete(Order::key("c-1", "o-1")).send_returning_old().await?;
     println!("   deleted: {old:?}");
