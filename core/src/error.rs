@@ -8,6 +8,8 @@ use std::fmt;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
+use crate::operation::CancellationReason;
+
 /// What went wrong, in broad strokes. More kinds may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -39,6 +41,16 @@ pub enum ErrorKind {
     AccessDenied,
     /// Another error reported by DynamoDB.
     Service,
+    /// DynamoDB canceled a whole transaction; [`Error::cancellation_reasons`] says why, per action.
+    TransactionCanceled,
+    /// The item is part of another transaction in progress (`TransactionConflictException`).
+    TransactionConflict,
+    /// A transaction with the same client request token is still in progress
+    /// (`TransactionInProgressException`, after the SDK's retries).
+    TransactionInProgress,
+    /// A client request token was reused for a different transaction within ten minutes
+    /// (`IdempotentParameterMismatchException`).
+    IdempotentParameterMismatch,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.
@@ -55,6 +67,10 @@ struct ErrorImpl {
     key: Option<String>,
     code: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// The index of the transaction action the error is about.
+    action: Option<usize>,
+    /// Per-action reasons of a canceled transaction.
+    reasons: Option<Vec<CancellationReason>>,
 }
 
 #[derive(Debug)]
@@ -76,6 +92,8 @@ impl Error {
                 key: None,
                 code: None,
                 source: None,
+                action: None,
+                reasons: None,
             }),
         }
     }
@@ -146,6 +164,29 @@ impl Error {
         if inner.key.is_none() {
             inner.key = key;
         }
+        self
+    }
+
+    /// Records the operation of an error that concerns no single model (a whole transaction).
+    #[must_use]
+    pub(crate) fn for_operation(mut self, operation: &'static str) -> Self {
+        self.inner.operation.get_or_insert(operation);
+        self
+    }
+
+    /// Marks the error as belonging to action `index` of a transaction.
+    #[must_use]
+    pub(crate) fn in_action(mut self, index: usize) -> Self {
+        self.inner.action = Some(index);
+        self
+    }
+
+    /// Turns the error into a canceled transaction with its per-action reasons.
+    #[must_use]
+    pub(crate) fn canceled(mut self, message: String, reasons: Vec<CancellationReason>) -> Self {
+        self.inner.kind = ErrorKind::TransactionCanceled;
+        self.inner.message = message;
+        self.inner.reasons = Some(reasons);
         self
     }
 
@@ -229,13 +270,80 @@ impl Error {
     }
 
     /// A condition expression was false: `create` on an existing item, a failed `condition(..)`.
+    ///
+    /// Also true for a canceled transaction when any action's reason is `ConditionalCheckFailed`
+    /// (except an update of a missing item, which is [`is_not_found`](Self::is_not_found), as for
+    /// a single update).
     pub fn is_condition_failed(&self) -> bool {
         self.inner.kind == ErrorKind::ConditionFailed
+            || self.any_reason(|kind| kind == ErrorKind::ConditionFailed)
     }
 
-    /// The table or index does not exist (`ResourceNotFoundException`).
+    /// The item (for an update), table or index does not exist. Also true for a canceled
+    /// transaction when an update action found no item.
     pub fn is_not_found(&self) -> bool {
         self.inner.kind == ErrorKind::NotFound
+            || self.any_reason(|kind| kind == ErrorKind::NotFound)
+    }
+
+    /// DynamoDB canceled a transaction: see [`cancellation_reasons`](Self::cancellation_reasons).
+    pub fn is_transaction_canceled(&self) -> bool {
+        self.inner.kind == ErrorKind::TransactionCanceled
+    }
+
+    /// Another transaction holds an item involved: a `TransactionConflictException`, or a canceled
+    /// transaction with a `TransactionConflict` reason.
+    pub fn is_transaction_conflict(&self) -> bool {
+        self.inner.kind == ErrorKind::TransactionConflict
+            || self.any_reason(|kind| kind == ErrorKind::TransactionConflict)
+    }
+
+    /// Sending the same request again later may succeed: throttling, transport failures, DynamoDB
+    /// internal errors, transaction conflicts, a transaction still in progress, and a canceled
+    /// transaction whose only failures are conflicts or throttling. A write that failed with a
+    /// transport or internal error may have been applied: retry it only if it is idempotent (a
+    /// condition, or a transaction with a client request token).
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::Throttled
+            | ErrorKind::Transport
+            | ErrorKind::TransactionConflict
+            | ErrorKind::TransactionInProgress => true,
+            ErrorKind::Service => {
+                matches!(self.code(), Some("InternalServerError" | "ServiceUnavailable"))
+            }
+            ErrorKind::TransactionCanceled => {
+                self.inner.reasons.as_deref().is_some_and(|reasons| {
+                    let mut failures =
+                        reasons.iter().filter_map(CancellationReason::kind).peekable();
+                    failures.peek().is_some()
+                        && failures.all(|kind| {
+                            matches!(kind, ErrorKind::TransactionConflict | ErrorKind::Throttled)
+                        })
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// For a canceled transaction, one reason per action in request order (DynamoDB's `None` code
+    /// for the actions that did not fail).
+    pub fn cancellation_reasons(&self) -> Option<&[CancellationReason]> {
+        self.inner.reasons.as_deref()
+    }
+
+    /// For a canceled transaction, the first action that failed.
+    pub fn failed_action(&self) -> Option<&CancellationReason> {
+        self.inner.reasons.as_deref()?.iter().find(|r| r.kind().is_some())
+    }
+
+    /// The index of the transaction action the error is about, when it is about one.
+    pub fn action_index(&self) -> Option<usize> {
+        self.inner.action
+    }
+
+    fn any_reason(&self, f: impl Fn(ErrorKind) -> bool) -> bool {
+        self.inner.reasons.iter().flatten().filter_map(CancellationReason::kind).any(f)
     }
 
     /// DynamoDB throttled the request and retries were exhausted.
@@ -283,6 +391,10 @@ fn kind_of_code(code: &str) -> ErrorKind {
         | "UnrecognizedClientException"
         | "MissingAuthenticationTokenException"
         | "InvalidSignatureException" => ErrorKind::AccessDenied,
+        "TransactionCanceledException" => ErrorKind::TransactionCanceled,
+        "TransactionConflictException" => ErrorKind::TransactionConflict,
+        "TransactionInProgressException" => ErrorKind::TransactionInProgress,
+        "IdempotentParameterMismatchException" => ErrorKind::IdempotentParameterMismatch,
         _ => ErrorKind::Service,
     }
 }
@@ -290,6 +402,9 @@ fn kind_of_code(code: &str) -> ErrorKind {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
+        if let Some(action) = inner.action {
+            write!(f, "transaction action {action}: ")?;
+        }
         if let Some(operation) = inner.operation {
             f.write_str(operation)?;
             if let Some(model) = inner.model {

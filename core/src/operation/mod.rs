@@ -7,11 +7,16 @@
 mod delete;
 mod get;
 mod put;
+mod transaction;
 mod update;
 
 pub use delete::DeleteItem;
 pub use get::GetItem;
 pub use put::PutItem;
+pub use transaction::{
+    CancellationReason, ConditionCheck, TransactGet, TransactGetOutput, Transaction,
+    MAX_CLIENT_REQUEST_TOKEN_CHARS, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES,
+};
 pub use update::UpdateItem;
 
 use std::collections::HashMap;
