@@ -71,6 +71,8 @@ struct ErrorImpl {
     action: Option<usize>,
     /// Per-action reasons of a canceled transaction.
     reasons: Option<Vec<CancellationReason>>,
+    /// The HTTP status of a service error.
+    status: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -94,6 +96,7 @@ impl Error {
                 source: None,
                 action: None,
                 reasons: None,
+                status: None,
             }),
         }
     }
@@ -201,13 +204,18 @@ impl Error {
                 let code = service.err().code().map(str::to_owned);
                 let message = service.err().message().unwrap_or("").to_owned();
                 let kind = code.as_deref().map_or(ErrorKind::Service, kind_of_code);
-                let text = match &code {
-                    Some(code) if message.is_empty() => code.clone(),
-                    Some(code) => format!("{code}: {message}"),
-                    None => "service error".to_owned(),
+                let status = (service.raw() as &dyn std::any::Any)
+                    .downcast_ref::<aws_smithy_runtime_api::http::Response>()
+                    .map(|r| r.status().as_u16());
+                let text = match (&code, status) {
+                    (Some(code), _) if message.is_empty() => code.clone(),
+                    (Some(code), _) => format!("{code}: {message}"),
+                    (None, Some(status)) => format!("service error (HTTP {status})"),
+                    (None, None) => "service error".to_owned(),
                 };
                 let mut error = Error::new(kind, text);
                 error.inner.code = code;
+                error.inner.status = status;
                 error.with_source(err)
             }
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
@@ -300,7 +308,7 @@ impl Error {
 
     /// Sending the same request again later may succeed: throttling, transport failures, DynamoDB
     /// internal errors, transaction conflicts, a transaction still in progress, and a canceled
-    /// transaction whose only failures are conflicts or throttling. A write that failed with a
+    /// transaction whose only failures are conflicts or throttling, and any HTTP 5xx answer. A write that failed with a
     /// transport or internal error may have been applied: retry it only if it is idempotent (a
     /// condition, or a transaction with a client request token).
     pub fn is_retryable(&self) -> bool {
@@ -310,7 +318,8 @@ impl Error {
             | ErrorKind::TransactionConflict
             | ErrorKind::TransactionInProgress => true,
             ErrorKind::Service => {
-                matches!(self.code(), Some("InternalServerError" | "ServiceUnavailable"))
+                self.inner.status.is_some_and(|s| s >= 500)
+                    || matches!(self.code(), Some("InternalServerError" | "ServiceUnavailable"))
             }
             ErrorKind::TransactionCanceled => {
                 self.inner.reasons.as_deref().is_some_and(|reasons| {
@@ -494,6 +503,24 @@ mod tests {
             err.to_string(),
             "GetItem Order: attribute `lines[2]`: expected N (i64), found S"
         );
+    }
+
+    #[test]
+    fn transaction_codes_map_to_kinds_and_retryability() {
+        let conflict = service_error("TransactionConflictException", 400);
+        assert!(conflict.is_transaction_conflict() && conflict.is_retryable());
+        let in_progress = service_error("TransactionInProgressException", 400);
+        assert_eq!(in_progress.kind(), ErrorKind::TransactionInProgress);
+        assert!(in_progress.is_retryable());
+        let mismatch = service_error("IdempotentParameterMismatchException", 400);
+        assert_eq!(mismatch.kind(), ErrorKind::IdempotentParameterMismatch);
+        assert!(!mismatch.is_retryable());
+        assert!(service_error("InternalServerError", 500).is_retryable());
+        assert!(service_error("SomethingElse", 503).is_retryable());
+        assert!(!service_error("SomethingElse", 400).is_retryable());
+        assert!(service_error("ThrottlingException", 400).is_retryable());
+        assert!(!service_error("ConditionalCheckFailedException", 400).is_retryable());
+        assert!(!service_error("ValidationException", 400).is_retryable());
     }
 
     #[test]

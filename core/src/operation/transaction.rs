@@ -41,6 +41,33 @@ pub const MAX_CLIENT_REQUEST_TOKEN_CHARS: usize = 36;
 ///
 /// A canceled transaction is an error for which [`Error::is_transaction_canceled`] is true and
 /// [`Error::cancellation_reasons`] lists, per action, why.
+///
+/// ```no_run
+/// # use ferrodyn::{Db, ErrorKind, Model, Update};
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[ferrodyn(table = "shop", pk = "id")]
+/// # struct Order { id: String, paid: bool }
+/// # #[derive(serde::Serialize, serde::Deserialize, Model)]
+/// # #[ferrodyn(table = "stock", pk = "sku")]
+/// # struct Stock { sku: String, left: u32 }
+/// # async fn run(db: Db) -> ferrodyn::Result<()> {
+/// let result = db
+///     .transaction()
+///     .create(db.create(&Order { id: "o1".into(), paid: false }))
+///     .update(
+///         db.update(Stock::key("book"), Update::new().set(Stock::FIELDS.left, 4u32))
+///             .condition(Stock::FIELDS.left.eq(5u32)),
+///     )
+///     .client_request_token("order-o1")
+///     .await;
+/// if let Err(err) = &result {
+///     if let Some(failed) = err.failed_action() {
+///         // e.g. action 1 (Update Stock sku=book): ConditionalCheckFailed
+///         assert_eq!(failed.kind(), Some(ErrorKind::ConditionFailed));
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct Transaction {
     db: Db,
@@ -165,6 +192,9 @@ impl Transaction {
     /// Makes the transaction idempotent: DynamoDB applies a request with the same token and the
     /// same actions at most once within ten minutes, and reports a token reused for other actions
     /// as [`ErrorKind::IdempotentParameterMismatch`]. 1 to 36 characters.
+    ///
+    /// Without one, the SDK makes a token for each `send`: its own retries (of an internal error,
+    /// say) cannot apply the transaction twice, but sending again after an error may.
     pub fn client_request_token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
         self
@@ -383,7 +413,7 @@ struct ActionInfo {
 }
 
 /// Why DynamoDB canceled a transaction, for one of its actions (in request order).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancellationReason {
     index: usize,
     operation: &'static str,
@@ -728,5 +758,81 @@ impl TransactGetOutput {
             .in_action(index));
         }
         Ok(slot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(must_exist: bool) -> ActionInfo {
+        ActionInfo { operation: "Update", model: "Order", key: "pk=1".into(), must_exist }
+    }
+
+    #[test]
+    fn reason_codes_map_to_kinds() {
+        let sdk = |code: Option<&str>| {
+            types::CancellationReason::builder().set_code(code.map(Into::into)).build()
+        };
+        let infos = [info(true), info(false), info(false), info(false), info(false)];
+        let got = reasons(
+            &infos,
+            &[
+                sdk(Some("ConditionalCheckFailed")),
+                sdk(Some("ConditionalCheckFailed")),
+                sdk(Some("ThrottlingError")),
+                sdk(None),
+                sdk(Some("ValidationError")),
+                sdk(Some("TransactionConflict")),
+            ],
+        );
+        let kinds: Vec<_> = got.iter().map(CancellationReason::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Some(ErrorKind::NotFound),
+                Some(ErrorKind::ConditionFailed),
+                Some(ErrorKind::Throttled),
+                None,
+                Some(ErrorKind::ServiceValidation),
+                Some(ErrorKind::TransactionConflict),
+            ]
+        );
+        assert_eq!(got[3].code(), "None");
+        // A reason past the known actions still says where it is.
+        assert_eq!((got[5].index(), got[5].model()), (5, "?"));
+    }
+
+    #[test]
+    fn an_update_whose_old_item_came_back_failed_its_condition() {
+        let reason = types::CancellationReason::builder()
+            .code("ConditionalCheckFailed")
+            .item("pk", AttributeValue::S("1".into()))
+            .build();
+        let got = reasons(&[info(true)], &[reason]);
+        assert_eq!(got[0].kind(), Some(ErrorKind::ConditionFailed));
+    }
+
+    #[test]
+    fn identities_differ_by_table_type_and_value() {
+        let meta = &ModelMeta {
+            type_name: "T",
+            table: "t",
+            entity: None,
+            partition_key: crate::KeyMeta {
+                attribute: "pk",
+                scalar: crate::ScalarType::S,
+                template: &[crate::TemplatePart::Field("pk")],
+            },
+            sort_key: None,
+            indexes: &[],
+            fields: &[],
+        };
+        let item = |v: AttributeValue| Item::from([("pk".to_owned(), v)]);
+        let s1 = item_identity(meta, "t", &item(AttributeValue::S("1".into())));
+        assert_eq!(s1, item_identity(meta, "t", &item(AttributeValue::S("1".into()))));
+        assert_ne!(s1, item_identity(meta, "u", &item(AttributeValue::S("1".into()))));
+        assert_ne!(s1, item_identity(meta, "t", &item(AttributeValue::N("1".into()))));
+        assert_ne!(s1, item_identity(meta, "t", &item(AttributeValue::S("11".into()))));
     }
 }
