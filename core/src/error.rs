@@ -8,6 +8,8 @@ use std::fmt;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
+use crate::operation::CancellationReason;
+
 /// What went wrong, in broad strokes. More kinds may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -44,6 +46,16 @@ pub enum ErrorKind {
     Service,
     /// A batch left items or keys unprocessed after its retries; see [`Error::unprocessed`].
     Unprocessed,
+    /// DynamoDB canceled a whole transaction; [`Error::cancellation_reasons`] says why, per action.
+    TransactionCanceled,
+    /// The item is part of another transaction in progress (`TransactionConflictException`).
+    TransactionConflict,
+    /// A transaction with the same client request token is still in progress
+    /// (`TransactionInProgressException`, after the SDK's retries).
+    TransactionInProgress,
+    /// A client request token was reused for a different transaction within ten minutes
+    /// (`IdempotentParameterMismatchException`).
+    IdempotentParameterMismatch,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.
@@ -61,6 +73,12 @@ struct ErrorImpl {
     code: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
     unprocessed: Option<Box<crate::operation::Unprocessed>>,
+    /// The index of the transaction action the error is about.
+    action: Option<usize>,
+    /// Per-action reasons of a canceled transaction.
+    reasons: Option<Vec<CancellationReason>>,
+    /// The HTTP status of a service error.
+    status: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -83,6 +101,9 @@ impl Error {
                 code: None,
                 source: None,
                 unprocessed: None,
+                action: None,
+                reasons: None,
+                status: None,
             }),
         }
     }
@@ -156,7 +177,8 @@ impl Error {
         self
     }
 
-    /// Records the operation of an error that belongs to no single model (a batch).
+    /// Records the operation of an error that belongs to no single model (a batch, a whole
+    /// transaction).
     #[must_use]
     pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
         self.inner.operation.get_or_insert(operation);
@@ -167,6 +189,22 @@ impl Error {
     #[must_use]
     pub(crate) fn with_unprocessed(mut self, unprocessed: crate::operation::Unprocessed) -> Self {
         self.inner.unprocessed = Some(Box::new(unprocessed));
+        self
+    }
+
+    /// Marks the error as belonging to action `index` of a transaction.
+    #[must_use]
+    pub(crate) fn in_action(mut self, index: usize) -> Self {
+        self.inner.action = Some(index);
+        self
+    }
+
+    /// Turns the error into a canceled transaction with its per-action reasons.
+    #[must_use]
+    pub(crate) fn canceled(mut self, message: String, reasons: Vec<CancellationReason>) -> Self {
+        self.inner.kind = ErrorKind::TransactionCanceled;
+        self.inner.message = message;
+        self.inner.reasons = Some(reasons);
         self
     }
 
@@ -181,13 +219,18 @@ impl Error {
                 let code = service.err().code().map(str::to_owned);
                 let message = service.err().message().unwrap_or("").to_owned();
                 let kind = code.as_deref().map_or(ErrorKind::Service, kind_of_code);
-                let text = match &code {
-                    Some(code) if message.is_empty() => code.clone(),
-                    Some(code) => format!("{code}: {message}"),
-                    None => "service error".to_owned(),
+                let status = (service.raw() as &dyn std::any::Any)
+                    .downcast_ref::<aws_smithy_runtime_api::http::Response>()
+                    .map(|r| r.status().as_u16());
+                let text = match (&code, status) {
+                    (Some(code), _) if message.is_empty() => code.clone(),
+                    (Some(code), _) => format!("{code}: {message}"),
+                    (None, Some(status)) => format!("service error (HTTP {status})"),
+                    (None, None) => "service error".to_owned(),
                 };
                 let mut error = Error::new(kind, text);
                 error.inner.code = code;
+                error.inner.status = status;
                 error.with_source(err)
             }
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
@@ -251,19 +294,90 @@ impl Error {
 
     /// A condition expression was false: `create` on an existing item, a failed `condition(..)`,
     /// or a stale version (which [`is_version_conflict`](Self::is_version_conflict) singles out).
+    ///
+    /// Also true for a canceled transaction when any action's reason is `ConditionalCheckFailed`
+    /// (except an update of a missing item, which is [`is_not_found`](Self::is_not_found), as for
+    /// a single update).
     pub fn is_condition_failed(&self) -> bool {
         matches!(self.inner.kind, ErrorKind::ConditionFailed | ErrorKind::VersionConflict)
+            || self.any_reason(|kind| {
+                matches!(kind, ErrorKind::ConditionFailed | ErrorKind::VersionConflict)
+            })
     }
 
     /// A write carried a stale `#[ferrodyn(version)]`: someone else wrote the item since it was
     /// read. Read it again and retry.
     pub fn is_version_conflict(&self) -> bool {
         self.inner.kind == ErrorKind::VersionConflict
+            || self.any_reason(|kind| kind == ErrorKind::VersionConflict)
     }
 
-    /// The table or index does not exist (`ResourceNotFoundException`).
+    /// The item (for an update), table or index does not exist. Also true for a canceled
+    /// transaction when an update action found no item.
     pub fn is_not_found(&self) -> bool {
         self.inner.kind == ErrorKind::NotFound
+            || self.any_reason(|kind| kind == ErrorKind::NotFound)
+    }
+
+    /// DynamoDB canceled a transaction: see [`cancellation_reasons`](Self::cancellation_reasons).
+    pub fn is_transaction_canceled(&self) -> bool {
+        self.inner.kind == ErrorKind::TransactionCanceled
+    }
+
+    /// Another transaction holds an item involved: a `TransactionConflictException`, or a canceled
+    /// transaction with a `TransactionConflict` reason.
+    pub fn is_transaction_conflict(&self) -> bool {
+        self.inner.kind == ErrorKind::TransactionConflict
+            || self.any_reason(|kind| kind == ErrorKind::TransactionConflict)
+    }
+
+    /// Sending the same request again later may succeed: throttling, transport failures, DynamoDB
+    /// internal errors, transaction conflicts, a transaction still in progress, and a canceled
+    /// transaction whose only failures are conflicts or throttling, and any HTTP 5xx answer. A write that failed with a
+    /// transport or internal error may have been applied: retry it only if it is idempotent (a
+    /// condition, or a transaction with a client request token).
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::Throttled
+            | ErrorKind::Transport
+            | ErrorKind::TransactionConflict
+            | ErrorKind::TransactionInProgress => true,
+            ErrorKind::Service => {
+                self.inner.status.is_some_and(|s| s >= 500)
+                    || matches!(self.code(), Some("InternalServerError" | "ServiceUnavailable"))
+            }
+            ErrorKind::TransactionCanceled => {
+                self.inner.reasons.as_deref().is_some_and(|reasons| {
+                    let mut failures =
+                        reasons.iter().filter_map(CancellationReason::kind).peekable();
+                    failures.peek().is_some()
+                        && failures.all(|kind| {
+                            matches!(kind, ErrorKind::TransactionConflict | ErrorKind::Throttled)
+                        })
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// For a canceled transaction, one reason per action in request order (DynamoDB's `None` code
+    /// for the actions that did not fail).
+    pub fn cancellation_reasons(&self) -> Option<&[CancellationReason]> {
+        self.inner.reasons.as_deref()
+    }
+
+    /// For a canceled transaction, the first action that failed.
+    pub fn failed_action(&self) -> Option<&CancellationReason> {
+        self.inner.reasons.as_deref()?.iter().find(|r| r.kind().is_some())
+    }
+
+    /// The index of the transaction action the error is about, when it is about one.
+    pub fn action_index(&self) -> Option<usize> {
+        self.inner.action
+    }
+
+    fn any_reason(&self, f: impl Fn(ErrorKind) -> bool) -> bool {
+        self.inner.reasons.iter().flatten().filter_map(CancellationReason::kind).any(f)
     }
 
     /// DynamoDB throttled the request and retries were exhausted.
@@ -327,6 +441,10 @@ fn kind_of_code(code: &str) -> ErrorKind {
         | "UnrecognizedClientException"
         | "MissingAuthenticationTokenException"
         | "InvalidSignatureException" => ErrorKind::AccessDenied,
+        "TransactionCanceledException" => ErrorKind::TransactionCanceled,
+        "TransactionConflictException" => ErrorKind::TransactionConflict,
+        "TransactionInProgressException" => ErrorKind::TransactionInProgress,
+        "IdempotentParameterMismatchException" => ErrorKind::IdempotentParameterMismatch,
         _ => ErrorKind::Service,
     }
 }
@@ -334,6 +452,9 @@ fn kind_of_code(code: &str) -> ErrorKind {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
+        if let Some(action) = inner.action {
+            write!(f, "transaction action {action}: ")?;
+        }
         if let Some(operation) = inner.operation {
             f.write_str(operation)?;
             if let Some(model) = inner.model {
@@ -429,6 +550,24 @@ mod tests {
             err.to_string(),
             "GetItem Order: attribute `lines[2]`: expected N (i64), found S"
         );
+    }
+
+    #[test]
+    fn transaction_codes_map_to_kinds_and_retryability() {
+        let conflict = service_error("TransactionConflictException", 400);
+        assert!(conflict.is_transaction_conflict() && conflict.is_retryable());
+        let in_progress = service_error("TransactionInProgressException", 400);
+        assert_eq!(in_progress.kind(), ErrorKind::TransactionInProgress);
+        assert!(in_progress.is_retryable());
+        let mismatch = service_error("IdempotentParameterMismatchException", 400);
+        assert_eq!(mismatch.kind(), ErrorKind::IdempotentParameterMismatch);
+        assert!(!mismatch.is_retryable());
+        assert!(service_error("InternalServerError", 500).is_retryable());
+        assert!(service_error("SomethingElse", 503).is_retryable());
+        assert!(!service_error("SomethingElse", 400).is_retryable());
+        assert!(service_error("ThrottlingException", 400).is_retryable());
+        assert!(!service_error("ConditionalCheckFailedException", 400).is_retryable());
+        assert!(!service_error("ValidationException", 400).is_retryable());
     }
 
     #[test]

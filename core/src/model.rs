@@ -62,6 +62,12 @@ pub struct ManagedFields {
     pub id: Option<&'static str>,
 }
 
+impl ManagedFields {
+    /// No managed fields.
+    pub const NONE: ManagedFields =
+        ManagedFields { version: None, created_at: None, updated_at: None, ttl: None, id: None };
+}
+
 /// The entity type attribute of a single-table model.
 #[derive(Debug)]
 pub struct EntityMeta {

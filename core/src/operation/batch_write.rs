@@ -360,13 +360,7 @@ mod tests {
         sort_key: None,
         indexes: &[],
         fields: &[],
-        managed: crate::model::ManagedFields {
-            version: None,
-            created_at: None,
-            updated_at: None,
-            ttl: None,
-            id: None,
-        },
+        managed: crate::model::ManagedFields::NONE,
     };
 
     fn write(size: usize) -> UnprocessedWrite {

@@ -11,6 +11,7 @@ mod batch_write;
 mod delete;
 mod get;
 mod put;
+mod transaction;
 mod update;
 
 pub use batch::{RetryPolicy, Unprocessed, UnprocessedKey, UnprocessedWrite, WriteKind};
@@ -19,6 +20,10 @@ pub use batch_write::BatchWrite;
 pub use delete::DeleteItem;
 pub use get::GetItem;
 pub use put::PutItem;
+pub use transaction::{
+    CancellationReason, ConditionCheck, TransactGet, TransactGetOutput, Transaction,
+    MAX_CLIENT_REQUEST_TOKEN_CHARS, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES,
+};
 pub use update::UpdateItem;
 
 use std::collections::HashMap;

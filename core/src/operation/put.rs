@@ -42,6 +42,12 @@ impl<M: Model> PutItem<M> {
         PutItem { db, item: value.to_item(), create, condition: None, model: PhantomData }
     }
 
+    /// Makes the put a create (the item must not exist), for `Transaction::create`.
+    pub(crate) fn into_create(mut self) -> Self {
+        self.create = true;
+        self
+    }
+
     /// Writes only if `condition` holds (combined with `create`'s own condition by AND).
     pub fn condition(mut self, condition: Condition) -> Self {
         self.condition = Some(match self.condition.take() {
