@@ -13,9 +13,10 @@ pub use std::option::Option::{self, None, Some};
 pub use std::result::Result::{Err, Ok};
 pub use std::string::String;
 
+pub use crate::entities::{is_entity, Entities};
 pub use crate::error::{Error, Result};
 pub use crate::expression::Path;
-pub use crate::key::{Key, KeyPart};
+pub use crate::key::{Key, KeyPart, Partition};
 pub use crate::model::{
     EntityMeta, FieldMeta, IndexMeta, KeyMeta, Model, ModelMeta, ScalarType, TemplatePart,
 };
@@ -154,4 +155,9 @@ pub fn expected_map(found: &AttributeValue) -> Error {
 /// The error for a value that should have been a string (S).
 pub fn expected_string(found: &AttributeValue) -> Error {
     Error::wrong_type("S (string)", found)
+}
+
+/// Whether a model declares an entity type; asserted at compile time by `#[derive(Entities)]`.
+pub const fn has_entity(meta: &ModelMeta) -> bool {
+    meta.entity.is_some()
 }

@@ -1,7 +1,9 @@
 //! Typed DynamoDB models and operations, tuned for AWS Lambda.
 #![doc = include_str!("../../README.md")]
 
+mod cursor;
 mod db;
+mod entities;
 mod error;
 pub mod expression;
 mod key;
@@ -17,12 +19,14 @@ mod value;
 pub mod __private;
 
 pub use db::Db;
+pub use entities::{Entities, Unknown};
 pub use error::{Error, ErrorKind, Result};
 pub use expression::{attr, Condition, Path, Projection, Update};
-pub use key::{Key, KeyPart};
+pub use key::{Key, KeyPart, Partition};
 pub use model::{
     EntityMeta, FieldMeta, IndexMeta, KeyMeta, Model, ModelMeta, ScalarType, TemplatePart,
 };
+pub use operation::{Count, Page};
 pub use value::{
     from_attribute_value, to_attribute_value, Binary, FromAttributeValue, Item, Number, SetElement,
     ToAttributeValue,
@@ -31,4 +35,4 @@ pub use value::{
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 #[cfg(feature = "derive")]
-pub use ferrodyn_derive::{Attribute, Model};
+pub use ferrodyn_derive::{Attribute, Entities, Model};

@@ -1,4 +1,4 @@
-//! Derive macros for ferrodyn: `#[derive(Model)]` and `#[derive(Attribute)]`.
+//! Derive macros for ferrodyn: `#[derive(Model)]`, `#[derive(Attribute)]` and `#[derive(Entities)]`.
 //!
 //! Use them through the `ferrodyn` crate, which re-exports both. The generated code names
 //! `::ferrodyn::__private` only, so that ferrodyn can change its internals without breaking users.
@@ -9,6 +9,7 @@ use syn::{parse_macro_input, DeriveInput};
 mod ast;
 mod case;
 mod expand_attribute;
+mod expand_entities;
 mod expand_model;
 mod fields;
 mod valid;
@@ -66,4 +67,16 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand_attribute::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Derives `ferrodyn::Entities` for an enum with one newtype variant per model of a shared table
+/// (`enum CustomerView { Customer(Customer), Order(Order) }`), for single-table reads:
+/// `db.query(Customer::partition("c1")).entities::<CustomerView>()`.
+///
+/// Each item goes to the variant whose model's entity type its entity attribute names, so every
+/// variant's model must declare `entity = "..."` (a compile error otherwise).
+#[proc_macro_derive(Entities, attributes(ferrodyn))]
+pub fn derive_entities(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand_entities::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
 }

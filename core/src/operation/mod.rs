@@ -1,4 +1,5 @@
-//! Single-item operations: GetItem, PutItem (put and create), UpdateItem, DeleteItem.
+//! Single-item operations: GetItem, PutItem (put and create), UpdateItem, DeleteItem; and reads of
+//! many items: Query and Scan.
 //!
 //! Each builder validates everything it can before sending (keys, item limits, expression limits),
 //! and its errors carry the operation, the model and the key. Builders are also futures
@@ -7,11 +8,17 @@
 mod delete;
 mod get;
 mod put;
+mod query;
+mod read;
+mod scan;
 mod update;
 
 pub use delete::DeleteItem;
 pub use get::GetItem;
 pub use put::PutItem;
+pub use query::Query;
+pub use read::{Count, Page};
+pub use scan::{ParallelScan, Scan};
 pub use update::UpdateItem;
 
 use std::collections::HashMap;
