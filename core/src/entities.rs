@@ -71,11 +71,7 @@ pub(crate) fn unknown_entity<E: Entities>(item: &Item) -> Error {
     };
     Error::new(
         ErrorKind::WrongEntity,
-        format!(
-            "item has {found}, which no variant of {} names ({})",
-            E::TYPE_NAME,
-            expected.join(", ")
-        ),
+        format!("item has {found}; {} reads {}", E::TYPE_NAME, expected.join(", ")),
     )
 }
 

@@ -47,12 +47,7 @@ async fn every_sort_key_operator() {
     assert!(q().sort_key_begins_with("ORDER#1").all().await.unwrap().is_empty());
     // The profile (sk PROFILE) sorts after ORDER#…; without the entity filter a key condition
     // alone keeps it out.
-    let profile = db
-        .query(Customer::partition("c1"))
-        .sort_key_eq("PROFILE")
-        .all()
-        .await
-        .unwrap();
+    let profile = db.query(Customer::partition("c1")).sort_key_eq("PROFILE").all().await.unwrap();
     assert_eq!(profile.len(), 1);
     assert_eq!(profile[0].name, "Ada");
 }
@@ -111,7 +106,12 @@ async fn projection_returns_only_the_named_attributes() {
     db.put(&p).await.unwrap();
     let projected = db
         .query(Product::partition("p1"))
-        .projection(Projection::new().with(Product::FIELDS.sku).with(Product::FIELDS.price).with(Product::FIELDS.stock))
+        .projection(
+            Projection::new()
+                .with(Product::FIELDS.sku)
+                .with(Product::FIELDS.price)
+                .with(Product::FIELDS.stock),
+        )
         .all()
         .await
         .unwrap();
@@ -200,8 +200,12 @@ async fn cursors_from_elsewhere_are_refused_before_sending() {
     let err = db.query(Order::partition("c1")).cursor(&tampered).page().await.unwrap_err();
     assert!(err.is_validation() && err.to_string().contains("invalid cursor"), "{err}");
 
-    let err =
-        db.query(Order::partition("c1")).cursor(&cursor[..cursor.len() - 3]).page().await.unwrap_err();
+    let err = db
+        .query(Order::partition("c1"))
+        .cursor(&cursor[..cursor.len() - 3])
+        .page()
+        .await
+        .unwrap_err();
     assert!(err.is_local_validation(), "{err}");
     assert_eq!(db.requests_sent(), before, "nothing was sent");
 
@@ -237,8 +241,7 @@ async fn stream_fetches_pages_lazily() {
     }
     let before = db.requests_sent();
     let stream = db.query(Order::partition("c9")).limit(2).stream();
-    let first: Vec<Order> =
-        stream.take(3).map(|r| r.unwrap()).collect::<Vec<_>>().await;
+    let first: Vec<Order> = stream.take(3).map(|r| r.unwrap()).collect::<Vec<_>>().await;
     assert_eq!(ids(&first), ["01", "02", "03"]);
     // Five pages of two exist; three items need two of them.
     assert_eq!(db.requests_sent() - before, 2);
@@ -294,7 +297,9 @@ async fn count_with_a_filter() {
 #[tokio::test]
 async fn gsi_query_newest_first() {
     let db = setup().await;
-    for (i, status) in [Status::Paid, Status::Pending, Status::Paid, Status::Paid].iter().enumerate() {
+    for (i, status) in
+        [Status::Paid, Status::Pending, Status::Paid, Status::Paid].iter().enumerate()
+    {
         let mut o = order(&format!("c{i}"), &format!("{i:02}"));
         o.status = *status;
         db.put(&o).await.unwrap();

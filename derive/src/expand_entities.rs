@@ -35,14 +35,14 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         }
     });
     Ok(quote! {
+        // Module-level, so that the check runs whether or not anything reads `MODELS`.
+        const _: () = { #(#assertions)* };
+
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)]
         impl ::ferrodyn::__private::Entities for #ident {
             const TYPE_NAME: &'static str = #type_name;
-            const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] = {
-                #(#assertions)*
-                &[#(#models),*]
-            };
+            const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] = &[#(#models),*];
 
             fn from_entity_item(
                 item: ::ferrodyn::__private::Item,

@@ -28,6 +28,7 @@ impl Db {
         Query {
             db: self.clone(),
             meta: M::META,
+            type_name: M::META.type_name,
             index: partition.index(),
             partition_attribute: partition.attribute(),
             partition_value: partition.value().cloned(),
@@ -62,6 +63,7 @@ enum SortKey {
 pub struct Query<T> {
     db: Db,
     meta: &'static ModelMeta,
+    type_name: &'static str,
     index: Option<&'static str>,
     partition_attribute: &'static str,
     partition_value: Option<AttributeValue>,
@@ -82,7 +84,7 @@ impl<T> std::fmt::Debug for Query<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Conditions print `?` for values; the partition is a key, not item contents.
         f.debug_struct("Query")
-            .field("model", &self.meta.type_name)
+            .field("model", &self.type_name)
             .field("partition", &self.partition_text)
             .field("sort_key", &self.sort.as_ref().map(|_| "<condition>"))
             .field("filter", &self.filter)
@@ -183,6 +185,7 @@ impl<T> Query<T> {
         Query {
             db: self.db,
             meta: self.meta,
+            type_name: E::TYPE_NAME,
             index: self.index,
             partition_attribute: self.partition_attribute,
             partition_value: self.partition_value,
@@ -208,7 +211,7 @@ impl<T> Query<T> {
     }
 
     fn error(&self, e: Error) -> Error {
-        e.context(OPERATION, self.meta.type_name, Some(self.partition_text.clone()))
+        e.context(OPERATION, self.type_name, Some(self.partition_text.clone()))
     }
 
     fn keys(&self) -> Result<(&'static KeyMeta, Option<&'static KeyMeta>)> {
@@ -293,6 +296,7 @@ impl<T> Query<T> {
                 db: self.db.clone(),
                 operation: OPERATION,
                 meta: self.meta,
+                type_name: self.type_name,
                 context: Some(self.partition_text.clone()),
                 index: self.index,
                 key_condition: Some(key_condition),

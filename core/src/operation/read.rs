@@ -55,6 +55,8 @@ pub(crate) struct Request {
     pub(crate) db: Db,
     pub(crate) operation: &'static str,
     pub(crate) meta: &'static ModelMeta,
+    /// The type read (the model, or the enum of an entities read), for error messages.
+    pub(crate) type_name: &'static str,
     /// The partition, for error messages (queries only).
     pub(crate) context: Option<String>,
     pub(crate) index: Option<&'static str>,
@@ -79,7 +81,7 @@ pub(crate) struct Fetched {
 
 impl Request {
     pub(crate) fn error(&self, e: Error) -> Error {
-        e.context(self.operation, self.meta.type_name, self.context.clone())
+        e.context(self.operation, self.type_name, self.context.clone())
     }
 
     /// Fetches the page starting after `start`; `count` asks for counts only (Select COUNT).

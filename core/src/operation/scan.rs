@@ -26,6 +26,7 @@ impl Db {
         Scan {
             db: self.clone(),
             meta: M::META,
+            type_name: M::META.type_name,
             filter: None,
             entity_filter: read::entity_filter(M::META),
             projection: None,
@@ -43,6 +44,7 @@ impl Db {
 pub struct Scan<T> {
     db: Db,
     meta: &'static ModelMeta,
+    type_name: &'static str,
     filter: Option<Condition>,
     entity_filter: Option<Condition>,
     projection: Option<Projection>,
@@ -56,7 +58,7 @@ pub struct Scan<T> {
 impl<T> std::fmt::Debug for Scan<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scan")
-            .field("model", &self.meta.type_name)
+            .field("model", &self.type_name)
             .field("filter", &self.filter)
             .field("limit", &self.limit)
             .finish_non_exhaustive()
@@ -104,6 +106,7 @@ impl<T> Scan<T> {
         Scan {
             db: self.db,
             meta: self.meta,
+            type_name: E::TYPE_NAME,
             filter: self.filter,
             entity_filter: None,
             projection: self.projection,
@@ -131,7 +134,7 @@ impl<T> Scan<T> {
     }
 
     fn error(&self, e: Error) -> Error {
-        e.context(OPERATION, self.meta.type_name, None)
+        e.context(OPERATION, self.type_name, None)
     }
 
     fn prepare(&self, segment: Option<(i32, i32)>) -> Result<Reader<T>> {
@@ -159,6 +162,7 @@ impl<T> Scan<T> {
                 db: self.db.clone(),
                 operation: OPERATION,
                 meta: self.meta,
+                type_name: self.type_name,
                 context: None,
                 index: None,
                 key_condition: None,
