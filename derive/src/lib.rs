@@ -14,8 +14,9 @@ mod expand_model;
 mod fields;
 mod valid;
 
-/// Derives `ferrodyn::Model` for a struct with named fields, plus an inherent `key(..)` constructor
-/// and typed field paths (`FIELDS`, of a generated `<Name>Fields` struct).
+/// Derives `ferrodyn::Model` for a struct with named fields, plus inherent `key(..)`,
+/// `partition(..)` and `<index>_partition(..)` constructors (the index name in snake case) and
+/// typed field paths (`FIELDS`, of a generated `<Name>Fields` struct).
 ///
 /// ```
 /// use ferrodyn::{AttributeValue, Model};
@@ -34,6 +35,7 @@ mod valid;
 /// let item = order.to_item().unwrap();
 /// assert_eq!(item["gsi1pk"], AttributeValue::S("STATUS#paid".into()));
 /// assert_eq!(Order::META.indexes[0].name, "gsi1");
+/// assert_eq!(Order::gsi1_partition("paid").to_string(), "gsi1pk=STATUS#paid (index gsi1)");
 /// ```
 ///
 /// Options of `#[ferrodyn(...)]`, which may be split over several attributes:

@@ -344,7 +344,7 @@ impl<T: Send + 'static> Query<T> {
     /// The items as a stream that fetches the next page only when the items of the previous one
     /// have been consumed. An invalid query yields one error; a decoding error is yielded for its
     /// item and the stream goes on; a failed request ends the stream after its error.
-    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send {
+    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + Unpin {
         match self.prepare() {
             Ok(reader) => Either::Left(reader.stream()),
             Err(e) => Either::Right(futures_util::stream::once(std::future::ready(Err(e)))),

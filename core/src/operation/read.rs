@@ -214,13 +214,15 @@ impl<T: Send + 'static> Reader<T> {
         }
     }
 
-    pub(crate) fn stream(self) -> impl Stream<Item = Result<T>> + Send {
+    /// Boxed so that the stream is `Unpin`: callers can use `next()` without pinning it, for one
+    /// allocation per stream (a page is a network round trip).
+    pub(crate) fn stream(self) -> impl Stream<Item = Result<T>> + Send + Unpin {
         let state = StreamState {
             buffer: VecDeque::new(),
             next: self.start.clone().map_or(Next::First, Next::After),
             reader: self,
         };
-        futures_util::stream::unfold(state, |mut state| async move {
+        Box::pin(futures_util::stream::unfold(state, |mut state| async move {
             loop {
                 if let Some(item) = state.buffer.pop_front() {
                     let reader = &state.reader;
@@ -248,7 +250,7 @@ impl<T: Send + 'static> Reader<T> {
                     Err(e) => return Some((Err(e), state)),
                 }
             }
-        })
+        }))
     }
 }
 

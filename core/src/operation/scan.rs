@@ -209,7 +209,7 @@ impl<T: Send + 'static> Scan<T> {
 
     /// The items as a stream that fetches the next page only when needed (see
     /// [`Query::stream`](super::Query::stream)).
-    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send {
+    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + Unpin {
         match self.prepare(None) {
             Ok(reader) => Either::Left(reader.stream()),
             Err(e) => Either::Right(futures_util::stream::once(std::future::ready(Err(e)))),
