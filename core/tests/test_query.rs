@@ -352,3 +352,23 @@ fn partitions_describe_themselves() {
     assert_eq!(p.to_string(), "gsi1pk=STATUS#paid (index gsi1)");
     assert_eq!(format!("{:?}", Order::partition("c1")), "Partition<Order>(pk=CUSTOMER#c1)");
 }
+
+/// A model whose index has a camelCase name and an optional key part (a sparse index).
+#[derive(Debug, serde::Serialize, serde::Deserialize, Model)]
+#[ferrodyn(table = "members", pk = "id", index(name = "byTeam", pk = "TEAM#{team}"))]
+struct Member {
+    id: String,
+    team: Option<String>,
+}
+
+#[tokio::test]
+async fn index_constructors_take_snake_case_names_and_absent_parts_are_refused() {
+    let db = TestDb::new().await.unwrap();
+    let p = Member::by_team_partition(Some("red".to_owned()));
+    assert_eq!(p.to_string(), "byTeampk=TEAM#red (index byTeam)");
+    let before = db.requests_sent();
+    let err = db.query(Member::by_team_partition(None)).all().await.unwrap_err();
+    assert!(err.is_local_validation(), "{err}");
+    assert!(err.to_string().contains("partition key cannot be built"), "{err}");
+    assert_eq!(db.requests_sent(), before);
+}
