@@ -13,9 +13,10 @@ pub use std::option::Option::{self, None, Some};
 pub use std::result::Result::{Err, Ok};
 pub use std::string::String;
 
+pub use crate::entities::{is_entity, Entities};
 pub use crate::error::{Error, Result};
 pub use crate::expression::Path;
-pub use crate::key::{Key, KeyPart};
+pub use crate::key::{Key, KeyPart, Partition};
 pub use crate::managed::TtlValue;
 pub use crate::model::{
     EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta, ScalarType,
@@ -169,3 +170,8 @@ pub fn assert_ttl_field<T: TtlValue>() {}
 
 /// Compile-time check for a `#[ferrodyn(id)]` field.
 pub fn assert_id_field<T: crate::managed::IdField>() {}
+
+/// Whether a model declares an entity type; asserted at compile time by `#[derive(Entities)]`.
+pub const fn has_entity(meta: &ModelMeta) -> bool {
+    meta.entity.is_some()
+}

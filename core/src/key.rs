@@ -219,3 +219,77 @@ impl<M: Model> fmt::Debug for Key<M> {
         write!(f, "Key<{}>({})", M::META.type_name, self)
     }
 }
+
+/// The partition a query reads: the table's or an index's partition key attribute and its value.
+///
+/// Built by the derive's `M::partition(..)` (the table) and `M::<index>_partition(..)` (a global
+/// secondary index), and passed to [`Db::query`](crate::Db::query).
+pub struct Partition<M> {
+    index: Option<&'static str>,
+    attribute: &'static str,
+    value: Option<AttributeValue>,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Partition<M> {
+    fn clone(&self) -> Self {
+        Partition {
+            index: self.index,
+            attribute: self.attribute,
+            value: self.value.clone(),
+            model: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> Partition<M> {
+    /// The partition whose key attribute `attribute` was rendered into `item`, as the derive builds
+    /// it; a template part that is `None` leaves the value out, which the query then rejects.
+    #[doc(hidden)]
+    pub fn from_rendered(index: Option<&'static str>, attribute: &'static str, item: Item) -> Self {
+        let mut item = item;
+        Partition { index, attribute, value: item.remove(attribute), model: PhantomData }
+    }
+
+    /// The index queried, `None` for the table.
+    pub fn index(&self) -> Option<&'static str> {
+        self.index
+    }
+
+    /// The partition key attribute (`pk`, `gsi1pk`).
+    pub fn attribute(&self) -> &'static str {
+        self.attribute
+    }
+
+    /// The partition key value, `None` when a template part was absent.
+    pub fn value(&self) -> Option<&AttributeValue> {
+        self.value.as_ref()
+    }
+}
+
+impl<M> fmt::Display for Partition<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        out.push_str(self.attribute);
+        out.push('=');
+        match &self.value {
+            Some(AttributeValue::S(s)) => push_shortened(&mut out, s),
+            Some(AttributeValue::N(n)) => push_shortened(&mut out, n),
+            Some(AttributeValue::B(b)) => out.push_str(&format!("<{} bytes>", b.as_ref().len())),
+            Some(_) => out.push_str("<not a key type>"),
+            None => out.push_str("<missing>"),
+        }
+        if let Some(index) = self.index {
+            out.push_str(" (index ");
+            out.push_str(index);
+            out.push(')');
+        }
+        f.write_str(&out)
+    }
+}
+
+impl<M: Model> fmt::Debug for Partition<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Partition<{}>({})", M::META.type_name, self)
+    }
+}

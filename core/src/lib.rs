@@ -2,7 +2,9 @@
 #![doc = include_str!("../../README.md")]
 
 mod capacity;
+mod cursor;
 mod db;
+mod entities;
 mod error;
 pub mod expression;
 mod key;
@@ -20,14 +22,16 @@ pub mod __private;
 
 pub use capacity::Capacity;
 pub use db::Db;
+pub use entities::{Entities, Unknown};
 pub use error::{Error, ErrorKind, Result};
 pub use expression::{attr, Condition, Path, Projection, Update};
-pub use key::{Key, KeyPart};
+pub use key::{Key, KeyPart, Partition};
 pub use managed::{new_ulid, IdField, TimestampField, TtlValue, VersionField};
 pub use model::{
     EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta, ScalarType,
     TemplatePart,
 };
+pub use operation::{Count, Page};
 pub use value::{
     from_attribute_value, to_attribute_value, Binary, FromAttributeValue, Item, Number, SetElement,
     ToAttributeValue,
@@ -36,4 +40,4 @@ pub use value::{
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 #[cfg(feature = "derive")]
-pub use ferrodyn_derive::{Attribute, Model};
+pub use ferrodyn_derive::{Attribute, Entities, Model};

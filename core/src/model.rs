@@ -94,6 +94,25 @@ impl KeyMeta {
         matches!(self.template, [TemplatePart::Field(f)] if *f == self.attribute)
     }
 
+    /// The literal text the template starts with (`ORDER#` for `ORDER#{order_id}`), empty when it
+    /// starts with a field: the prefix to give `begins_with` to read one kind of item.
+    ///
+    /// ```
+    /// use ferrodyn::{KeyMeta, ScalarType, TemplatePart};
+    /// let sk = KeyMeta {
+    ///     attribute: "sk",
+    ///     scalar: ScalarType::S,
+    ///     template: &[TemplatePart::Literal("ORDER#"), TemplatePart::Field("order_id")],
+    /// };
+    /// assert_eq!(sk.literal_prefix(), "ORDER#");
+    /// ```
+    pub fn literal_prefix(&self) -> &'static str {
+        match self.template.first() {
+            Some(TemplatePart::Literal(text)) => text,
+            _ => "",
+        }
+    }
+
     /// The attribute names of the fields the key is built from.
     pub fn fields(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.template.iter().filter_map(|p| match p {

@@ -164,7 +164,12 @@ pub(crate) fn check_item(item: &Item) -> Result<usize> {
 }
 
 /// Checks one key attribute: present, a scalar of the declared type, not empty, not too long.
-fn check_key_attribute(item: &Item, key: &KeyMeta, max: usize, required: bool) -> Result<()> {
+pub(crate) fn check_key_attribute(
+    item: &Item,
+    key: &KeyMeta,
+    max: usize,
+    required: bool,
+) -> Result<()> {
     let name = key.attribute;
     let len = match item.get(name) {
         None if required => {

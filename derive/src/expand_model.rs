@@ -21,6 +21,7 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let from_item = from_item(&model);
     let primary_key = primary_key(&model);
     let key_fn = key_fn(&model);
+    let partition_fns = partition_fns(&model);
     let fields = field_paths(&model);
     let role_checks = role_checks(&model);
     Ok(quote! {
@@ -39,6 +40,7 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         #allow
         impl #ident {
             #key_fn
+            #partition_fns
         }
 
         #fields
@@ -423,6 +425,67 @@ fn key_fn(model: &Model<'_>) -> TokenStream {
             let mut #item = ::ferrodyn::__private::Item::with_capacity(#count);
             #(#keys)*
             ::ferrodyn::__private::Key::from_attributes(#item)
+        }
+    }
+}
+
+/// `partition(..)` for the table and `<index>_partition(..)` for each index: the partition key
+/// alone, for queries.
+fn partition_fns(model: &Model<'_>) -> TokenStream {
+    let table = partition_fn(model, &format_ident!("partition"), None, &model.partition_key);
+    let indexes = model.indexes.iter().map(|index| {
+        partition_fn(model, &index.partition_fn, Some(&index.name), &index.partition_key)
+    });
+    quote! { #table #(#indexes)* }
+}
+
+fn partition_fn(model: &Model<'_>, name: &Ident, index: Option<&str>, key: &Key) -> TokenStream {
+    let vis = &model.input.vis;
+    let item = format_ident!("__item");
+    let mut params: Vec<usize> = Vec::new();
+    for i in key.field_indexes() {
+        if !params.contains(&i) {
+            params.push(i);
+        }
+    }
+    let args = params.iter().map(|&i| {
+        let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
+        quote! { #ident: impl ::core::convert::Into<#ty> }
+    });
+    let conversions = params.iter().map(|&i| {
+        let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
+        quote! { let #ident: #ty = ::core::convert::Into::into(#ident); }
+    });
+    let local = |i: usize| {
+        let ident = model.fields[i].ident;
+        quote! { &#ident }
+    };
+    let render = render_key(model, key, &item, Absent::Skip, &local);
+    let attribute = &key.attribute;
+    let (index, doc) = match index {
+        Some(name) => (
+            quote! { ::ferrodyn::__private::Some(#name) },
+            format!(
+                "A partition of index `{name}` of `{}`, for queries: `{attribute}` = `{}`.",
+                model.input.ident, key.source
+            ),
+        ),
+        None => (
+            quote! { ::ferrodyn::__private::None },
+            format!(
+                "A partition of `{}`'s table, for queries: `{attribute}` = `{}`.",
+                model.input.ident, key.source
+            ),
+        ),
+    };
+    quote! {
+        #[doc = #doc]
+        #[must_use]
+        #vis fn #name(#(#args),*) -> ::ferrodyn::__private::Partition<Self> {
+            #(#conversions)*
+            let mut #item = ::ferrodyn::__private::Item::with_capacity(1);
+            #render
+            ::ferrodyn::__private::Partition::from_rendered(#index, #attribute, #item)
         }
     }
 }

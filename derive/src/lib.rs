@@ -1,4 +1,4 @@
-//! Derive macros for ferrodyn: `#[derive(Model)]` and `#[derive(Attribute)]`.
+//! Derive macros for ferrodyn: `#[derive(Model)]`, `#[derive(Attribute)]` and `#[derive(Entities)]`.
 //!
 //! Use them through the `ferrodyn` crate, which re-exports both. The generated code names
 //! `::ferrodyn::__private` only, so that ferrodyn can change its internals without breaking users.
@@ -9,12 +9,14 @@ use syn::{parse_macro_input, DeriveInput};
 mod ast;
 mod case;
 mod expand_attribute;
+mod expand_entities;
 mod expand_model;
 mod fields;
 mod valid;
 
-/// Derives `ferrodyn::Model` for a struct with named fields, plus an inherent `key(..)` constructor
-/// and typed field paths (`FIELDS`, of a generated `<Name>Fields` struct).
+/// Derives `ferrodyn::Model` for a struct with named fields, plus inherent `key(..)`,
+/// `partition(..)` and `<index>_partition(..)` constructors (the index name in snake case) and
+/// typed field paths (`FIELDS`, of a generated `<Name>Fields` struct).
 ///
 /// ```
 /// use ferrodyn::{AttributeValue, Model};
@@ -33,6 +35,7 @@ mod valid;
 /// let item = order.to_item().unwrap();
 /// assert_eq!(item["gsi1pk"], AttributeValue::S("STATUS#paid".into()));
 /// assert_eq!(Order::META.indexes[0].name, "gsi1");
+/// assert_eq!(Order::gsi1_partition("paid").to_string(), "gsi1pk=STATUS#paid (index gsi1)");
 /// ```
 ///
 /// Options of `#[ferrodyn(...)]`, which may be split over several attributes:
@@ -66,4 +69,16 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand_attribute::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Derives `ferrodyn::Entities` for an enum with one newtype variant per model of a shared table
+/// (`enum CustomerView { Customer(Customer), Order(Order) }`), for single-table reads:
+/// `db.query(Customer::partition("c1")).entities::<CustomerView>()`.
+///
+/// Each item goes to the variant whose model's entity type its entity attribute names, so every
+/// variant's model must declare `entity = "..."` (a compile error otherwise).
+#[proc_macro_derive(Entities, attributes(ferrodyn))]
+pub fn derive_entities(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand_entities::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
 }

@@ -47,6 +47,8 @@ pub(crate) struct Entity {
 
 pub(crate) struct Index {
     pub(crate) name: String,
+    /// `<name>_partition`, the generated constructor of the index's partition.
+    pub(crate) partition_fn: syn::Ident,
     pub(crate) partition_key: Key,
     pub(crate) sort_key: Option<Key>,
 }
@@ -308,6 +310,7 @@ impl Checker<'_, '_> {
 
     fn indexes(&self, attrs: &ModelAttrs<'_>, errors: &mut Errors) -> Vec<Index> {
         let mut seen: HashMap<String, &LitStr> = HashMap::new();
+        let mut seen_fns: HashMap<String, String> = HashMap::new();
         let mut out = Vec::new();
         for index in &attrs.indexes {
             let IndexAttrs { path, name, pk, sk, pk_attribute, sk_attribute } = index;
@@ -320,6 +323,9 @@ impl Checker<'_, '_> {
                 errors.spanned(name_lit, format!("two indexes are named `{name}`"));
                 continue;
             }
+            let Some(partition_fn) = partition_fn(name_lit, &name, &mut seen_fns, errors) else {
+                continue;
+            };
             let Some(pk) = pk else {
                 errors.spanned(path, format!("index `{name}` is missing `pk = \"...\"`"));
                 continue;
@@ -334,11 +340,55 @@ impl Checker<'_, '_> {
                 }
             }
             if let Some(partition_key) = partition_key {
-                out.push(Index { name, partition_key, sort_key });
+                out.push(Index { name, partition_fn, partition_key, sort_key });
             }
         }
         out
     }
+}
+
+/// `<index>_partition` with the index name in snake case (`byStatus` → `by_status_partition`,
+/// `by-status` → `by_status_partition`); an error when that is no identifier or another index
+/// already has it.
+fn partition_fn(
+    lit: &LitStr,
+    name: &str,
+    seen: &mut HashMap<String, String>,
+    errors: &mut Errors,
+) -> Option<syn::Ident> {
+    let mut snake = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && previous_lower {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            snake.push('_');
+            previous_lower = false;
+        }
+    }
+    let text = format!("{snake}_partition");
+    if syn::parse_str::<syn::Ident>(&text).is_err() {
+        errors.spanned(
+            lit,
+            format!(
+                "index name `{name}` gives `{text}`, which is not a Rust identifier, for its \
+                 partition constructor; start the name with a letter"
+            ),
+        );
+        return None;
+    }
+    if let Some(other) = seen.insert(text.clone(), name.to_owned()) {
+        errors.spanned(
+            lit,
+            format!("indexes `{other}` and `{name}` would both get the constructor `{text}`"),
+        );
+        return None;
+    }
+    Some(syn::Ident::new(&text, lit.span()))
 }
 
 fn non_empty(lit: &LitStr, what: &str, errors: &mut Errors) -> String {
@@ -461,4 +511,54 @@ fn check_attribute_names(model: &mut Model<'_>, attrs: &ModelAttrs<'_>, errors: 
             );
         }
     }
+}
+
+/// An enum for `#[derive(Entities)]`: one newtype variant per model.
+pub(crate) struct EntitiesEnum<'a> {
+    pub(crate) input: &'a DeriveInput,
+    /// Each variant and its model type.
+    pub(crate) variants: Vec<(&'a syn::Ident, &'a syn::Type)>,
+}
+
+pub(crate) fn entities(input: &DeriveInput) -> syn::Result<EntitiesEnum<'_>> {
+    const NEWTYPE: &str = "each variant of `#[derive(Entities)]` holds one model, as in \
+                           `Order(Order)`";
+    let data = match &input.data {
+        syn::Data::Enum(data) => data,
+        _ => {
+            return Err(syn::Error::new_spanned(
+                &input.ident,
+                "`#[derive(Entities)]` needs an enum with one newtype variant per model, \
+                 as in `enum View { Customer(Customer), Order(Order) }`",
+            ))
+        }
+    };
+    let mut errors = Errors::default();
+    if !input.generics.params.is_empty() {
+        errors.spanned(&input.generics, "`#[derive(Entities)]` does not support generic enums");
+    }
+    if data.variants.is_empty() {
+        errors.spanned(&input.ident, "`#[derive(Entities)]` needs at least one variant");
+    }
+    let mut variants = Vec::new();
+    let mut seen: HashMap<String, &syn::Ident> = HashMap::new();
+    for variant in &data.variants {
+        match &variant.fields {
+            syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                let ty = &fields.unnamed[0].ty;
+                let key = ty.to_token_stream().to_string();
+                if let Some(other) = seen.insert(key, &variant.ident) {
+                    errors.spanned(
+                        ty,
+                        format!("variant `{other}` already holds this model; an entity type picks one variant"),
+                    );
+                }
+                variants.push((&variant.ident, ty));
+            }
+            syn::Fields::Unit => errors.spanned(&variant.ident, NEWTYPE),
+            fields => errors.spanned(fields, NEWTYPE),
+        }
+    }
+    errors.finish()?;
+    Ok(EntitiesEnum { input, variants })
 }

@@ -1,5 +1,6 @@
-//! Single-item operations: GetItem, PutItem (put and create), UpdateItem, DeleteItem; and batches
-//! of them: BatchGetItem and BatchWriteItem.
+//! Operations: single items (GetItem, PutItem for put and create, UpdateItem, DeleteItem),
+//! batches of them (BatchGetItem, BatchWriteItem), transactions, and reads of many items (Query,
+//! Scan).
 //!
 //! Each builder validates everything it can before sending (keys, item limits, expression limits),
 //! and its errors carry the operation, the model and the key. Builders are also futures
@@ -11,6 +12,9 @@ mod batch_write;
 mod delete;
 mod get;
 mod put;
+mod query;
+mod read;
+mod scan;
 mod transaction;
 mod update;
 
@@ -20,6 +24,9 @@ pub use batch_write::BatchWrite;
 pub use delete::DeleteItem;
 pub use get::GetItem;
 pub use put::PutItem;
+pub use query::Query;
+pub use read::{Count, Page};
+pub use scan::{ParallelScan, Scan};
 pub use transaction::{
     CancellationReason, ConditionCheck, TransactGet, TransactGetOutput, Transaction,
     MAX_CLIENT_REQUEST_TOKEN_CHARS, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES,

@@ -1,0 +1,8 @@
+use ferrodyn::Entities;
+
+#[derive(Entities)]
+struct View {
+    id: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use ferrodyn::Entities;
+
+#[derive(Entities)]
+enum View {
+    Text(String),
+}
+
+fn main() {}
