@@ -1,5 +1,7 @@
 //! ferrodyn quick start: models → table → create, get, update, failed condition, delete.
 
+use std::io::IsTerminal;
+
 use ferrodyn::{Attribute, Db, Model, Update};
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +18,7 @@ struct Customer {
     id: String,
     name: String,
     email: String,
+    order_count: u32,
 }
 
 #[derive(Debug, Serialize, Deserialize, Model)]
@@ -61,7 +64,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     step("create customer c-1");
-    let ada = Customer { id: "c-1".into(), name: "Ada".into(), email: "ada@example.com".into() };
+    let ada = Customer {
+        id: "c-1".into(),
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        order_count: 0,
+    };
     db.create(&ada).await?;
     println!("   key: {}", ada.primary_key());
 
@@ -148,13 +156,21 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             version: 0,
         })
         .collect();
+    let terminal = std::io::stdout().is_terminal();
     db.batch_write()
         .put_all(&orders)
-        .progress(|done, total| {
+        .progress(move |done, total| {
             let filled = done * 40 / total.max(1);
-            print!("\r   [{}{}] {done:>4}/{total}", "#".repeat(filled), ".".repeat(40 - filled));
-            if done == total {
-                println!();
+            let bar =
+                format!("[{}{}] {done:>4}/{total}", "#".repeat(filled), ".".repeat(40 - filled));
+            // Redraw in place on a terminal; in a log, one line per 200 items.
+            if terminal {
+                print!("\r   {bar}");
+                if done == total {
+                    println!();
+                }
+            } else if done % 200 == 0 || done == total {
+                println!("   {bar}");
             }
         })
         .await?;
@@ -162,6 +178,78 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let got = db.batch_get(keys).send().await?;
     let found: Vec<&str> = got.found().map(|o| o.order_id.as_str()).collect();
     println!("   batch get of 3 keys: found {found:?}, missing {}", got.missing().count());
+
+    step("paginated query of index gsi1: paid orders, newest first, 100 per page");
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    let mut seen = 0;
+    loop {
+        let mut query = db.query(Order::gsi1_partition(Status::Paid)).descending().limit(100);
+        if let Some(c) = &cursor {
+            query = query.cursor(c);
+        }
+        let page = query.page().await?;
+        pages += 1;
+        seen += page.items.len();
+        if pages <= 2 {
+            let first = page.items.first().map(|o| o.created_at.as_str()).unwrap_or("-");
+            let next =
+                page.cursor.as_deref().map_or("none".to_owned(), |c| format!("{} chars", c.len()));
+            println!(
+                "   page {pages}: {} orders, newest {first}, next cursor {next}",
+                page.items.len()
+            );
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let counted = db.query(Order::gsi1_partition(Status::Paid)).count().await?;
+    println!("   {pages} pages, {seen} paid orders (Select COUNT says {})", counted.count);
+
+    step("transaction: create order o-2 and count it on the customer, atomically");
+    let o2 = Order {
+        customer_id: "c-1".into(),
+        order_id: "o-2".into(),
+        status: Status::Pending,
+        total_cents: 990,
+        created_at: "2026-11-21T12:00:00Z".into(),
+        note: None,
+        version: 0,
+    };
+    let count_it = Update::new().increment(Customer::FIELDS.order_count, 1u32);
+    db.transaction()
+        .create(db.create(&o2))
+        .update(db.update(Customer::key("c-1"), count_it.clone()))
+        .await?;
+    let customer = db.get(Customer::key("c-1")).consistent_read(true).await?;
+    println!("   committed; customer order_count = {:?}", customer.map(|c| c.order_count));
+
+    step("the same transaction again: o-2 exists, so DynamoDB cancels every action");
+    match db
+        .transaction()
+        .create(db.create(&o2))
+        .update(db.update(Customer::key("c-1"), count_it))
+        .await
+    {
+        Err(e) if e.is_transaction_canceled() => {
+            for reason in e.cancellation_reasons().unwrap_or_default() {
+                println!(
+                    "   action {} ({} {} {}): {}",
+                    reason.index(),
+                    reason.operation(),
+                    reason.model(),
+                    reason.key(),
+                    reason.code()
+                );
+            }
+        }
+        Err(e) => return Err(e.into()),
+        Ok(()) => return Err("the transaction should have been canceled".into()),
+    }
+    let customer = db.get(Customer::key("c-1")).consistent_read(true).await?;
+    println!("   customer order_count still {:?}", customer.map(|c| c.order_count));
 
     step("delete order o-1");
     let old = db.delete(Order::key("c-1", "o-1")).send_returning_old().await?;
