@@ -359,7 +359,6 @@ async fn capacity_meter_totals_a_scope() {
     let total = scope.consumed_capacity().unwrap();
     assert!(total.read_units >= 1.0, "{total:?}");
     assert!(total.write_units >= 3.0, "{total:?}");
-    assert_eq!(total.total(), total.read_units + total.write_units);
     // A new meter starts from zero; clones share one.
     let one_op = db.with_capacity_meter();
     let clone = one_op.clone();
