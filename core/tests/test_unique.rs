@@ -202,11 +202,8 @@ async fn update_keeps_not_found_version_and_condition_checks() {
     assert!(err.is_not_found(), "{err}");
     assert_eq!(db.requests_sent() - before, 1, "the read shows the item is missing");
 
-    let err = db
-        .update(Member::key("m"), set("x@example.com"))
-        .expect_version(7)
-        .await
-        .unwrap_err();
+    let err =
+        db.update(Member::key("m"), set("x@example.com")).expect_version(7).await.unwrap_err();
     assert!(err.is_version_conflict(), "{err}");
     let err = db
         .update(Member::key("m"), set("x@example.com"))
@@ -308,9 +305,7 @@ async fn two_unique_fields_and_an_absent_option() {
     db.update(Member::key("m1"), set).await.unwrap();
     let by_name = |name: &'static str| {
         let db = db.clone();
-        async move {
-            db.find_by_unique::<Member, _, _>(Member::FIELDS.username, name).await.unwrap()
-        }
+        async move { db.find_by_unique::<Member, _, _>(Member::FIELDS.username, name).await.unwrap() }
     };
     assert_eq!(by_name("one").await.map(|m| m.id), Some("m1".into()));
     db.update(Member::key("m1"), Update::new().remove(Member::FIELDS.username)).await.unwrap();
@@ -400,8 +395,110 @@ async fn limits_and_types_are_checked_before_sending() {
     let err = db.create(&Numbered { id: 1, email: "n@example.com".into() }).await.unwrap_err();
     assert!(err.is_local_validation(), "{err}");
     assert!(err.to_string().contains("key attributes are strings"), "{err}");
-    let err =
-        db.find_by_unique::<Numbered, _, _>(Numbered::FIELDS.email, "n@example.com").await;
+    let err = db.find_by_unique::<Numbered, _, _>(Numbered::FIELDS.email, "n@example.com").await;
     assert!(err.unwrap_err().is_local_validation());
     assert_eq!(db.requests_sent(), before, "nothing was sent");
+}
+
+mod concurrent_changes {
+    //! A writer changing the item between the read and the transaction, which DynamoDB Local
+    //! cannot be made to do on cue: mocked responses.
+
+    use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
+    use aws_sdk_dynamodb::Client;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+    use ferrodyn::{AttributeValue, Db, ErrorKind, Update};
+
+    use super::Account;
+
+    fn stored(email: &str) -> Rule {
+        let item = Account::key("a")
+            .into_attributes()
+            .into_iter()
+            .chain([
+                ("entity".to_owned(), AttributeValue::S("Account".into())),
+                ("id".to_owned(), AttributeValue::S("a".into())),
+                ("name".to_owned(), AttributeValue::S("Ada".into())),
+                ("email".to_owned(), AttributeValue::S(email.into())),
+            ])
+            .collect();
+        mock!(Client::get_item).then_output(move || {
+            GetItemOutput::builder().set_item(Some(Clone::clone(&item))).build()
+        })
+    }
+
+    /// The item's action (0) failed its condition; the guard actions did not fail.
+    fn item_condition_failed() -> Rule {
+        mock!(Client::transact_write_items).then_http_response(|| {
+            let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","message":"mocked","CancellationReasons":[{"Code":"ConditionalCheckFailed"},{"Code":"None"},{"Code":"None"}]}"#;
+            Response::new(StatusCode::try_from(400).expect("status"), SdkBody::from(body))
+        })
+    }
+
+    fn committed() -> Rule {
+        mock!(Client::transact_write_items)
+            .then_output(|| TransactWriteItemsOutput::builder().build())
+    }
+
+    fn set_email() -> Update {
+        Update::new().set(Account::FIELDS.email, "new@example.com")
+    }
+
+    #[tokio::test]
+    async fn a_change_between_read_and_transaction_is_retried() {
+        let rules = [
+            stored("one@example.com"),
+            item_condition_failed(),
+            stored("two@example.com"),
+            committed(),
+        ];
+        let refs: Vec<&Rule> = rules.iter().collect();
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &refs);
+        let db = Db::from_client(client);
+        db.update(Account::key("a"), set_email()).await.unwrap();
+        let calls: Vec<usize> = rules.iter().map(Rule::num_calls).collect();
+        assert_eq!(calls, [1, 1, 1, 1], "read, failed transaction, read again, transaction");
+    }
+
+    #[tokio::test]
+    async fn a_failed_condition_with_nothing_changed_is_not_retried() {
+        let rules = [stored("one@example.com"), item_condition_failed(), stored("one@example.com")];
+        let refs: Vec<&Rule> = rules.iter().collect();
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &refs);
+        let db = Db::from_client(client);
+        let err = db
+            .update(Account::key("a"), set_email())
+            .condition(Account::FIELDS.name.eq("Grace"))
+            .await
+            .unwrap_err();
+        assert!(err.is_condition_failed(), "{err}");
+        assert_eq!(rules.iter().map(Rule::num_calls).sum::<usize>(), 3);
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_three_transactions() {
+        let rules = [
+            stored("1@example.com"),
+            item_condition_failed(),
+            stored("2@example.com"),
+            item_condition_failed(),
+            stored("3@example.com"),
+            item_condition_failed(),
+            stored("4@example.com"),
+        ];
+        let refs: Vec<&Rule> = rules.iter().collect();
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &refs);
+        let db = Db::from_client(client);
+        let err = db.delete(Account::key("a")).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionConflict, "{err}");
+        assert!(err.is_retryable());
+        assert!(err.to_string().contains("3 times in a row"), "{err}");
+        assert!(!err.to_string().contains("@example.com"), "{err}");
+        let calls: Vec<usize> = rules.iter().map(Rule::num_calls).collect();
+        assert_eq!(calls, [1; 7], "4 reads, 3 transactions");
+        assert_eq!(ferrodyn::operation::MAX_UNIQUE_ATTEMPTS, 3);
+    }
 }

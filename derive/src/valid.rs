@@ -308,7 +308,9 @@ impl Checker<'_, '_> {
             if field.skip_serializing || field.skip_deserializing {
                 errors.spanned(
                     lit,
-                    format!("field `{name}` is skipped by serde, so it has no value to keep unique"),
+                    format!(
+                        "field `{name}` is skipped by serde, so it has no value to keep unique"
+                    ),
                 );
             } else if out.contains(&index) {
                 errors.spanned(lit, format!("field `{name}` is already declared unique"));

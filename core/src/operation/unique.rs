@@ -322,7 +322,12 @@ async fn transact(
     Ok(Outcome::Failed(error))
 }
 
-fn taken_error(p: &Prepared, meta: &ModelMeta, attributes: &[&'static str], source: Error) -> Error {
+fn taken_error(
+    p: &Prepared,
+    meta: &ModelMeta,
+    attributes: &[&'static str],
+    source: Error,
+) -> Error {
     let fields: Vec<&str> = attributes.iter().map(|a| field_name(meta, a)).collect();
     let verb = if fields.len() == 1 { "is" } else { "are" };
     let message = format!("{} {verb} already taken", fields.join(" and "));
@@ -498,7 +503,9 @@ pub(crate) async fn write(
                      guards are out of step with the items",
                     field_name(meta, attribute)
                 );
-                return Err(p.error(Error::new(ErrorKind::ConditionFailed, message).with_source(error)));
+                return Err(
+                    p.error(Error::new(ErrorKind::ConditionFailed, message).with_source(error))
+                );
             }
             Outcome::Failed(error) => return Err(p.error(error)),
         }
@@ -572,7 +579,9 @@ impl Db {
         let owner = match output.item.and_then(|mut item| item.remove(UNIQUE_OWNER_ATTRIBUTE)) {
             Some(AttributeValue::M(owner)) => owner,
             Some(_) => {
-                return Err(ctx(Error::invalid_value("a guard's owner must be a map").at(attribute)))
+                return Err(
+                    ctx(Error::invalid_value("a guard's owner must be a map").at(attribute)),
+                )
             }
             None => return Ok(None),
         };
@@ -583,6 +592,8 @@ impl Db {
             return Ok(None);
         }
         let key_text = describe_key(meta, &item);
-        M::from_item(item).map(Some).map_err(|e| e.context(OPERATION, meta.type_name, Some(key_text)))
+        M::from_item(item)
+            .map(Some)
+            .map_err(|e| e.context(OPERATION, meta.type_name, Some(key_text)))
     }
 }
