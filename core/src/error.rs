@@ -56,6 +56,8 @@ pub enum ErrorKind {
     /// A client request token was reused for a different transaction within ten minutes
     /// (`IdempotentParameterMismatchException`).
     IdempotentParameterMismatch,
+    /// A write would give a `unique = "..."` field a value another item of the model holds.
+    UniqueViolation,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.
@@ -378,6 +380,12 @@ impl Error {
 
     fn any_reason(&self, f: impl Fn(ErrorKind) -> bool) -> bool {
         self.inner.reasons.iter().flatten().filter_map(CancellationReason::kind).any(f)
+    }
+
+    /// A create, put or update was refused because a `unique = "..."` field's value is held by
+    /// another item of the model; the message names the model, key and field, never the value.
+    pub fn is_unique_violation(&self) -> bool {
+        self.inner.kind == ErrorKind::UniqueViolation
     }
 
     /// DynamoDB throttled the request and retries were exhausted.

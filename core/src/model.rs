@@ -60,12 +60,21 @@ pub struct ManagedFields {
     pub ttl: Option<&'static str>,
     /// Filled with a new ULID on create when empty.
     pub id: Option<&'static str>,
+    /// Attributes whose values no two items of the model may share (`unique = "email"`), kept
+    /// by guard items written in the same transactions as the items.
+    pub unique: &'static [&'static str],
 }
 
 impl ManagedFields {
     /// No managed fields.
-    pub const NONE: ManagedFields =
-        ManagedFields { version: None, created_at: None, updated_at: None, ttl: None, id: None };
+    pub const NONE: ManagedFields = ManagedFields {
+        version: None,
+        created_at: None,
+        updated_at: None,
+        ttl: None,
+        id: None,
+        unique: &[],
+    };
 }
 
 /// The entity type attribute of a single-table model.

@@ -304,6 +304,8 @@ pub(crate) struct ModelAttrs<'a> {
     pub(crate) pk_attribute: Option<LitStr>,
     pub(crate) sk_attribute: Option<LitStr>,
     pub(crate) indexes: Vec<IndexAttrs>,
+    /// `unique = "field"` entries, in order (repeatable).
+    pub(crate) unique: Vec<LitStr>,
 }
 
 /// One `index(...)` entry.
@@ -318,7 +320,7 @@ pub(crate) struct IndexAttrs {
 }
 
 const MODEL_KEYS: &str =
-    "table, entity, entity_attribute, pk, sk, pk_attribute, sk_attribute, index(...)";
+    "table, entity, entity_attribute, pk, sk, pk_attribute, sk_attribute, index(...), unique";
 const INDEX_KEYS: &str = "name, pk, sk, pk_attribute, sk_attribute";
 
 pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> ModelAttrs<'a> {
@@ -336,6 +338,10 @@ pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> Mo
                 Some("sk_attribute") => &mut out.sk_attribute,
                 Some("index") => {
                     out.indexes.push(index_attrs(&meta, errors)?);
+                    return Ok(());
+                }
+                Some("unique") => {
+                    out.unique.push(meta.value()?.parse()?);
                     return Ok(());
                 }
                 _ => {

@@ -95,6 +95,7 @@ fn meta(model: &Model<'_>) -> TokenStream {
         role(Role::Ttl),
         role(Role::Id),
     );
+    let unique = model.unique.iter().map(|&i| &model.fields[i].attribute);
     quote! {
         const META: &'static ::ferrodyn::__private::ModelMeta = &::ferrodyn::__private::ModelMeta {
             type_name: #type_name,
@@ -110,6 +111,7 @@ fn meta(model: &Model<'_>) -> TokenStream {
                 updated_at: #updated_at,
                 ttl: #ttl,
                 id: #id,
+                unique: &[#(#unique),*],
             },
         };
     }

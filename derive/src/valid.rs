@@ -38,6 +38,8 @@ pub(crate) struct Model<'a> {
     pub(crate) partition_key: Key,
     pub(crate) sort_key: Option<Key>,
     pub(crate) indexes: Vec<Index>,
+    /// The fields (by index) declared `unique = "..."`, in declaration order.
+    pub(crate) unique: Vec<usize>,
 }
 
 pub(crate) struct Entity {
@@ -187,6 +189,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> syn::Result<Model<'a>> {
     }
 
     let indexes = checker.indexes(&attrs, &mut errors);
+    let unique = checker.unique(&attrs, &mut errors);
 
     let mut model = Model {
         input,
@@ -203,6 +206,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> syn::Result<Model<'a>> {
         }),
         sort_key,
         indexes,
+        unique,
     };
     check_attribute_names(&mut model, &attrs, &mut errors);
     errors.finish()?;
@@ -272,7 +276,7 @@ impl Checker<'_, '_> {
                     Some(index) => parts.push(Part::Field(index)),
                     None => {
                         ok = false;
-                        errors.spanned(template, self.unknown_field(&name));
+                        errors.spanned(template, self.unknown_field("key template", &name));
                     }
                 },
             }
@@ -291,7 +295,34 @@ impl Checker<'_, '_> {
         })
     }
 
-    fn unknown_field(&self, name: &str) -> String {
+    /// Resolves `unique = "field"` entries: each a stored field, named once.
+    fn unique(&self, attrs: &ModelAttrs<'_>, errors: &mut Errors) -> Vec<usize> {
+        let mut out = Vec::new();
+        for lit in &attrs.unique {
+            let name = lit.value();
+            let Some(index) = self.field(&name) else {
+                errors.spanned(lit, self.unknown_field("`unique`", &name));
+                continue;
+            };
+            let field = &self.fields[index];
+            if field.skip_serializing || field.skip_deserializing {
+                errors.spanned(
+                    lit,
+                    format!(
+                        "field `{name}` is skipped by serde, so it has no value to keep unique"
+                    ),
+                );
+            } else if out.contains(&index) {
+                errors.spanned(lit, format!("field `{name}` is already declared unique"));
+            } else {
+                out.push(index);
+            }
+        }
+        out
+    }
+
+    /// `what` (a key template, `unique`) names a field the struct does not have.
+    fn unknown_field(&self, what: &str, name: &str) -> String {
         let names: Vec<String> = self
             .named
             .named
@@ -299,10 +330,10 @@ impl Checker<'_, '_> {
             .filter_map(|f| f.ident.as_ref().map(|i| format!("`{i}`")))
             .collect();
         if names.is_empty() {
-            format!("key template names `{name}`, but the struct has no fields")
+            format!("{what} names `{name}`, but the struct has no fields")
         } else {
             format!(
-                "key template names `{name}`, which is not a field of this struct (fields: {})",
+                "{what} names `{name}`, which is not a field of this struct (fields: {})",
                 names.join(", ")
             )
         }

@@ -195,6 +195,9 @@ impl std::future::IntoFuture for BatchWrite {
 fn prepare_put<M: Model>(db: &Db, value: &M) -> Result<UnprocessedWrite> {
     let meta = M::META;
     let mut item = value.to_item().map_err(|e| e.context(OPERATION, meta.type_name, None))?;
+    if super::unique::has_unique(meta) {
+        return Err(super::unique::refuse(meta, OPERATION, &item, "in a batch write"));
+    }
     managed::on_batch_put(meta, &mut item)
         .map_err(|e| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item))))?;
     let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item)));
@@ -214,6 +217,9 @@ fn prepare_put<M: Model>(db: &Db, value: &M) -> Result<UnprocessedWrite> {
 fn prepare_delete<M: Model>(db: &Db, key: Key<M>) -> Result<UnprocessedWrite> {
     let meta = M::META;
     let item = key.into_attributes();
+    if super::unique::has_unique(meta) {
+        return Err(super::unique::refuse(meta, OPERATION, &item, "in a batch write"));
+    }
     let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item)));
     validate::check_key(meta, &item).map_err(ctx)?;
     let size = validate::check_item(&item).map_err(ctx)?;

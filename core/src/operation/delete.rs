@@ -117,6 +117,9 @@ impl<M: Model> DeleteItem<M> {
     async fn send_inner(self, return_old: bool) -> Result<Option<crate::Item>> {
         let db = self.db.clone();
         let mut p = self.prepare()?;
+        if super::unique::has_unique(M::META) {
+            return super::unique::write(&db, M::META, p, super::unique::Change::Delete).await;
+        }
         let output = db
             .client()
             .delete_item()

@@ -16,6 +16,7 @@ mod query;
 mod read;
 mod scan;
 mod transaction;
+mod unique;
 mod update;
 
 pub use batch::{RetryPolicy, Unprocessed, UnprocessedKey, UnprocessedWrite, WriteKind};
@@ -31,6 +32,7 @@ pub use transaction::{
     CancellationReason, ConditionCheck, TransactGet, TransactGetOutput, Transaction,
     MAX_CLIENT_REQUEST_TOKEN_CHARS, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES,
 };
+pub use unique::{MAX_UNIQUE_ATTEMPTS, UNIQUE_OWNER_ATTRIBUTE};
 pub use update::UpdateItem;
 
 use std::collections::HashMap;
@@ -45,7 +47,7 @@ use crate::value::Item;
 
 /// A validated single-item write with its expressions rendered: what `send` turns into an SDK
 /// request, and what a transaction turns into one of its actions.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     pub(crate) operation: &'static str,
     pub(crate) model: &'static str,

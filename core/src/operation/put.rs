@@ -72,11 +72,11 @@ impl<M: Model> PutItem<M> {
     /// # Errors
     /// As [`send`](Self::send), plus a decoding error for the written item.
     pub async fn send_returning_new(self) -> Result<M> {
-        let db = self.db.clone();
+        let (db, create) = (self.db.clone(), self.create);
         let p = self.prepare()?;
         let written = p.item.clone();
         let key_text = p.key_text.clone();
-        send_prepared(&db, p, false).await?;
+        dispatch::<M>(&db, p, create, false).await?;
         M::from_item(written).map_err(|e| e.context(OPERATION, M::META.type_name, Some(key_text)))
     }
 
@@ -137,10 +137,30 @@ impl<M: Model> PutItem<M> {
     }
 
     async fn send_inner(self, return_old: bool) -> Result<Option<(Item, String)>> {
-        let db = self.db.clone();
+        let (db, create) = (self.db.clone(), self.create);
         let p = self.prepare()?;
-        send_prepared(&db, p, return_old).await
+        dispatch::<M>(&db, p, create, return_old).await
     }
+}
+
+/// Sends a single PutItem, or for a model with unique fields the transaction that also writes
+/// its guard items (see `unique`).
+async fn dispatch<M: Model>(
+    db: &Db,
+    p: Prepared,
+    create: bool,
+    return_old: bool,
+) -> Result<Option<(Item, String)>> {
+    if !super::unique::has_unique(M::META) {
+        return send_prepared(db, p, return_old).await;
+    }
+    let key_text = p.key_text.clone();
+    if create {
+        super::unique::create(db, M::META, p).await?;
+        return Ok(None);
+    }
+    let old = super::unique::write(db, M::META, p, super::unique::Change::Put).await?;
+    Ok(old.map(|old| (old, key_text)))
 }
 
 async fn send_prepared(

@@ -157,27 +157,46 @@ impl Transaction {
         self
     }
 
+    /// Adds an action ferrodyn prepared itself (an item and its unique guards).
+    pub(crate) fn push_prepared(
+        mut self,
+        meta: &'static ModelMeta,
+        operation: &'static str,
+        prepared: Prepared,
+    ) -> Self {
+        self.actions.push(WriteAction { operation, meta, prepared: Ok(prepared) });
+        self
+    }
+
     /// Adds a put (`db.put(&value)`, with its condition if any). A `db.create(&value)` keeps its
     /// condition that the item must not exist.
+    ///
+    /// Models with unique fields are refused (an error when sent, before anything is sent): their
+    /// guard items move only with `db.create`/`db.put`.
     pub fn put<M: Model>(self, put: PutItem<M>) -> Self {
-        self.push::<M>("Put", put.prepare())
+        self.push::<M>("Put", refuse_unique::<M>(put.prepare()))
     }
 
     /// Adds a create: a put that fails if the item exists (`db.create(&value)`, or a `db.put`).
+    /// Refused for models with unique fields, as [`put`](Self::put).
     pub fn create<M: Model>(self, put: PutItem<M>) -> Self {
-        self.push::<M>("Put", put.into_create().prepare())
+        self.push::<M>("Put", refuse_unique::<M>(put.into_create().prepare()))
     }
 
     /// Adds an update (`db.update(key, update)`, with its condition and upsert choice). Without
     /// `upsert`, a missing item cancels the transaction and its reason is
-    /// [`ErrorKind::NotFound`].
+    /// [`ErrorKind::NotFound`]. An update that touches a unique field is refused (use
+    /// `db.update`, which moves the field's guard item); other updates of such models are fine.
     pub fn update<M: Model>(self, update: UpdateItem<M>) -> Self {
-        self.push::<M>("Update", update.prepare())
+        let touches = super::unique::touches(M::META, update.update_actions());
+        let prepared = update.prepare();
+        self.push::<M>("Update", if touches { refuse_unique::<M>(prepared) } else { prepared })
     }
 
-    /// Adds a delete (`db.delete(key)`, with its condition if any).
+    /// Adds a delete (`db.delete(key)`, with its condition if any). Refused for models with
+    /// unique fields (use `db.delete`, which removes the guard items).
     pub fn delete<M: Model>(self, delete: DeleteItem<M>) -> Self {
-        self.push::<M>("Delete", delete.prepare())
+        self.push::<M>("Delete", refuse_unique::<M>(delete.prepare()))
     }
 
     /// Adds a check that `condition` holds on the item at `key`.
@@ -319,6 +338,16 @@ impl std::future::IntoFuture for Transaction {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
+}
+
+/// A write of a model with unique fields cannot join a user transaction: its guard items need
+/// the read that `db.put`/`db.delete` do first.
+fn refuse_unique<M: Model>(prepared: Result<Prepared>) -> Result<Prepared> {
+    let p = prepared?;
+    if !super::unique::has_unique(M::META) {
+        return Ok(p);
+    }
+    Err(super::unique::refuse(M::META, WRITE, &p.item, "in a transaction"))
 }
 
 /// Turns one prepared request into the transaction action `operation`.

@@ -141,9 +141,26 @@ impl<M: Model> UpdateItem<M> {
         })
     }
 
+    /// The update's actions, as given.
+    pub(crate) fn update_actions(&self) -> &Update {
+        &self.update
+    }
+
     async fn send_inner(self, return_new: bool) -> Result<Option<crate::Item>> {
         let db = self.db.clone();
+        let unique = super::unique::touches(M::META, &self.update)
+            .then(|| super::unique::Change::update(M::META, &self.update));
         let mut p = self.prepare()?;
+        if let Some(change) = unique {
+            // A unique field moves its guard item: read, then one transaction (see `unique`).
+            let change = change.map_err(|e| p.error(e))?;
+            let key = Key::<M>::from_attributes(p.item.clone());
+            super::unique::write(&db, M::META, p, change).await?;
+            if !return_new {
+                return Ok(None);
+            }
+            return db.get(key).consistent_read(true).send_item().await;
+        }
         let result = db
             .client()
             .update_item()
