@@ -174,6 +174,26 @@ pub(crate) fn render_template<'a>(
     }))
 }
 
+/// Bytes that identify an item: the physical table and the key attribute values, in the model's
+/// key order. Two entries with the same identity are the same item.
+pub(crate) fn item_identity(table: &str, meta: &crate::ModelMeta, item: &Item) -> Vec<u8> {
+    let mut out = Vec::with_capacity(table.len() + 64);
+    out.extend_from_slice(table.as_bytes());
+    for key in meta.key_attributes() {
+        out.push(0);
+        let (tag, bytes): (u8, &[u8]) = match item.get(key.attribute) {
+            Some(AttributeValue::S(s)) => (b'S', s.as_bytes()),
+            Some(AttributeValue::N(n)) => (b'N', n.as_bytes()),
+            Some(AttributeValue::B(b)) => (b'B', b.as_ref()),
+            _ => (b'-', &[]),
+        };
+        out.push(tag);
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
 /// Writes `pk=CUSTOMER#1, sk=ORDER#2` for a key, in the model's key order.
 pub(crate) fn describe_key(meta: &crate::ModelMeta, attributes: &Item) -> String {
     let mut out = String::new();

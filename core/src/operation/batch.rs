@@ -13,11 +13,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::error::{Error, ErrorKind};
 use crate::key::describe_key;
+use crate::key::item_identity;
 use crate::model::ModelMeta;
 use crate::value::Item;
 
@@ -144,26 +145,6 @@ where
     end
 }
 
-/// Bytes that identify an item: the physical table and the key attribute values, in the model's
-/// key order. Two entries with the same identity are the same item.
-pub(crate) fn identity(table: &str, meta: &ModelMeta, item: &Item) -> Vec<u8> {
-    let mut out = Vec::with_capacity(table.len() + 64);
-    out.extend_from_slice(table.as_bytes());
-    for key in meta.key_attributes() {
-        out.push(0);
-        let (tag, bytes): (u8, &[u8]) = match item.get(key.attribute) {
-            Some(AttributeValue::S(s)) => (b'S', s.as_bytes()),
-            Some(AttributeValue::N(n)) => (b'N', n.as_bytes()),
-            Some(AttributeValue::B(b)) => (b'B', b.as_ref()),
-            _ => (b'-', &[]),
-        };
-        out.push(tag);
-        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        out.extend_from_slice(bytes);
-    }
-    out
-}
-
 /// Whether an [`UnprocessedWrite`] writes or deletes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteKind {
@@ -221,7 +202,7 @@ impl UnprocessedWrite {
     }
 
     pub(crate) fn identity(&self) -> Vec<u8> {
-        identity(&self.table, self.meta, &self.item)
+        item_identity(&self.table, self.meta, &self.item)
     }
 
     /// The SDK request. Its builders only fail on a missing item or key, which is always set.

@@ -11,14 +11,15 @@ use aws_sdk_dynamodb::types::KeysAndAttributes;
 use crate::capacity::Usage;
 use crate::error::{Error, ErrorKind, Result};
 use crate::expression::{Path, Placeholders, Projection};
+use crate::key::item_identity;
 use crate::key::{describe_key, Key};
 use crate::model::Model;
 use crate::value::Item;
 use crate::{validate, Db};
 
 use super::batch::{
-    batch_error, identity, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed,
-    UnprocessedKey, DEFAULT_CONCURRENCY, MAX_BATCH_GET_KEYS,
+    batch_error, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed, UnprocessedKey,
+    DEFAULT_CONCURRENCY, MAX_BATCH_GET_KEYS,
 };
 
 const OPERATION: &str = "BatchGetItem";
@@ -202,7 +203,7 @@ impl<M: Model> BatchGet<M> {
             .iter()
             .map(|key| {
                 let next = distinct.len();
-                let i = *index.entry(identity(&table, meta, key.attributes())).or_insert(next);
+                let i = *index.entry(item_identity(&table, meta, key.attributes())).or_insert(next);
                 if i == next {
                     distinct.push(Wanted { index: i, key: key.attributes().clone() });
                 }
@@ -321,7 +322,7 @@ impl Request<'_> {
             {
                 let mut found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
                 for item in items {
-                    if let Some(&i) = self.index.get(&identity(self.table, meta, &item)) {
+                    if let Some(&i) = self.index.get(&item_identity(self.table, meta, &item)) {
                         found[i] = Some(item);
                     }
                 }
@@ -332,7 +333,7 @@ impl Request<'_> {
                 .map(|k| k.keys)
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|key| self.index.get(&identity(self.table, meta, key)).copied())
+                .filter_map(|key| self.index.get(&item_identity(self.table, meta, key)).copied())
                 .collect();
             let (left, read): (Vec<Wanted>, Vec<Wanted>) =
                 pending.into_iter().partition(|w| returned.contains(&w.index));

@@ -9,13 +9,14 @@ use aws_sdk_dynamodb::types::WriteRequest;
 
 use crate::capacity::Usage;
 use crate::error::{Error, Result};
+use crate::key::item_identity;
 use crate::key::{describe_key, Key};
 use crate::model::Model;
 use crate::{managed, validate, Db};
 
 use super::batch::{
-    batch_error, identity, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed,
-    UnprocessedWrite, WriteKind, DEFAULT_CONCURRENCY, MAX_BATCH_WRITE_BYTES, MAX_BATCH_WRITE_ITEMS,
+    batch_error, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed, UnprocessedWrite,
+    WriteKind, DEFAULT_CONCURRENCY, MAX_BATCH_WRITE_BYTES, MAX_BATCH_WRITE_ITEMS,
 };
 
 const OPERATION: &str = "BatchWriteItem";
@@ -322,7 +323,7 @@ fn take_returned(
                 (None, Some(delete)) => (WriteKind::Delete, delete.key),
                 (None, None) => continue,
             };
-            match index.get(&identity(&table, meta, &item)) {
+            match index.get(&item_identity(&table, meta, &item)) {
                 Some(&i) => returned_flags[i] = true,
                 // Not expected; resend what DynamoDB returned rather than lose it.
                 None => strays.push(UnprocessedWrite {

@@ -15,11 +15,12 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{self, AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{self, ReturnValuesOnConditionCheckFailure};
 
 use crate::capacity::Usage;
 use crate::error::{Error, ErrorKind, Result};
 use crate::expression::{Condition, Placeholders};
+use crate::key::item_identity;
 use crate::key::{describe_key, Key};
 use crate::model::{Model, ModelMeta};
 use crate::value::Item;
@@ -305,7 +306,7 @@ impl Transaction {
                     "a transaction has {count} actions, over DynamoDB's {MAX_TRANSACTION_ACTIONS}"
                 )));
             }
-            if let Some(first) = seen.insert(item_identity(meta, &p.table, &p.item), index) {
+            if let Some(first) = seen.insert(item_identity(&p.table, meta, &p.item), index) {
                 return Err(fail(format!(
                     "actions {first} and {index} are on the same item; DynamoDB allows one"
                 )));
@@ -407,26 +408,6 @@ fn write_item(operation: &'static str, p: Prepared) -> Result<types::TransactWri
         ),
     }
     .build())
-}
-
-/// The physical table and key values of an item, as bytes that are equal exactly when two actions
-/// target the same item.
-fn item_identity(meta: &ModelMeta, table: &str, item: &Item) -> Vec<u8> {
-    let mut out = Vec::with_capacity(table.len() + 64);
-    out.extend_from_slice(table.as_bytes());
-    for key in meta.key_attributes() {
-        out.push(0);
-        let (tag, bytes): (u8, &[u8]) = match item.get(key.attribute) {
-            Some(AttributeValue::S(s)) => (b'S', s.as_bytes()),
-            Some(AttributeValue::N(n)) => (b'N', n.as_bytes()),
-            Some(AttributeValue::B(b)) => (b'B', b.as_ref()),
-            _ => (b'?', &[]),
-        };
-        out.push(tag);
-        out.extend_from_slice(&bytes.len().to_le_bytes());
-        out.extend_from_slice(bytes);
-    }
-    out
 }
 
 /// An approximation of an action's share of the request: table name, item or key, expressions,
@@ -652,7 +633,7 @@ impl TransactGet {
                     "a transaction has {count} gets, over DynamoDB's {MAX_TRANSACTION_ACTIONS}"
                 )));
             }
-            if let Some(first) = seen.insert(item_identity(get.meta, &get.table, &get.key), index) {
+            if let Some(first) = seen.insert(item_identity(&get.table, get.meta, &get.key), index) {
                 return Err(fail(format!("gets {first} and {index} are of the same item")));
             }
             let sdk_get = types::Get::builder()
@@ -823,6 +804,7 @@ impl TransactGetOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
 
     fn info(must_exist: bool) -> ActionInfo {
         ActionInfo {
@@ -895,10 +877,10 @@ mod tests {
             managed: crate::model::ManagedFields::NONE,
         };
         let item = |v: AttributeValue| Item::from([("pk".to_owned(), v)]);
-        let s1 = item_identity(meta, "t", &item(AttributeValue::S("1".into())));
-        assert_eq!(s1, item_identity(meta, "t", &item(AttributeValue::S("1".into()))));
-        assert_ne!(s1, item_identity(meta, "u", &item(AttributeValue::S("1".into()))));
-        assert_ne!(s1, item_identity(meta, "t", &item(AttributeValue::N("1".into()))));
-        assert_ne!(s1, item_identity(meta, "t", &item(AttributeValue::S("11".into()))));
+        let s1 = item_identity("t", meta, &item(AttributeValue::S("1".into())));
+        assert_eq!(s1, item_identity("t", meta, &item(AttributeValue::S("1".into()))));
+        assert_ne!(s1, item_identity("u", meta, &item(AttributeValue::S("1".into()))));
+        assert_ne!(s1, item_identity("t", meta, &item(AttributeValue::N("1".into()))));
+        assert_ne!(s1, item_identity("t", meta, &item(AttributeValue::S("11".into()))));
     }
 }
