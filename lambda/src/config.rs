@@ -375,3 +375,232 @@ fn parse_bool(value: &str, variable: &str) -> Result<bool> {
         _ => Err(Error::invalid(variable, "expected true or false")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const BASE: [(&str, &str); 1] = [(REGION, "eu-west-1")];
+
+    fn parse(vars: &[(&str, &str)]) -> Result<LambdaConfig> {
+        LambdaConfig::from_vars(vars.iter().copied())
+    }
+
+    fn parse_with(extra: &[(&str, &str)]) -> Result<LambdaConfig> {
+        LambdaConfig::from_vars(BASE.iter().chain(extra).copied())
+    }
+
+    fn error(vars: &[(&str, &str)]) -> Error {
+        parse(vars).expect_err("an error")
+    }
+
+    #[test]
+    fn minimal_configuration() {
+        let config = parse(&BASE).unwrap();
+        assert_eq!(config.region(), "eu-west-1");
+        assert!(!config.has_static_credentials());
+        assert_eq!(config.endpoint(), None);
+        assert_eq!(config.max_attempts(), None);
+        assert_eq!(config.table_prefix(), None);
+        assert!(config.tables().is_empty());
+        assert_eq!(config.table_name(), None);
+        assert_eq!(config.prewarm(), None);
+        assert_eq!(config.prewarm_timeout(), None);
+    }
+
+    #[test]
+    fn region_falls_back_to_aws_default_region() {
+        assert_eq!(parse(&[(DEFAULT_REGION, "us-west-2")]).unwrap().region(), "us-west-2");
+        let both = parse(&[(DEFAULT_REGION, "us-west-2"), (REGION, "eu-north-1")]).unwrap();
+        assert_eq!(both.region(), "eu-north-1");
+        // Empty counts as unset.
+        assert_eq!(
+            parse(&[(REGION, ""), (DEFAULT_REGION, "us-west-2")]).unwrap().region(),
+            "us-west-2"
+        );
+    }
+
+    #[test]
+    fn missing_region_is_an_error_naming_aws_region() {
+        let err = error(&[]);
+        assert_eq!(err.kind(), ErrorKind::MissingVariable);
+        assert_eq!(err.variable(), REGION);
+        assert!(err.to_string().contains("AWS_DEFAULT_REGION"), "{err}");
+    }
+
+    #[test]
+    fn malformed_region_names_the_variable_it_came_from() {
+        let err = error(&[(DEFAULT_REGION, "eu west 1")]);
+        assert!(err.is_invalid());
+        assert_eq!(err.variable(), DEFAULT_REGION);
+        assert!(!err.to_string().contains("eu west 1"), "{err}");
+    }
+
+    #[test]
+    fn static_credentials_with_and_without_a_session_token() {
+        let config =
+            parse_with(&[(ACCESS_KEY_ID, "AKIDEXAMPLE"), (SECRET_ACCESS_KEY, "s3cr3t")]).unwrap();
+        let credentials = config.credentials.as_ref().unwrap();
+        assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(credentials.secret_access_key(), "s3cr3t");
+        assert_eq!(credentials.session_token(), None);
+
+        let config = parse_with(&[
+            (ACCESS_KEY_ID, "AKIDEXAMPLE"),
+            (SECRET_ACCESS_KEY, "s3cr3t"),
+            (SESSION_TOKEN, "t0k3n"),
+        ])
+        .unwrap();
+        assert!(config.has_static_credentials());
+        assert_eq!(config.credentials.as_ref().unwrap().session_token(), Some("t0k3n"));
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cr3t") && !debug.contains("t0k3n"), "{debug}");
+    }
+
+    #[test]
+    fn half_set_credentials_name_the_missing_variable_never_a_value() {
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&[(ACCESS_KEY_ID, "AKIDEXAMPLE")], SECRET_ACCESS_KEY),
+            (&[(SECRET_ACCESS_KEY, "s3cr3t")], ACCESS_KEY_ID),
+            (&[(SECRET_ACCESS_KEY, "s3cr3t"), (SESSION_TOKEN, "t0k3n")], ACCESS_KEY_ID),
+            (&[(SESSION_TOKEN, "t0k3n")], ACCESS_KEY_ID),
+        ];
+        for (vars, missing) in cases {
+            let err = parse_with(vars).unwrap_err();
+            assert!(err.is_missing(), "{err}");
+            assert_eq!(err.variable(), missing);
+            let shown = format!("{err} {err:?}");
+            for secret in ["AKIDEXAMPLE", "s3cr3t", "t0k3n"] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn endpoint_prefers_the_dynamodb_variable() {
+        let config = parse_with(&[(ENDPOINT_URL, "https://proxy.example:8443")]).unwrap();
+        assert_eq!(config.endpoint(), Some("https://proxy.example:8443"));
+        let config = parse_with(&[
+            (ENDPOINT_URL, "https://proxy.example:8443"),
+            (ENDPOINT_URL_DYNAMODB, "http://127.0.0.1:8000"),
+        ])
+        .unwrap();
+        assert_eq!(config.endpoint(), Some("http://127.0.0.1:8000"));
+    }
+
+    #[test]
+    fn malformed_endpoints_are_errors_naming_the_variable() {
+        for bad in ["localhost:8000", "ftp://host", "http://", "not a url", "://x"] {
+            for variable in [ENDPOINT_URL_DYNAMODB, ENDPOINT_URL] {
+                let err = parse_with(&[(variable, bad)]).unwrap_err();
+                assert!(err.is_invalid(), "{bad}: {err}");
+                assert_eq!(err.variable(), variable, "{bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn ignore_configured_endpoint_urls() {
+        let vars = [(ENDPOINT_URL_DYNAMODB, "http://127.0.0.1:8000")];
+        let on = [vars[0], (IGNORE_CONFIGURED_ENDPOINT_URLS, "true")];
+        assert_eq!(parse_with(&on).unwrap().endpoint(), None);
+        let off = [vars[0], (IGNORE_CONFIGURED_ENDPOINT_URLS, "false")];
+        assert_eq!(parse_with(&off).unwrap().endpoint(), Some("http://127.0.0.1:8000"));
+        let err = parse_with(&[(IGNORE_CONFIGURED_ENDPOINT_URLS, "maybe")]).unwrap_err();
+        assert_eq!(err.variable(), IGNORE_CONFIGURED_ENDPOINT_URLS);
+    }
+
+    #[test]
+    fn max_attempts() {
+        assert_eq!(parse_with(&[(MAX_ATTEMPTS, "5")]).unwrap().max_attempts(), Some(5));
+        for bad in ["0", "-1", "three", "1.5"] {
+            let err = parse_with(&[(MAX_ATTEMPTS, bad)]).unwrap_err();
+            assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, MAX_ATTEMPTS));
+        }
+    }
+
+    #[test]
+    fn table_prefix() {
+        assert_eq!(parse_with(&[(TABLE_PREFIX, "prod-")]).unwrap().table_prefix(), Some("prod-"));
+        let err = parse_with(&[(TABLE_PREFIX, "prod/")]).unwrap_err();
+        assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, TABLE_PREFIX));
+    }
+
+    #[test]
+    fn tables_are_logical_physical_pairs() {
+        let config = parse_with(&[(TABLES, " shop = prod-shop , audit=prod.audit_v2,")]).unwrap();
+        assert_eq!(
+            config.tables(),
+            [("shop".into(), "prod-shop".into()), ("audit".into(), "prod.audit_v2".into())]
+        );
+        for (bad, entry) in [
+            ("shop", "entry 1"),
+            ("shop=ok-table,audit", "entry 2"),
+            ("shop=x", "entry 1"),
+            ("=abc", "entry 1"),
+            ("shop=a b c", "entry 1"),
+        ] {
+            let err = parse_with(&[(TABLES, bad)]).unwrap_err();
+            assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, TABLES), "{bad}");
+            assert!(err.to_string().contains(entry), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn table_name() {
+        assert_eq!(
+            parse_with(&[(TABLE_NAME, "prod-shop")]).unwrap().table_name(),
+            Some("prod-shop")
+        );
+        let long = "t".repeat(256);
+        for bad in ["ab", long.as_str(), "shop!"] {
+            let err = parse_with(&[(TABLE_NAME, bad)]).unwrap_err();
+            assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, TABLE_NAME));
+        }
+    }
+
+    #[test]
+    fn prewarm_switch_and_timeout() {
+        for (value, expected) in [
+            ("false", false),
+            ("0", false),
+            ("OFF", false),
+            ("no", false),
+            ("true", true),
+            ("1", true),
+            ("On", true),
+            ("yes", true),
+        ] {
+            assert_eq!(
+                parse_with(&[(PREWARM, value)]).unwrap().prewarm(),
+                Some(expected),
+                "{value}"
+            );
+        }
+        let err = parse_with(&[(PREWARM, "sometimes")]).unwrap_err();
+        assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, PREWARM));
+
+        let config = parse_with(&[(PREWARM_TIMEOUT_MS, "750")]).unwrap();
+        assert_eq!(config.prewarm_timeout(), Some(Duration::from_millis(750)));
+        for bad in ["0", "1s", "-5"] {
+            let err = parse_with(&[(PREWARM_TIMEOUT_MS, bad)]).unwrap_err();
+            assert_eq!(err.variable(), PREWARM_TIMEOUT_MS, "{bad}");
+        }
+    }
+
+    #[test]
+    fn unrelated_variables_are_neither_read_nor_kept() {
+        let vars = Vars::from_pairs([(REGION, "eu-west-1"), ("DATABASE_PASSWORD", "hunter2")]);
+        assert!(!format!("{vars:?}").contains("DATABASE_PASSWORD"));
+        assert!(vars.values.get("DATABASE_PASSWORD").is_none());
+        assert!(!format!("{vars:?}").contains("eu-west-1"), "names only");
+    }
+
+    #[test]
+    fn a_value_that_is_not_unicode_is_invalid() {
+        let vars = Vars { values: HashMap::new(), not_unicode: vec![REGION.to_owned()] };
+        let err = LambdaConfig::parse(&vars).unwrap_err();
+        assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, REGION));
+    }
+}

@@ -10,7 +10,6 @@ use tracing::Subscriber;
 use tracing_subscriber::filter::{Directive, EnvFilter, LevelFilter};
 use tracing_subscriber::fmt::MakeWriter;
 
-
 /// Lambda's advanced logging controls: `JSON` or `Text`.
 pub const LOG_FORMAT: &str = "AWS_LAMBDA_LOG_FORMAT";
 /// Lambda's advanced logging controls: `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or `FATAL`.
@@ -89,7 +88,11 @@ impl TracingConfig {
     /// Reads the process environment.
     pub fn from_env() -> Self {
         let get = |name| std::env::var(name).ok();
-        TracingConfig::parse(get(LOG_FORMAT).as_deref(), get(LOG_LEVEL).as_deref(), get(RUST_LOG).as_deref())
+        TracingConfig::parse(
+            get(LOG_FORMAT).as_deref(),
+            get(LOG_LEVEL).as_deref(),
+            get(RUST_LOG).as_deref(),
+        )
     }
 
     fn parse(format: Option<&str>, level: Option<&str>, rust_log: Option<&str>) -> Self {
@@ -147,7 +150,8 @@ impl TracingConfig {
     /// directives (later directives for the same target replace earlier ones).
     pub fn filter(&self) -> EnvFilter {
         let quiet = self.level.min(LevelFilter::WARN);
-        let mut filter = EnvFilter::builder().with_default_directive(self.level.into()).parse_lossy("");
+        let mut filter =
+            EnvFilter::builder().with_default_directive(self.level.into()).parse_lossy("");
         let defaults = QUIET_TARGETS
             .iter()
             .map(|target| format!("{target}={quiet}"))

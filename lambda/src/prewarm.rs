@@ -43,7 +43,8 @@ pub async fn prewarm(db: &Db, timeout: Duration) -> Prewarm {
     let overrides = aws_sdk_dynamodb::config::Builder::default()
         .retry_config(RetryConfig::disabled())
         .timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build());
-    let result = db.client().describe_endpoints().customize().config_override(overrides).send().await;
+    let result =
+        db.client().describe_endpoints().customize().config_override(overrides).send().await;
     match result {
         Ok(_) => {
             tracing::debug!("DynamoDB connection prewarmed");

@@ -206,12 +206,10 @@ async fn prewarm_is_bounded_by_its_timeout() {
         .expect("the prewarm timeout ends init")
         .expect("init does not fail");
     assert!(logs.text().contains("DynamoDB connection prewarm timed out"), "{}", logs.text());
-    let outcome = tokio::time::timeout(
-        Duration::from_secs(120),
-        prewarm(&db, Duration::from_millis(300)),
-    )
-    .await
-    .expect("bounded");
+    let outcome =
+        tokio::time::timeout(Duration::from_secs(120), prewarm(&db, Duration::from_millis(300)))
+            .await
+            .expect("bounded");
     assert_eq!(outcome, Prewarm::TimedOut);
     drop(silent);
 }
@@ -316,12 +314,8 @@ async fn single_table_reads_table_name_and_the_environment_wins_over_code() {
 
 #[tokio::test]
 async fn single_table_without_table_name_is_an_error() {
-    let err = LambdaDb::builder()
-        .vars(vars(endpoint()))
-        .single_table("shop")
-        .build()
-        .await
-        .unwrap_err();
+    let err =
+        LambdaDb::builder().vars(vars(endpoint())).single_table("shop").build().await.unwrap_err();
     assert!(err.is_missing());
     assert_eq!(err.variable(), "TABLE_NAME");
     assert!(err.to_string().contains("`shop`"), "{err}");

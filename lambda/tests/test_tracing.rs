@@ -26,7 +26,8 @@ impl std::io::Write for Buffer {
 async fn invoke(vars: &[(&str, &str)]) -> Vec<String> {
     let buffer = Buffer::default();
     let writer = buffer.clone();
-    let subscriber = TracingConfig::from_vars(vars.iter().copied()).subscriber(move || writer.clone());
+    let subscriber =
+        TracingConfig::from_vars(vars.iter().copied()).subscriber(move || writer.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let mut context = Context::default();
@@ -56,7 +57,8 @@ const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
 
 #[tokio::test]
 async fn json_lines_carry_the_request_id() {
-    let lines = invoke(&[("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("AWS_LAMBDA_LOG_LEVEL", "INFO")]).await;
+    let lines =
+        invoke(&[("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("AWS_LAMBDA_LOG_LEVEL", "INFO")]).await;
     assert_eq!(lines.len(), 3, "{lines:#?}");
     for line in &lines {
         let value: serde_json::Value = serde_json::from_str(line).expect("one JSON object a line");
@@ -73,7 +75,8 @@ async fn json_lines_carry_the_request_id() {
 
 #[tokio::test]
 async fn text_lines_carry_the_request_id() {
-    let lines = invoke(&[("AWS_LAMBDA_LOG_FORMAT", "Text"), ("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]).await;
+    let lines =
+        invoke(&[("AWS_LAMBDA_LOG_FORMAT", "Text"), ("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]).await;
     assert_eq!(lines.len(), 4, "{lines:#?}");
     for line in &lines {
         assert!(line.contains(&format!("requestId=\"{REQUEST_ID}\"")), "{line}");
