@@ -1,0 +1,606 @@
+//! The configuration read from the Lambda environment, parsed by a pure function over a map of
+//! variables ([`LambdaConfig::from_vars`]) so that every rule is testable without touching the
+//! process environment. It owns the variable names, their precedence and their validation.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::Credentials;
+
+use crate::error::{Error, Result};
+
+/// The region Lambda sets for every function.
+pub const REGION: &str = "AWS_REGION";
+/// The region variable of the AWS CLI and SDKs, read when [`REGION`] is unset.
+pub const DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// The access key id of the function's execution role.
+pub const ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// The secret access key of the function's execution role.
+pub const SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// The session token of the function's execution role.
+pub const SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// The DynamoDB endpoint (DynamoDB Local, a VPC endpoint).
+pub const ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+/// The endpoint of every AWS service, read when [`ENDPOINT_URL_DYNAMODB`] is unset.
+pub const ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// `true` makes the SDK ignore both endpoint variables.
+pub const IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
+/// The SDK's attempts per request, the first included.
+pub const MAX_ATTEMPTS: &str = "AWS_MAX_ATTEMPTS";
+/// The physical table of a single-table application (see
+/// [`Builder::single_table`](crate::Builder::single_table)).
+pub const TABLE_NAME: &str = "TABLE_NAME";
+/// `logical=physical` pairs, comma-separated: model table names mapped to physical tables.
+pub const TABLES: &str = "FERRODYN_TABLES";
+/// A prefix added to every model table name that no mapping names (`prod-`, `dev-`).
+pub const TABLE_PREFIX: &str = "FERRODYN_TABLE_PREFIX";
+/// `false` turns the connection prewarm off; `true` turns it on.
+pub const PREWARM: &str = "FERRODYN_PREWARM";
+/// The prewarm's time limit, in milliseconds.
+pub const PREWARM_TIMEOUT_MS: &str = "FERRODYN_PREWARM_TIMEOUT_MS";
+
+/// The variables ferrodyn-lambda reads, besides every `FERRODYN_*` one.
+const NAMES: &[&str] = &[
+    REGION,
+    DEFAULT_REGION,
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    ENDPOINT_URL_DYNAMODB,
+    ENDPOINT_URL,
+    IGNORE_CONFIGURED_ENDPOINT_URLS,
+    MAX_ATTEMPTS,
+    TABLE_NAME,
+];
+
+/// A snapshot of the variables ferrodyn-lambda reads.
+#[derive(Clone, Default)]
+pub(crate) struct Vars {
+    values: HashMap<String, String>,
+    /// Variables whose value is not valid Unicode (only the process environment has these).
+    not_unicode: Vec<String>,
+}
+
+impl Vars {
+    pub(crate) fn from_pairs<I, K, V>(vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let values = vars
+            .into_iter()
+            .filter(|(name, _)| is_read(name.as_ref()))
+            .map(|(name, value)| (name.as_ref().to_owned(), value.as_ref().to_owned()))
+            .collect();
+        Vars { values, not_unicode: Vec::new() }
+    }
+
+    /// Only the variables ferrodyn-lambda reads are copied, so no other secret of the process
+    /// environment is held.
+    pub(crate) fn from_process() -> Self {
+        let mut vars = Vars::default();
+        for (name, value) in std::env::vars_os() {
+            let Some(name) = name.to_str().filter(|name| is_read(name)) else { continue };
+            match value.into_string() {
+                Ok(value) => {
+                    vars.values.insert(name.to_owned(), value);
+                }
+                Err(_) => vars.not_unicode.push(name.to_owned()),
+            }
+        }
+        vars
+    }
+
+    /// The value of `name`, with an empty value counted as unset (as the AWS SDKs do).
+    fn get(&self, name: &str) -> Result<Option<&str>> {
+        if self.not_unicode.iter().any(|n| n == name) {
+            return Err(Error::invalid(name, "the value is not valid Unicode"));
+        }
+        Ok(self.values.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()))
+    }
+
+    /// The first of `names` that is set, with its name.
+    fn first<'a>(&'a self, names: &[&'static str]) -> Result<Option<(&'static str, &'a str)>> {
+        for &name in names {
+            if let Some(value) = self.get(name)? {
+                return Ok(Some((name, value)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl fmt::Debug for Vars {
+    // Names only: values may be secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&str> = self.values.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("Vars").field("names", &names).finish_non_exhaustive()
+    }
+}
+
+fn is_read(name: &str) -> bool {
+    name.starts_with("FERRODYN_") || NAMES.contains(&name)
+}
+
+/// What the Lambda environment says about the DynamoDB client and the tables.
+///
+/// | variable | meaning |
+/// |---|---|
+/// | `AWS_REGION`, then `AWS_DEFAULT_REGION` | the region (required) |
+/// | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | static credentials, used without aws-config's provider chain; when neither key is set, the default chain is used |
+/// | `AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL` | the endpoint (an `http://` or `https://` URL) |
+/// | `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` | `true`: ignore both endpoint variables |
+/// | `AWS_MAX_ATTEMPTS` | attempts per request, the first included (default 3) |
+/// | `FERRODYN_TABLE_PREFIX` | prefix for every model table that no mapping names |
+/// | `FERRODYN_TABLES` | `shop=prod-shop,audit=prod-audit`: model table → physical table |
+/// | `TABLE_NAME` | the physical table of a single-table application |
+/// | `FERRODYN_PREWARM` | `false` (or `0`, `no`, `off`) turns the connection prewarm off |
+/// | `FERRODYN_PREWARM_TIMEOUT_MS` | the prewarm's time limit |
+#[derive(Debug, Clone)]
+pub struct LambdaConfig {
+    pub(crate) region: String,
+    /// `Credentials`' `Debug` redacts the secret key and the session token.
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) max_attempts: Option<u32>,
+    pub(crate) table_prefix: Option<String>,
+    pub(crate) tables: Vec<(String, String)>,
+    pub(crate) table_name: Option<String>,
+    pub(crate) prewarm: Option<bool>,
+    pub(crate) prewarm_timeout: Option<Duration>,
+}
+
+impl LambdaConfig {
+    /// Parses a map of variables, such as `[("AWS_REGION", "eu-west-1")]` or a `HashMap`.
+    /// Variables that ferrodyn-lambda does not read are ignored.
+    ///
+    /// # Errors
+    /// A variable is missing (no region; a key without its secret) or malformed; the error names
+    /// the variable, never its value.
+    pub fn from_vars<I, K, V>(vars: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        LambdaConfig::parse(&Vars::from_pairs(vars))
+    }
+
+    /// Parses the process environment.
+    ///
+    /// # Errors
+    /// As [`from_vars`](Self::from_vars); a value that is not Unicode is invalid too.
+    pub fn from_env() -> Result<Self> {
+        LambdaConfig::parse(&Vars::from_process())
+    }
+
+    pub(crate) fn parse(vars: &Vars) -> Result<Self> {
+        Ok(LambdaConfig {
+            region: region(vars)?,
+            credentials: credentials(vars)?,
+            endpoint: endpoint(vars)?,
+            max_attempts: vars
+                .get(MAX_ATTEMPTS)?
+                .map(|v| {
+                    v.parse::<u32>()
+                        .ok()
+                        .filter(|&n| n >= 1)
+                        .ok_or_else(|| Error::invalid(MAX_ATTEMPTS, "expected a whole number ≥ 1"))
+                })
+                .transpose()?,
+            table_prefix: vars
+                .get(TABLE_PREFIX)?
+                .map(|v| {
+                    check_table_chars(v, TABLE_PREFIX, "the prefix")?;
+                    Ok(v.to_owned())
+                })
+                .transpose()?,
+            tables: tables(vars)?,
+            table_name: vars
+                .get(TABLE_NAME)?
+                .map(|v| {
+                    check_table_name(v, TABLE_NAME, "the table name")?;
+                    Ok(v.to_owned())
+                })
+                .transpose()?,
+            prewarm: vars.get(PREWARM)?.map(|v| parse_bool(v, PREWARM)).transpose()?,
+            prewarm_timeout: vars
+                .get(PREWARM_TIMEOUT_MS)?
+                .map(|v| {
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|&ms| ms >= 1)
+                        .map(Duration::from_millis)
+                        .ok_or_else(|| {
+                            Error::invalid(PREWARM_TIMEOUT_MS, "expected milliseconds ≥ 1")
+                        })
+                })
+                .transpose()?,
+        })
+    }
+
+    /// The region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Whether static credentials came from the variables (otherwise the default provider
+    /// chain is used).
+    pub fn has_static_credentials(&self) -> bool {
+        self.credentials.is_some()
+    }
+
+    /// The endpoint URL, when one is configured.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// Attempts per request from `AWS_MAX_ATTEMPTS`.
+    pub fn max_attempts(&self) -> Option<u32> {
+        self.max_attempts
+    }
+
+    /// The table prefix from `FERRODYN_TABLE_PREFIX`.
+    pub fn table_prefix(&self) -> Option<&str> {
+        self.table_prefix.as_deref()
+    }
+
+    /// The `(logical, physical)` pairs of `FERRODYN_TABLES`, in order.
+    pub fn tables(&self) -> &[(String, String)] {
+        &self.tables
+    }
+
+    /// `TABLE_NAME`.
+    pub fn table_name(&self) -> Option<&str> {
+        self.table_name.as_deref()
+    }
+
+    /// `FERRODYN_PREWARM`, when set.
+    pub fn prewarm(&self) -> Option<bool> {
+        self.prewarm
+    }
+
+    /// `FERRODYN_PREWARM_TIMEOUT_MS`, when set.
+    pub fn prewarm_timeout(&self) -> Option<Duration> {
+        self.prewarm_timeout
+    }
+}
+
+fn region(vars: &Vars) -> Result<String> {
+    let Some((name, value)) = vars.first(&[REGION, DEFAULT_REGION])? else {
+        return Err(Error::missing(REGION, "no region: set AWS_REGION or AWS_DEFAULT_REGION"));
+    };
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(Error::invalid(name, "a region name has only letters, digits and '-'"));
+    }
+    Ok(value.to_owned())
+}
+
+fn credentials(vars: &Vars) -> Result<Option<Credentials>> {
+    let key = vars.get(ACCESS_KEY_ID)?;
+    let secret = vars.get(SECRET_ACCESS_KEY)?;
+    let token = vars.get(SESSION_TOKEN)?;
+    match (key, secret) {
+        (Some(key), Some(secret)) => Ok(Some(Credentials::new(
+            key,
+            secret,
+            token.map(str::to_owned),
+            None,
+            "ferrodyn-lambda-environment",
+        ))),
+        (Some(_), None) => {
+            Err(Error::missing(SECRET_ACCESS_KEY, "AWS_ACCESS_KEY_ID is set without it"))
+        }
+        (None, Some(_)) => {
+            Err(Error::missing(ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY is set without it"))
+        }
+        (None, None) if token.is_some() => {
+            Err(Error::missing(ACCESS_KEY_ID, "AWS_SESSION_TOKEN is set without a key"))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn endpoint(vars: &Vars) -> Result<Option<String>> {
+    if let Some(ignore) = vars.get(IGNORE_CONFIGURED_ENDPOINT_URLS)? {
+        if parse_bool(ignore, IGNORE_CONFIGURED_ENDPOINT_URLS)? {
+            return Ok(None);
+        }
+    }
+    let Some((name, value)) = vars.first(&[ENDPOINT_URL_DYNAMODB, ENDPOINT_URL])? else {
+        return Ok(None);
+    };
+    let uri: http::Uri =
+        value.parse().map_err(|_| Error::invalid(name, "not a URL (expected http(s)://host)"))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|host| !host.is_empty());
+    if !scheme_ok || !host_ok {
+        return Err(Error::invalid(name, "expected an http:// or https:// URL with a host"));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+fn tables(vars: &Vars) -> Result<Vec<(String, String)>> {
+    let Some(value) = vars.get(TABLES)? else { return Ok(Vec::new()) };
+    let mut tables = Vec::new();
+    for (i, entry) in value.split(',').map(str::trim).enumerate() {
+        if entry.is_empty() {
+            continue;
+        }
+        let Some((logical, physical)) = entry.split_once('=') else {
+            return Err(Error::invalid(
+                TABLES,
+                format!("entry {} is not `logical=physical`", i + 1),
+            ));
+        };
+        let (logical, physical) = (logical.trim(), physical.trim());
+        let what = format!("entry {}", i + 1);
+        check_table_name(logical, TABLES, &what)?;
+        check_table_name(physical, TABLES, &what)?;
+        tables.push((logical.to_owned(), physical.to_owned()));
+    }
+    Ok(tables)
+}
+
+/// DynamoDB table names: 3 to 255 of `a-z A-Z 0-9 _ - .`.
+fn check_table_name(name: &str, variable: &str, what: &str) -> Result<()> {
+    check_table_chars(name, variable, what)?;
+    if !(3..=255).contains(&name.len()) {
+        return Err(Error::invalid(
+            variable,
+            format!("{what}: a table name has 3 to 255 characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_table_chars(name: &str, variable: &str, what: &str) -> Result<()> {
+    if name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            variable,
+            format!("{what}: a table name has only letters, digits, '_', '-' and '.'"),
+        ))
+    }
+}
+
+fn parse_bool(value: &str, variable: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(Error::invalid(variable, "expected true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const BASE: [(&str, &str); 1] = [(REGION, "eu-west-1")];
+
+    fn parse(vars: &[(&str, &str)]) -> Result<LambdaConfig> {
+        LambdaConfig::from_vars(vars.iter().copied())
+    }
+
+    fn parse_with(extra: &[(&str, &str)]) -> Result<LambdaConfig> {
+        LambdaConfig::from_vars(BASE.iter().chain(extra).copied())
+    }
+
+    fn error(vars: &[(&str, &str)]) -> Error {
+        parse(vars).expect_err("an error")
+    }
+
+    #[test]
+    fn minimal_configuration() {
+        let config = parse(&BASE).unwrap();
+        assert_eq!(config.region(), "eu-west-1");
+        assert!(!config.has_static_credentials());
+        assert_eq!(config.endpoint(), None);
+        assert_eq!(config.max_attempts(), None);
+        assert_eq!(config.table_prefix(), None);
+        assert!(config.tables().is_empty());
+        assert_eq!(config.table_name(), None);
+        assert_eq!(config.prewarm(), None);
+        assert_eq!(config.prewarm_timeout(), None);
+    }
+
+    #[test]
+    fn region_falls_back_to_aws_default_region() {
+        assert_eq!(parse(&[(DEFAULT_REGION, "us-west-2")]).unwrap().region(), "us-west-2");
+        let both = parse(&[(DEFAULT_REGION, "us-west-2"), (REGION, "eu-north-1")]).unwrap();
+        assert_eq!(both.region(), "eu-north-1");
+        // Empty counts as unset.
+        assert_eq!(
+            parse(&[(REGION, ""), (DEFAULT_REGION, "us-west-2")]).unwrap().region(),
+            "us-west-2"
+        );
+    }
+
+    #[test]
+    fn missing_region_is_an_error_naming_aws_region() {
+        let err = error(&[]);
+        assert_eq!(err.kind(), ErrorKind::MissingVariable);
+        assert_eq!(err.variable(), REGION);
+        assert!(err.to_string().contains("AWS_DEFAULT_REGION"), "{err}");
+    }
+
+    #[test]
+    fn malformed_region_names_the_variable_it_came_from() {
+        let err = error(&[(DEFAULT_REGION, "eu west 1")]);
+        assert!(err.is_invalid());
+        assert_eq!(err.variable(), DEFAULT_REGION);
+        assert!(!err.to_string().contains("eu west 1"), "{err}");
+    }
+
+    #[test]
+    fn static_credentials_with_and_without_a_session_token() {
+        let config =
+            parse_with(&[(ACCESS_KEY_ID, "AKIDEXAMPLE"), (SECRET_ACCESS_KEY, "s3cr3t")]).unwrap();
+        let credentials = config.credentials.as_ref().unwrap();
+        assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(credentials.secret_access_key(), "s3cr3t");
+        assert_eq!(credentials.session_token(), None);
+
+        let config = parse_with(&[
+            (ACCESS_KEY_ID, "AKIDEXAMPLE"),
+            (SECRET_ACCESS_KEY, "s3cr3t"),
+            (SESSION_TOKEN, "t0k3n"),
+        ])
+        .unwrap();
+        assert!(config.has_static_credentials());
+        assert_eq!(config.credentials.as_ref().unwrap().session_token(), Some("t0k3n"));
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cr3t") && !debug.contains("t0k3n"), "{debug}");
+    }
+
+    #[test]
+    fn half_set_credentials_name_the_missing_variable_never_a_value() {
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&[(ACCESS_KEY_ID, "AKIDEXAMPLE")], SECRET_ACCESS_KEY),
+            (&[(SECRET_ACCESS_KEY, "s3cr3t")], ACCESS_KEY_ID),
+            (&[(SECRET_ACCESS_KEY, "s3cr3t"), (SESSION_TOKEN, "t0k3n")], ACCESS_KEY_ID),
+            (&[(SESSION_TOKEN, "t0k3n")], ACCESS_KEY_ID),
+        ];
+        for (vars, missing) in cases {
+            let err = parse_with(vars).unwrap_err();
+            assert!(err.is_missing(), "{err}");
+            assert_eq!(err.variable(), missing);
+            let shown = format!("{err} {err:?}");
+            for secret in ["AKIDEXAMPLE", "s3cr3t", "t0k3n"] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn endpoint_prefers_the_dynamodb_variable() {
+        let config = parse_with(&[(ENDPOINT_URL, "https://proxy.example:8443")]).unwrap();
+        assert_eq!(config.endpoint(), Some("https://proxy.example:8443"));
+        let config = parse_with(&[
+            (ENDPOINT_URL, "https://proxy.example:8443"),
+            (ENDPOINT_URL_DYNAMODB, "http://127.0.0.1:8000"),
+        ])
+        .unwrap();
+        assert_eq!(config.endpoint(), Some("http://127.0.0.1:8000"));
+    }
+
+    #[test]
+    fn malformed_endpoints_are_errors_naming_the_variable() {
+        for bad in ["localhost:8000", "ftp://host", "http://", "not a url", "://x"] {
+            for variable in [ENDPOINT_URL_DYNAMODB, ENDPOINT_URL] {
+                let err = parse_with(&[(variable, bad)]).unwrap_err();
+                assert!(err.is_invalid(), "{bad}: {err}");
+                assert_eq!(err.variable(), variable, "{bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn ignore_configured_endpoint_urls() {
+        let vars = [(ENDPOINT_URL_DYNAMODB, "http://127.0.0.1:8000")];
+        let on = [vars[0], (IGNORE_CONFIGURED_ENDPOINT_URLS, "true")];
+        assert_eq!(parse_with(&on).unwrap().endpoint(), None);
+        let off = [vars[0], (IGNORE_CONFIGURED_ENDPOINT_URLS, "false")];
+        assert_eq!(parse_with(&off).unwrap().endpoint(), Some("http://127.0.0.1:8000"));
+        let err = parse_with(&[(IGNORE_CONFIGURED_ENDPOINT_URLS, "maybe")]).unwrap_err();
+        assert_eq!(err.variable(), IGNORE_CONFIGURED_ENDPOINT_URLS);
+    }
+
+    #[test]
+    fn max_attempts() {
+        assert_eq!(parse_with(&[(MAX_ATTEMPTS, "5")]).unwrap().max_attempts(), Some(5));
+        for bad in ["0", "-1", "three", "1.5"] {
+            let err = parse_with(&[(MAX_ATTEMPTS, bad)]).unwrap_err();
+            assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, MAX_ATTEMPTS));
+        }
+    }
+
+    #[test]
+    fn table_prefix() {
+        assert_eq!(parse_with(&[(TABLE_PREFIX, "prod-")]).unwrap().table_prefix(), Some("prod-"));
+        let err = parse_with(&[(TABLE_PREFIX, "prod/")]).unwrap_err();
+        assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, TABLE_PREFIX));
+    }
+
+    #[test]
+    fn tables_are_logical_physical_pairs() {
+        let config = parse_with(&[(TABLES, " shop = prod-shop , audit=prod.audit_v2,")]).unwrap();
+        assert_eq!(
+            config.tables(),
+            [("shop".into(), "prod-shop".into()), ("audit".into(), "prod.audit_v2".into())]
+        );
+        for (bad, entry) in [
+            ("shop", "entry 1"),
+            ("shop=ok-table,audit", "entry 2"),
+            ("shop=x", "entry 1"),
+            ("=abc", "entry 1"),
+            ("shop=a b c", "entry 1"),
+        ] {
+            let err = parse_with(&[(TABLES, bad)]).unwrap_err();
+            assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, TABLES), "{bad}");
+            assert!(err.to_string().contains(entry), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn table_name() {
+        assert_eq!(
+            parse_with(&[(TABLE_NAME, "prod-shop")]).unwrap().table_name(),
+            Some("prod-shop")
+        );
+        let long = "t".repeat(256);
+        for bad in ["ab", long.as_str(), "shop!"] {
+            let err = parse_with(&[(TABLE_NAME, bad)]).unwrap_err();
+            assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, TABLE_NAME));
+        }
+    }
+
+    #[test]
+    fn prewarm_switch_and_timeout() {
+        for (value, expected) in [
+            ("false", false),
+            ("0", false),
+            ("OFF", false),
+            ("no", false),
+            ("true", true),
+            ("1", true),
+            ("On", true),
+            ("yes", true),
+        ] {
+            assert_eq!(
+                parse_with(&[(PREWARM, value)]).unwrap().prewarm(),
+                Some(expected),
+                "{value}"
+            );
+        }
+        let err = parse_with(&[(PREWARM, "sometimes")]).unwrap_err();
+        assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, PREWARM));
+
+        let config = parse_with(&[(PREWARM_TIMEOUT_MS, "750")]).unwrap();
+        assert_eq!(config.prewarm_timeout(), Some(Duration::from_millis(750)));
+        for bad in ["0", "1s", "-5"] {
+            let err = parse_with(&[(PREWARM_TIMEOUT_MS, bad)]).unwrap_err();
+            assert_eq!(err.variable(), PREWARM_TIMEOUT_MS, "{bad}");
+        }
+    }
+
+    #[test]
+    fn unrelated_variables_are_neither_read_nor_kept() {
+        let vars = Vars::from_pairs([(REGION, "eu-west-1"), ("DATABASE_PASSWORD", "hunter2")]);
+        assert!(!format!("{vars:?}").contains("DATABASE_PASSWORD"));
+        assert!(!vars.values.contains_key("DATABASE_PASSWORD"));
+        assert!(!format!("{vars:?}").contains("eu-west-1"), "names only");
+    }
+
+    #[test]
+    fn a_value_that_is_not_unicode_is_invalid() {
+        let vars = Vars { values: HashMap::new(), not_unicode: vec![REGION.to_owned()] };
+        let err = LambdaConfig::parse(&vars).unwrap_err();
+        assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, REGION));
+    }
+}
