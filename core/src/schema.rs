@@ -12,6 +12,9 @@ use aws_sdk_dynamodb::types::{
 use crate::error::{Error, Result};
 use crate::model::{KeyMeta, ModelMeta, ScalarType};
 
+#[cfg(feature = "cloudformation")]
+mod cloudformation;
+
 /// The schema of one table, as the models sharing it declare it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableSchema {

@@ -1,13 +1,19 @@
 //! `cargo xtask`: the project's developer commands. `test` is the CI contract (format, lint,
-//! then every test against DynamoDB Local); `demo`, `dynamodb` and `bench` run the quickstart
-//! example, a standalone emulator and the benchmarks. It installs what a fresh machine lacks
-//! and depends on nothing but `ferrodyn-local`, so that it builds in seconds.
+//! the SAM template's lint, every test against DynamoDB Local, then the Lambda packaging
+//! build); `demo`, `dynamodb` and `bench` run the quickstart example, a standalone emulator and
+//! the benchmarks; `lint-template` and `package` run one deployment step. It installs what a
+//! fresh machine lacks and depends on nothing but `ferrodyn-local` and `serde_json`, so that it
+//! builds in seconds.
+
+mod package;
+mod tools;
 
 use std::env;
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
 
 use ferrodyn_local::{java_major_version, DynamoDbLocal, ENDPOINT_ENV, MIN_JAVA_MAJOR};
 
@@ -15,9 +21,16 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [args...]
 
 commands:
-  test      cargo fmt --check, cargo clippy -D warnings, then cargo test --workspace
-            against DynamoDB Local; args are appended to `cargo test`
-            (XTASK_SKIP_LINT=1 skips fmt and clippy for local iteration)
+  test      cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml, then
+            cargo test --workspace against DynamoDB Local, then the packaging build;
+            args are appended to `cargo test` (for local iteration, XTASK_SKIP_LINT=1
+            skips fmt, clippy and cfn-lint, XTASK_SKIP_PACKAGE=1 the packaging build)
+  lint-template
+            cfn-lint template.yaml (cfn-lint is installed into target/tools-venv)
+  package [--manifest-path PATH]
+            cargo lambda build --release --arm64 for every package with
+            [package.metadata.lambda.deploy] (cargo-lambda and zig are installed into
+            target/tools-venv); PATH names another workspace's Cargo.toml
   demo      run the quickstart example against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
   bench     cargo bench --package ferrodyn-benches; args are appended
@@ -41,6 +54,8 @@ fn main() -> ExitCode {
         Some("demo") => demo(&rest),
         Some("dynamodb") => dynamodb(),
         Some("bench") => bench(&rest),
+        Some("lint-template") => lint_template(),
+        Some("package") => package_command(&rest),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -77,8 +92,9 @@ fn test(extra: &[OsString]) -> Result<(), String> {
                 "warnings",
             ]),
         )?;
+        lint_template()?;
     } else {
-        println!("==> skipping cargo fmt and cargo clippy (XTASK_SKIP_LINT=1)");
+        println!("==> skipping cargo fmt, cargo clippy and cfn-lint (XTASK_SKIP_LINT=1)");
     }
 
     let dynamodb = Dynamodb::start()?;
@@ -87,7 +103,41 @@ fn test(extra: &[OsString]) -> Result<(), String> {
     dynamodb.configure(&mut cargo_test);
     let result = step(&describe("cargo test --workspace --all-features", extra), &mut cargo_test);
     dynamodb.stop();
-    result
+    result?;
+
+    // Last: the release build for arm64 is the longest step, and a failing test should not
+    // wait for it.
+    if env::var_os("XTASK_SKIP_PACKAGE").is_none_or(|value| value != "1") {
+        let started = Instant::now();
+        package::package(&workspace_root(), None)?;
+        println!("==> packaging finished in {:.1}s", started.elapsed().as_secs_f64());
+    } else {
+        println!("==> skipping the packaging build (XTASK_SKIP_PACKAGE=1)");
+    }
+    Ok(())
+}
+
+/// cfn-lint on the SAM template; warnings fail it as errors do (its exit status says which
+/// were found), informational findings are not checked.
+fn lint_template() -> Result<(), String> {
+    let root = workspace_root();
+    let venv = tools::Venv::open(&root)?;
+    venv.install(&tools::CFN_LINT)?;
+    let mut version = venv.command(tools::CFN_LINT.executable);
+    version.arg("--version");
+    let mut lint = venv.command(tools::CFN_LINT.executable);
+    lint.arg("--").arg("template.yaml").current_dir(&root);
+    step("cfn-lint --version", &mut version)?;
+    step("cfn-lint template.yaml", &mut lint)
+}
+
+fn package_command(args: &[OsString]) -> Result<(), String> {
+    let manifest = match args {
+        [] => None,
+        [flag, path] if flag == "--manifest-path" => Some(PathBuf::from(path)),
+        _ => return Err(format!("unexpected arguments to `package`\n\n{USAGE}")),
+    };
+    package::package(&workspace_root(), manifest.as_deref())
 }
 
 fn demo(extra: &[OsString]) -> Result<(), String> {
@@ -185,14 +235,17 @@ fn external_endpoint() -> Option<String> {
     env::var(ENDPOINT_ENV).ok().filter(|endpoint| !endpoint.is_empty())
 }
 
-/// Runs one step with inherited stdio, announcing it first.
+/// Runs one step with inherited stdio, announcing it first and timing it.
 fn step(name: &str, command: &mut Command) -> Result<(), String> {
     println!("==> {name}");
+    let started = Instant::now();
     let status = command.status().map_err(|e| format!("step `{name}` could not start: {e}"))?;
+    let elapsed = started.elapsed().as_secs_f64();
     if status.success() {
+        println!("==> `{name}` took {elapsed:.1}s");
         Ok(())
     } else {
-        Err(format!("step `{name}` failed ({status})"))
+        Err(format!("step `{name}` failed ({status}) after {elapsed:.1}s"))
     }
 }
 
