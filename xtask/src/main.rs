@@ -101,9 +101,10 @@ fn test(extra: &[OsString]) -> Result<(), String> {
     let mut cargo_test = cargo();
     cargo_test.args(["test", "--workspace", "--all-features"]).args(extra);
     dynamodb.configure(&mut cargo_test);
-    let result = step(&describe("cargo test --workspace --all-features", extra), &mut cargo_test);
+    let result =
+        test_step(&describe("cargo test --workspace --all-features", extra), &mut cargo_test);
     dynamodb.stop();
-    result?;
+    let totals = result?;
 
     // Last: the release build for arm64 is the longest step, and a failing test should not
     // wait for it.
@@ -114,7 +115,65 @@ fn test(extra: &[OsString]) -> Result<(), String> {
     } else {
         println!("==> skipping the packaging build (XTASK_SKIP_PACKAGE=1)");
     }
+    // The run's last line is the test count, whatever the packaging printed after the tests.
+    println!(
+        "tests: {} passed, {} failed, {} ignored",
+        totals.passed, totals.failed, totals.ignored
+    );
     Ok(())
+}
+
+/// Test counts summed over every `test result:` line of a cargo test run.
+#[derive(Debug, Default, PartialEq)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Totals {
+    /// Adds a libtest summary line (`test result: ok. 5 passed; 0 failed; 1 ignored; …`).
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim_start().strip_prefix("test result: ") else { return };
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(label), Some(number)) = (words.next(), words.next()) else { continue };
+            let Ok(n) = number.parse::<u64>() else { continue };
+            match label {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                "ignored" => self.ignored += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Runs cargo test as a step, echoing its output while summing its `test result:` lines.
+fn test_step(name: &str, command: &mut Command) -> Result<Totals, String> {
+    use std::io::{BufRead, BufReader, Write};
+    println!("==> {name}");
+    let started = Instant::now();
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("step `{name}` could not start: {e}"))?;
+    let mut totals = Totals::default();
+    if let Some(stdout) = child.stdout.take() {
+        let mut out = std::io::stdout().lock();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            totals.add_line(&line);
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let status = child.wait().map_err(|e| format!("step `{name}` did not finish: {e}"))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    println!("==> `{name}` took {elapsed:.1}s: {} passed, {} failed", totals.passed, totals.failed);
+    if status.success() {
+        Ok(totals)
+    } else {
+        Err(format!("step `{name}` failed ({status}) after {elapsed:.1}s"))
+    }
 }
 
 /// cfn-lint on the SAM template; warnings fail it as errors do (its exit status says which
@@ -338,4 +397,21 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).trim() == "0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Totals;
+
+    #[test]
+    fn totals_sum_libtest_summary_lines() {
+        let mut totals = Totals::default();
+        totals.add_line("test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s");
+        totals.add_line(
+            "test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out",
+        );
+        totals.add_line("running 5 tests");
+        totals.add_line("test passed_thing ... ok");
+        assert_eq!(totals, Totals { passed: 7, failed: 3, ignored: 1 });
+    }
 }
