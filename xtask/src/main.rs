@@ -18,7 +18,8 @@ commands:
   test      cargo fmt --check, cargo clippy -D warnings, then cargo test --workspace
             against DynamoDB Local; args are appended to `cargo test`
             (XTASK_SKIP_LINT=1 skips fmt and clippy for local iteration)
-  demo      run the quickstart example against DynamoDB Local
+  demo      run the quickstart example, then the orders API as a Lambda binary under a
+            local Runtime API, against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
   bench     cargo bench --package ferrodyn-benches; args are appended
 
@@ -96,7 +97,10 @@ fn demo(extra: &[OsString]) -> Result<(), String> {
     let mut run = cargo();
     run.args(["run", "--quiet", "--package", "quickstart"]).args(extra);
     dynamodb.configure(&mut run);
-    let result = step(&describe("cargo run --quiet --package quickstart", extra), &mut run);
+    let mut result = step(&describe("cargo run --quiet --package quickstart", extra), &mut run);
+    if result.is_ok() {
+        result = orders_demo(&dynamodb);
+    }
     dynamodb.stop();
     if result.is_err() && !workspace_root().join("examples/quickstart/Cargo.toml").is_file() {
         return Err(
@@ -104,6 +108,19 @@ fn demo(extra: &[OsString]) -> Result<(), String> {
         );
     }
     result
+}
+
+/// The orders API as a real Lambda binary under the local Runtime API, driven by a scripted
+/// series of API Gateway requests (`examples/orders-api/examples/demo.rs`).
+fn orders_demo(dynamodb: &Dynamodb) -> Result<(), String> {
+    step(
+        "cargo build --quiet --package orders-api --bin orders-api",
+        cargo().args(["build", "--quiet", "--package", "orders-api", "--bin", "orders-api"]),
+    )?;
+    let mut run = cargo();
+    run.args(["run", "--quiet", "--package", "orders-api", "--example", "demo"]);
+    dynamodb.configure(&mut run);
+    step("cargo run --quiet --package orders-api --example demo", &mut run)
 }
 
 fn dynamodb() -> Result<(), String> {
