@@ -210,9 +210,12 @@ pub(crate) fn on_put(
     let now = (managed.created_at.is_some() || managed.updated_at.is_some()).then(now_timestamp);
     if let (true, Some(created_at), Some(now)) = (create, managed.created_at, &now) {
         item.insert(created_at.to_owned(), AttributeValue::S(now.clone()));
+        // An index sorted by creation time (`sk = "{created_at}"`) must see the stamped value.
+        render_keys_using(meta, item, created_at)?;
     }
     if let (Some(updated_at), Some(now)) = (managed.updated_at, now) {
         item.insert(updated_at.to_owned(), AttributeValue::S(now));
+        render_keys_using(meta, item, updated_at)?;
     }
     let Some(attribute) = managed.version else { return Ok(None) };
     let current = if create {

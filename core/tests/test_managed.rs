@@ -166,3 +166,32 @@ fn meta_names_the_managed_fields() {
     assert_eq!(managed.ttl, Some("expires_at"));
     assert_eq!(managed.id, Some("id"));
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[ferrodyn(
+    table = "events",
+    entity = "Event",
+    pk = "EVENT#{id}",
+    index(name = "gsi1", pk = "KIND#{kind}", sk = "{created_at}")
+)]
+struct Event {
+    #[ferrodyn(id)]
+    id: String,
+    kind: String,
+    #[ferrodyn(created_at)]
+    created_at: String,
+}
+
+#[tokio::test]
+async fn an_index_key_built_from_created_at_gets_the_stamped_value() {
+    let db = TestDb::new().await.unwrap();
+    db.create_table::<Event>().await.unwrap();
+    let draft =
+        |kind: &str| Event { id: String::new(), kind: kind.into(), created_at: String::new() };
+    let first = db.create(&draft("login")).send_returning_new().await.unwrap();
+    let second = db.create(&draft("login")).send_returning_new().await.unwrap();
+    let item = db.get(Event::key(first.id.clone())).send_item().await.unwrap().unwrap();
+    assert_eq!(item["gsi1sk"], AttributeValue::S(first.created_at.clone()));
+    let newest_first = db.query(Event::gsi1_partition("login")).descending().all().await.unwrap();
+    assert_eq!(newest_first, vec![second, first]);
+}

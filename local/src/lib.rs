@@ -3,8 +3,12 @@
 //! bundles the official jar), is unpacked once under the target directory, and each
 //! [`DynamoDbLocal`] is one in-memory Java process on a free port of 127.0.0.1 that dies with the
 //! process that started it, even when no destructor runs.
+//!
+//! [`runtime_api`] is the other local stand-in: a Lambda Runtime API on loopback that runs a
+//! bootstrap binary as Lambda would, for tests, the demo and cold-start measurements.
 
 mod install;
+pub mod runtime_api;
 mod server;
 
 use std::fmt;

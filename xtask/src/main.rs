@@ -31,7 +31,8 @@ commands:
             cargo lambda build --release --arm64 for every package with
             [package.metadata.lambda.deploy] (cargo-lambda and zig are installed into
             target/tools-venv); PATH names another workspace's Cargo.toml
-  demo      run the quickstart example against DynamoDB Local
+  demo      run the quickstart example, then the orders API as a Lambda binary under a
+            local Runtime API, against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
   bench     cargo bench --package ferrodyn-benches; args are appended
 
@@ -205,7 +206,10 @@ fn demo(extra: &[OsString]) -> Result<(), String> {
     let mut run = cargo();
     run.args(["run", "--quiet", "--package", "quickstart"]).args(extra);
     dynamodb.configure(&mut run);
-    let result = step(&describe("cargo run --quiet --package quickstart", extra), &mut run);
+    let mut result = step(&describe("cargo run --quiet --package quickstart", extra), &mut run);
+    if result.is_ok() {
+        result = orders_demo(&dynamodb);
+    }
     dynamodb.stop();
     if result.is_err() && !workspace_root().join("examples/quickstart/Cargo.toml").is_file() {
         return Err(
@@ -213,6 +217,19 @@ fn demo(extra: &[OsString]) -> Result<(), String> {
         );
     }
     result
+}
+
+/// The orders API as a real Lambda binary under the local Runtime API, driven by a scripted
+/// series of API Gateway requests (`examples/orders-api/examples/demo.rs`).
+fn orders_demo(dynamodb: &Dynamodb) -> Result<(), String> {
+    step(
+        "cargo build --quiet --package orders-api --bin orders-api",
+        cargo().args(["build", "--quiet", "--package", "orders-api", "--bin", "orders-api"]),
+    )?;
+    let mut run = cargo();
+    run.args(["run", "--quiet", "--package", "orders-api", "--example", "demo"]);
+    dynamodb.configure(&mut run);
+    step("cargo run --quiet --package orders-api --example demo", &mut run)
 }
 
 fn dynamodb() -> Result<(), String> {
