@@ -388,29 +388,10 @@ fn key_fn(model: &Model<'_>) -> TokenStream {
     let vis = &model.input.vis;
     let item = format_ident!("__item");
     let count = primary_keys(model).filter(|k| k.written).count();
-    let mut params: Vec<usize> = Vec::new();
-    for key in primary_keys(model) {
-        for i in key.field_indexes() {
-            if !params.contains(&i) {
-                params.push(i);
-            }
-        }
-    }
-    let args = params.iter().map(|&i| {
-        let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
-        quote! { #ident: impl ::core::convert::Into<#ty> }
-    });
-    let conversions = params.iter().map(|&i| {
-        let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
-        quote! { let #ident: #ty = ::core::convert::Into::into(#ident); }
-    });
-    let local = |i: usize| {
-        let ident = model.fields[i].ident;
-        quote! { &#ident }
-    };
+    let (args, conversions) = key_params(model, primary_keys(model));
     let keys = primary_keys(model)
         .filter(|k| k.written)
-        .map(|key| render_key(model, key, &item, Absent::Skip, &local));
+        .map(|key| render_key(model, key, &item, Absent::Skip, &local_param(model)));
     let mut doc = format!(
         "The primary key of a `{}`: `{}` = `{}`",
         model.input.ident, model.partition_key.attribute, model.partition_key.source
@@ -431,6 +412,38 @@ fn key_fn(model: &Model<'_>) -> TokenStream {
     }
 }
 
+/// The parameters of a key constructor: one `impl Into<FieldType>` per distinct field the keys
+/// are built from (in order of first use), and the statements converting them.
+fn key_params<'k>(
+    model: &Model<'_>,
+    keys: impl Iterator<Item = &'k Key>,
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut params: Vec<usize> = Vec::new();
+    for i in keys.flat_map(Key::field_indexes) {
+        if !params.contains(&i) {
+            params.push(i);
+        }
+    }
+    params
+        .iter()
+        .map(|&i| {
+            let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
+            (
+                quote! { #ident: impl ::core::convert::Into<#ty> },
+                quote! { let #ident: #ty = ::core::convert::Into::into(#ident); },
+            )
+        })
+        .unzip()
+}
+
+/// Key parts read from the constructor's converted parameters.
+fn local_param<'m>(model: &'m Model<'_>) -> impl Fn(usize) -> TokenStream + 'm {
+    move |i| {
+        let ident = model.fields[i].ident;
+        quote! { &#ident }
+    }
+}
+
 /// `partition(..)` for the table and `<index>_partition(..)` for each index: the partition key
 /// alone, for queries.
 fn partition_fns(model: &Model<'_>) -> TokenStream {
@@ -444,25 +457,8 @@ fn partition_fns(model: &Model<'_>) -> TokenStream {
 fn partition_fn(model: &Model<'_>, name: &Ident, index: Option<&str>, key: &Key) -> TokenStream {
     let vis = &model.input.vis;
     let item = format_ident!("__item");
-    let mut params: Vec<usize> = Vec::new();
-    for i in key.field_indexes() {
-        if !params.contains(&i) {
-            params.push(i);
-        }
-    }
-    let args = params.iter().map(|&i| {
-        let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
-        quote! { #ident: impl ::core::convert::Into<#ty> }
-    });
-    let conversions = params.iter().map(|&i| {
-        let (ident, ty) = (model.fields[i].ident, model.fields[i].ty);
-        quote! { let #ident: #ty = ::core::convert::Into::into(#ident); }
-    });
-    let local = |i: usize| {
-        let ident = model.fields[i].ident;
-        quote! { &#ident }
-    };
-    let render = render_key(model, key, &item, Absent::Skip, &local);
+    let (args, conversions) = key_params(model, std::iter::once(key));
+    let render = render_key(model, key, &item, Absent::Skip, &local_param(model));
     let attribute = &key.attribute;
     let (index, doc) = match index {
         Some(name) => (

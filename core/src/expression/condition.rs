@@ -186,6 +186,14 @@ impl Condition {
         Condition(Node::And(Box::new(self.0), Box::new(other.0)))
     }
 
+    /// `existing AND self`, or `self` alone: how builders add conditions and filters.
+    pub(crate) fn and_after(self, existing: Option<Condition>) -> Condition {
+        match existing {
+            Some(existing) => existing.and(self),
+            None => self,
+        }
+    }
+
     /// Either condition.
     pub fn or(self, other: Condition) -> Condition {
         Condition(Node::Or(Box::new(self.0), Box::new(other.0)))

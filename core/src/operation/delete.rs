@@ -40,10 +40,7 @@ impl<M: Model> DeleteItem<M> {
 
     /// Deletes only if `condition` holds.
     pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(match self.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.condition = Some(condition.and_after(self.condition.take()));
         self
     }
 

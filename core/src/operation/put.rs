@@ -50,10 +50,7 @@ impl<M: Model> PutItem<M> {
 
     /// Writes only if `condition` holds (combined with `create`'s own condition by AND).
     pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(match self.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.condition = Some(condition.and_after(self.condition.take()));
         self
     }
 
@@ -111,10 +108,7 @@ impl<M: Model> PutItem<M> {
             (false, Some(expected)) => Some(expected.condition(meta)),
             (false, None) => None,
         };
-        let condition = match (guard, self.condition) {
-            (Some(guard), Some(c)) => Some(guard.and(c)),
-            (guard, c) => guard.or(c),
-        };
+        let condition = [guard, self.condition].into_iter().flatten().reduce(Condition::and);
         let mut placeholders = Placeholders::default();
         let condition = condition
             .map(|c| super::render_condition(&c, &mut placeholders))

@@ -141,10 +141,7 @@ impl<T> Query<T> {
     /// filter runs after the read: filtered-out items still cost capacity and count in
     /// `scanned_count`, and a page may come back short or empty with a cursor.
     pub fn filter(mut self, filter: Condition) -> Self {
-        self.filter = Some(match self.filter.take() {
-            Some(existing) => existing.and(filter),
-            None => filter,
-        });
+        self.filter = Some(filter.and_after(self.filter.take()));
         self
     }
 

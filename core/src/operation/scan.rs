@@ -69,10 +69,7 @@ impl<T> Scan<T> {
     /// Returns only items for which `filter` holds (combined by AND with earlier filters); the
     /// others are still read, and a page may come back short or empty with a cursor.
     pub fn filter(mut self, filter: Condition) -> Self {
-        self.filter = Some(match self.filter.take() {
-            Some(existing) => existing.and(filter),
-            None => filter,
-        });
+        self.filter = Some(filter.and_after(self.filter.take()));
         self
     }
 

@@ -50,10 +50,7 @@ impl<M: Model> UpdateItem<M> {
 
     /// Updates only if `condition` holds.
     pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(match self.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.condition = Some(condition.and_after(self.condition.take()));
         self
     }
 

@@ -479,6 +479,13 @@ fn one_warm_process_serves_every_invocation_and_logs_with_request_ids() {
     let (spawned, first_next, first_response) =
         (timings.spawned.unwrap(), timings.first_next.unwrap(), timings.first_response.unwrap());
     assert!(spawned <= first_next && first_next <= first_response);
+    // Logs reach us through a pipe and a reader thread, responses over TCP: the last line may
+    // still be on its way when the response arrives.
+    let count = |logs: &str| logs.lines().filter(|l| l.contains("handled a request")).count();
+    let waited = std::time::Instant::now();
+    while count(&api.function.logs()) < 2 && waited.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let logs = api.function.logs();
     let handled: Vec<&str> = logs.lines().filter(|l| l.contains("handled a request")).collect();
     assert_eq!(handled.len(), 2, "{logs}");
