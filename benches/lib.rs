@@ -1,4 +1,7 @@
-//! Shared fixtures for ferrodyn's benchmarks: the 12-field model of the conversion benchmark.
+//! Shared code of ferrodyn's benchmarks: the 12-field model of the conversion benchmark, and the
+//! cold-start benchmark's harness ([`coldstart`]).
+
+pub mod coldstart;
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -34,7 +34,12 @@ commands:
   demo      run the quickstart example, then the orders API as a Lambda binary under a
             local Runtime API, against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
-  bench     cargo bench --package ferrodyn-benches; args are appended
+  bench [coldstart|conversion|all] [args...]
+            coldstart: build the floor, baseline and ferrodyn bootstrap binaries with
+            --release, then start each as Lambda would against DynamoDB Local over HTTPS
+            and HTTP and write benches/results/coldstart.{json,svg} (COLDSTART_ROUNDS
+            runs each, default 20); conversion: the criterion conversion and allocation
+            benches, args appended to `cargo bench`; all (the default): both
 
 `test` and `demo` use AWS_ENDPOINT_URL_DYNAMODB instead of starting DynamoDB Local when it is
 set; `dynamodb` always starts one.";
@@ -249,10 +254,49 @@ fn dynamodb() -> Result<(), String> {
     Ok(())
 }
 
-fn bench(extra: &[OsString]) -> Result<(), String> {
+fn bench(args: &[OsString]) -> Result<(), String> {
+    let (which, extra) = match args.split_first() {
+        Some((first, rest)) if first == "coldstart" || first == "conversion" || first == "all" => {
+            (first.to_string_lossy().into_owned(), rest)
+        }
+        _ => ("all".to_owned(), args),
+    };
+    if which != "coldstart" {
+        step(
+            &describe(
+                "cargo bench --package ferrodyn-benches --bench conversion --bench allocations",
+                extra,
+            ),
+            cargo()
+                .args(["bench", "--package", "ferrodyn-benches"])
+                .args(["--bench", "conversion", "--bench", "allocations"])
+                .args(extra),
+        )?;
+    }
+    if which != "conversion" {
+        coldstart_bench()?;
+    }
+    Ok(())
+}
+
+/// The bootstrap binaries of the cold-start benchmark, each built on its own so that one's
+/// features (the baseline's SDK defaults) do not leak into another's through feature
+/// unification.
+const COLDSTART_PACKAGES: [&str; 3] =
+    ["coldstart-floor", "coldstart-baseline", "coldstart-ferrodyn"];
+
+fn coldstart_bench() -> Result<(), String> {
+    provision(false, external_endpoint().is_none())?;
+    for package in COLDSTART_PACKAGES {
+        step(
+            &format!("cargo build --release --package {package}"),
+            cargo().args(["build", "--release", "--package", package]),
+        )?;
+    }
+    // The harness starts DynamoDB Local itself unless AWS_ENDPOINT_URL_DYNAMODB is set.
     step(
-        &describe("cargo bench --package ferrodyn-benches", extra),
-        cargo().args(["bench", "--package", "ferrodyn-benches"]).args(extra),
+        "cargo bench --package ferrodyn-benches --bench coldstart",
+        cargo().args(["bench", "--package", "ferrodyn-benches", "--bench", "coldstart"]),
     )
 }
 

@@ -1,0 +1,489 @@
+//! The cold-start and memory benchmark: three bootstrap binaries built alike — the floor (a
+//! `lambda_runtime` echo), the baseline (the AWS SDK and serde_dynamo as users write them today)
+//! and ferrodyn (`LambdaDb::init` and a typed get) — each started as Lambda starts it, under the
+//! local Runtime API, against DynamoDB Local over HTTPS (through a TLS proxy with a test CA) and
+//! over plain HTTP. Runs are interleaved; the report gives medians and ratios as a table, JSON and
+//! an SVG chart.
+
+pub mod measure;
+pub mod report;
+pub mod stats;
+pub mod tls;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ferrodyn::Model;
+use serde::{Deserialize, Serialize};
+
+/// The error type of the benchmark harness (a tool, not a library: messages are what matter).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The benchmark's item, as the ferrodyn function declares it.
+#[derive(Debug, Clone, Serialize, Deserialize, Model)]
+#[ferrodyn(table = "coldstart", pk = "id")]
+pub struct Customer {
+    /// Partition key.
+    pub id: String,
+    /// A name; its presence in an answer proves the item was read.
+    pub name: String,
+    /// An email address.
+    pub email: String,
+    /// A number.
+    pub visits: u64,
+}
+
+/// The item every invocation reads.
+pub fn customer() -> Customer {
+    Customer {
+        id: "c-1".into(),
+        name: "Ada Lovelace".into(),
+        email: "ada@example.com".into(),
+        visits: 42,
+    }
+}
+
+/// One of the three bootstrap binaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// `lambda_runtime` echo, no SDK.
+    Floor,
+    /// `aws_config::load_defaults`, a client in `main`, `GetItem` + serde_dynamo.
+    Baseline,
+    /// `LambdaDb::init` and a typed get.
+    Ferrodyn,
+}
+
+impl Function {
+    /// In the order the runs interleave them.
+    pub const ALL: [Function; 3] = [Function::Floor, Function::Baseline, Function::Ferrodyn];
+
+    /// The short name used in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Floor => "floor",
+            Function::Baseline => "baseline",
+            Function::Ferrodyn => "ferrodyn",
+        }
+    }
+
+    /// The package (and binary) under `benches/bootstrap/`.
+    pub fn package(self) -> &'static str {
+        match self {
+            Function::Floor => "coldstart-floor",
+            Function::Baseline => "coldstart-baseline",
+            Function::Ferrodyn => "coldstart-ferrodyn",
+        }
+    }
+}
+
+/// How the functions reach DynamoDB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// TLS to a proxy in front of DynamoDB Local, trusted through `SSL_CERT_FILE`.
+    Https,
+    /// Plain HTTP to DynamoDB Local.
+    Http,
+}
+
+impl Transport {
+    /// Both, HTTPS (what Lambda does) first.
+    pub const ALL: [Transport; 2] = [Transport::Https, Transport::Http];
+
+    /// The short name used in tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Https => "https",
+            Transport::Http => "http",
+        }
+    }
+}
+
+/// What one cold start measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sample {
+    /// Spawn to the first `GET /next`.
+    pub init: Duration,
+    /// Spawn to the first response posted.
+    pub cold_response: Duration,
+    /// Round trip of the second invocation, seen from the harness.
+    pub warm: Duration,
+    /// CPU time of all threads up to the first response.
+    pub cpu_first_response: Duration,
+    /// CPU time of the whole process (both invocations), from `getrusage` after reaping it.
+    pub cpu_total: Duration,
+    /// Peak resident set size (`VmHWM`) in KiB, after both invocations.
+    pub peak_rss_kb: u64,
+}
+
+/// A quantity the report shows, read from each [`Sample`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// [`Sample::init`], ms.
+    Init,
+    /// [`Sample::cold_response`], ms.
+    ColdResponse,
+    /// [`Sample::cpu_first_response`], ms.
+    CpuFirstResponse,
+    /// [`Sample::warm`], ms.
+    Warm,
+    /// [`Sample::cpu_total`], ms.
+    CpuTotal,
+    /// [`Sample::peak_rss_kb`], MiB.
+    PeakRss,
+}
+
+impl Metric {
+    /// In the order of the report.
+    pub const ALL: [Metric; 6] = [
+        Metric::Init,
+        Metric::ColdResponse,
+        Metric::CpuFirstResponse,
+        Metric::Warm,
+        Metric::CpuTotal,
+        Metric::PeakRss,
+    ];
+
+    /// The JSON key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::Init => "init_ms",
+            Metric::ColdResponse => "cold_response_ms",
+            Metric::CpuFirstResponse => "cpu_to_first_response_ms",
+            Metric::Warm => "warm_invocation_ms",
+            Metric::CpuTotal => "cpu_total_ms",
+            Metric::PeakRss => "peak_rss_mib",
+        }
+    }
+
+    /// The label in tables and the chart.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Init => "init (exec → first /next)",
+            Metric::ColdResponse => "cold response (exec → first response)",
+            Metric::CpuFirstResponse => "CPU time to first response",
+            Metric::Warm => "warm invocation",
+            Metric::CpuTotal => "CPU time, both invocations",
+            Metric::PeakRss => "peak RSS",
+        }
+    }
+
+    /// The unit of [`value`](Self::value).
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::PeakRss => "MiB",
+            _ => "ms",
+        }
+    }
+
+    /// This metric of `sample`, in [`unit`](Self::unit).
+    pub fn value(self, sample: &Sample) -> f64 {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        match self {
+            Metric::Init => ms(sample.init),
+            Metric::ColdResponse => ms(sample.cold_response),
+            Metric::CpuFirstResponse => ms(sample.cpu_first_response),
+            Metric::Warm => ms(sample.warm),
+            Metric::CpuTotal => ms(sample.cpu_total),
+            // Exact in f64 for any realistic size.
+            Metric::PeakRss => sample.peak_rss_kb as f64 / 1024.0,
+        }
+    }
+}
+
+/// The samples of one function over one transport.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionRuns {
+    /// Which function.
+    pub function: Function,
+    /// One per run, in run order.
+    pub samples: Vec<Sample>,
+}
+
+impl FunctionRuns {
+    /// The median of `metric` over the samples.
+    pub fn median(&self, metric: Metric) -> Option<f64> {
+        let values: Vec<f64> = self.samples.iter().map(|s| metric.value(s)).collect();
+        stats::median(&values)
+    }
+}
+
+/// The runs over one transport.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportRuns {
+    /// Which transport.
+    pub transport: Transport,
+    /// The three functions, in [`Function::ALL`] order.
+    pub functions: Vec<FunctionRuns>,
+}
+
+impl TransportRuns {
+    /// The runs of `function`.
+    pub fn function(&self, function: Function) -> Option<&FunctionRuns> {
+        self.functions.iter().find(|runs| runs.function == function)
+    }
+
+    /// The ratio of two functions' medians of `metric`.
+    pub fn ratio(&self, metric: Metric, numerator: Function, denominator: Function) -> Option<f64> {
+        let a = self.function(numerator)?.median(metric)?;
+        let b = self.function(denominator)?.median(metric)?;
+        stats::ratio(a, b)
+    }
+}
+
+/// A bootstrap binary's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BinarySize {
+    /// Which function.
+    pub function: Function,
+    /// The file as built.
+    pub bytes: u64,
+    /// After `strip`, if `strip` is installed.
+    pub stripped_bytes: Option<u64>,
+}
+
+/// Everything one benchmark run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Runs per function and transport.
+    pub rounds: usize,
+    /// Logical CPUs of the machine.
+    pub cpus: usize,
+    /// The cargo profile the binaries were built with.
+    pub profile: String,
+    /// Per transport.
+    pub transports: Vec<TransportRuns>,
+    /// Per function.
+    pub binaries: Vec<BinarySize>,
+}
+
+impl Report {
+    /// The size of `function`'s binary (stripped when known).
+    pub fn size(&self, function: Function) -> Option<u64> {
+        self.binaries
+            .iter()
+            .find(|b| b.function == function)
+            .map(|b| b.stripped_bytes.unwrap_or(b.bytes))
+    }
+}
+
+/// The benchmark's settings, from the environment: `COLDSTART_ROUNDS` (default 20),
+/// `COLDSTART_BIN_DIR` (default `target/release`), `COLDSTART_OUT_DIR` (default
+/// `benches/results`), `COLDSTART_PROFILE` (the name recorded in the report, default `release`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Runs per function and transport.
+    pub rounds: usize,
+    /// Where the bootstrap binaries are.
+    pub bin_dir: PathBuf,
+    /// Where `coldstart.json` and `coldstart.svg` go.
+    pub out_dir: PathBuf,
+    /// The profile name recorded in the report.
+    pub profile: String,
+}
+
+impl Settings {
+    /// Reads the settings.
+    ///
+    /// # Errors
+    /// `COLDSTART_ROUNDS` is not a positive number.
+    pub fn from_env() -> Result<Settings, BoxError> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let rounds = match std::env::var("COLDSTART_ROUNDS") {
+            Ok(value) => value.parse().map_err(|_| "COLDSTART_ROUNDS must be a number")?,
+            Err(_) => 20,
+        };
+        if rounds == 0 {
+            return Err("COLDSTART_ROUNDS must be at least 1".into());
+        }
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let profile = std::env::var("COLDSTART_PROFILE").unwrap_or_else(|_| "release".into());
+        Ok(Settings {
+            rounds,
+            bin_dir: std::env::var_os("COLDSTART_BIN_DIR")
+                .map_or_else(|| target.join(&profile), PathBuf::from),
+            out_dir: std::env::var_os("COLDSTART_OUT_DIR")
+                .map_or_else(|| root.join("benches/results"), PathBuf::from),
+            profile,
+        })
+    }
+}
+
+/// Runs the benchmark with [`Settings::from_env`], prints the table and writes the JSON and SVG.
+///
+/// # Errors
+/// A binary is missing, DynamoDB Local or the proxy could not start, or a run failed.
+pub fn main() -> Result<(), BoxError> {
+    let settings = Settings::from_env()?;
+    let report = run(&settings)?;
+    println!("{}", report::table(&report));
+    std::fs::create_dir_all(&settings.out_dir)?;
+    let json = serde_json::to_string_pretty(&report::to_json(&report))?;
+    std::fs::write(settings.out_dir.join("coldstart.json"), json + "\n")?;
+    std::fs::write(settings.out_dir.join("coldstart.svg"), report::svg(&report))?;
+    println!("wrote {}/coldstart.json and coldstart.svg", settings.out_dir.display());
+    Ok(())
+}
+
+/// Sets up DynamoDB (table, item, TLS proxy) and runs every function `settings.rounds` times per
+/// transport, interleaved, after one unmeasured round that warms the page cache.
+///
+/// # Errors
+/// See [`main`].
+pub fn run(settings: &Settings) -> Result<Report, BoxError> {
+    let programs: Vec<PathBuf> =
+        Function::ALL.iter().map(|f| settings.bin_dir.join(f.package())).collect();
+    for program in &programs {
+        if !program.is_file() {
+            return Err(format!(
+                "{} is missing: build it with `cargo build --release -p <package>` \
+                 (`cargo xtask bench coldstart` does)",
+                program.display()
+            )
+            .into());
+        }
+    }
+
+    let local;
+    let endpoint = match std::env::var(ferrodyn_local::ENDPOINT_ENV) {
+        Ok(endpoint) if !endpoint.is_empty() => endpoint,
+        _ => {
+            local = ferrodyn_local::DynamoDbLocal::start()?;
+            local.endpoint().to_owned()
+        }
+    };
+    let upstream = socket_address(&endpoint)?;
+    let table = format!("coldstart-{}", std::process::id());
+    create_table_and_item(&endpoint, &table)?;
+
+    let ca = tls::TestCa::generate()?;
+    let proxy = tls::TlsProxy::start(ca.server_config(), upstream)?;
+    let scratch = std::env::temp_dir().join(format!("ferrodyn-coldstart-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let bundle_path = scratch.join("ca-bundle.pem");
+    std::fs::write(&bundle_path, tls::bundle(tls::system_bundle().as_deref(), ca.ca_pem())?)?;
+
+    let common = [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_SESSION_TOKEN", "local"),
+        ("TABLE_NAME", table.as_str()),
+    ];
+    let env_for = |transport: Transport| -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> =
+            common.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        match transport {
+            Transport::Https => {
+                env.push((
+                    ferrodyn_local::ENDPOINT_ENV.into(),
+                    format!("https://localhost:{}", proxy.address().port()),
+                ));
+                env.push(("SSL_CERT_FILE".into(), bundle_path.display().to_string()));
+            }
+            Transport::Http => {
+                env.push((ferrodyn_local::ENDPOINT_ENV.into(), endpoint.clone()));
+            }
+        }
+        env
+    };
+    let event = r#"{"id":"c-1"}"#;
+    let expect_for = |function: Function| match function {
+        Function::Floor => "c-1",
+        Function::Baseline | Function::Ferrodyn => "Ada Lovelace",
+    };
+
+    let mut transports: Vec<TransportRuns> = Transport::ALL
+        .iter()
+        .map(|&transport| TransportRuns {
+            transport,
+            functions: Function::ALL
+                .iter()
+                .map(|&function| FunctionRuns { function, samples: Vec::new() })
+                .collect(),
+        })
+        .collect();
+    for round in 0..=settings.rounds {
+        for runs in &mut transports {
+            let env = env_for(runs.transport);
+            for (runs, program) in runs.functions.iter_mut().zip(&programs) {
+                let sample = measure::cold_start(program, &env, event, expect_for(runs.function))
+                    .map_err(|e| format!("{} run {round}: {e}", runs.function.name()))?;
+                if round > 0 {
+                    runs.samples.push(sample);
+                }
+            }
+        }
+        if round > 0 && round % 5 == 0 {
+            eprintln!("coldstart: {round}/{} rounds", settings.rounds);
+        }
+    }
+    drop(proxy);
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    let binaries = Function::ALL
+        .iter()
+        .zip(&programs)
+        .map(|(&function, program)| binary_size(function, program, &scratch))
+        .collect::<Result<_, BoxError>>()?;
+    Ok(Report {
+        rounds: settings.rounds,
+        cpus: std::thread::available_parallelism().map_or(1, usize::from),
+        profile: settings.profile.clone(),
+        transports,
+        binaries,
+    })
+}
+
+/// The host and port of an `http://host:port` endpoint.
+fn socket_address(endpoint: &str) -> Result<SocketAddr, BoxError> {
+    let authority = endpoint
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("the DynamoDB endpoint {endpoint} is not plain http://"))?
+        .trim_end_matches('/');
+    authority
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| format!("the DynamoDB endpoint {endpoint} resolves to nothing").into())
+}
+
+/// Creates the benchmark's table through ferrodyn and puts its item.
+fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let db = ferrodyn_lambda::LambdaDb::builder()
+            .vars([
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "local"),
+                ("AWS_SECRET_ACCESS_KEY", "local"),
+                (ferrodyn_local::ENDPOINT_ENV, endpoint),
+            ])
+            .table("coldstart", table)
+            .prewarm(false)
+            .build()
+            .await?;
+        db.create_table_for(&[&Customer::META]).await?;
+        db.put(&customer()).await?;
+        Ok::<(), BoxError>(())
+    })
+}
+
+/// The size of `program`, and after `strip` into `scratch` when `strip` runs.
+fn binary_size(function: Function, program: &Path, scratch: &Path) -> Result<BinarySize, BoxError> {
+    let bytes = std::fs::metadata(program)?.len();
+    std::fs::create_dir_all(scratch)?;
+    let stripped = scratch.join(function.package());
+    let stripped_bytes = std::process::Command::new("strip")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(program)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|_| std::fs::metadata(&stripped).ok())
+        .map(|m| m.len());
+    let _ = std::fs::remove_dir_all(scratch);
+    Ok(BinarySize { function, bytes, stripped_bytes })
+}

@@ -1,0 +1,113 @@
+//! Measuring one cold start: the bootstrap runs under the local Runtime API and is read from
+//! `/proc` while alive (CPU time of all its threads, peak resident memory) and from
+//! `getrusage(RUSAGE_CHILDREN)` once reaped.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ferrodyn_local::runtime_api::{Bootstrap, LocalFunction};
+use nix::sys::resource::{getrusage, UsageWho};
+
+use super::{BoxError, Sample};
+
+/// How long one invocation may take before the run counts as failed.
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Starts `program` as Lambda would with `env`, sends `event` (the cold invocation) and then
+/// `event` again (the warm one), checks that both answers contain `expect`, and kills it.
+///
+/// # Errors
+/// The process could not start, an invocation failed or its answer lacked `expect`, or `/proc`
+/// could not be read.
+pub fn cold_start(
+    program: &Path,
+    env: &[(String, String)],
+    event: &str,
+    expect: &str,
+) -> Result<Sample, BoxError> {
+    let children_before = children_cpu()?;
+    let function = Bootstrap::new(program).envs(env.iter().map(|(k, v)| (k, v))).spawn()?;
+    let pid = function.pid();
+    let cold = invoke(&function, event, expect)?;
+    // Read right after the first answer, while the process waits in `/next`.
+    let cpu_first = threads_cpu(pid)?;
+    let warm_started = Instant::now();
+    invoke(&function, event, expect).map_err(|e| format!("warm invocation: {e}"))?;
+    let warm = warm_started.elapsed();
+    let peak_rss_kb = peak_rss_kb(pid)?;
+    function.kill()?;
+    let cpu_total = children_cpu()?.saturating_sub(children_before);
+
+    let timings = function.timings();
+    let (Some(spawned), Some(first_next), Some(first_response)) =
+        (timings.spawned, timings.first_next, timings.first_response)
+    else {
+        return Err(format!("{}: the Runtime API recorded no cold start", program.display()).into());
+    };
+    drop(cold);
+    Ok(Sample {
+        init: first_next.saturating_duration_since(spawned),
+        cold_response: first_response.saturating_duration_since(spawned),
+        warm,
+        cpu_first_response: cpu_first,
+        cpu_total,
+        peak_rss_kb,
+    })
+}
+
+fn invoke(function: &LocalFunction, event: &str, expect: &str) -> Result<String, BoxError> {
+    let body = function.invoke_timeout(event, INVOKE_TIMEOUT)?.into_body().map_err(|e| {
+        format!("the function answered with an error: {e}; logs:\n{}", function.logs())
+    })?;
+    if !body.contains(expect) {
+        return Err(format!("unexpected answer {body:?}; logs:\n{}", function.logs()).into());
+    }
+    Ok(body)
+}
+
+/// CPU time (user + system) of every live thread of `pid`, from `/proc/<pid>/task/*/schedstat`,
+/// whose first field is the nanoseconds a thread has run; clock-tick counters would round each
+/// thread to 10 ms.
+///
+/// # Errors
+/// `/proc` could not be read.
+pub fn threads_cpu(pid: u32) -> Result<Duration, BoxError> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
+        total += parse_schedstat(&stat).ok_or("unreadable schedstat")?;
+    }
+    Ok(Duration::from_nanos(total))
+}
+
+/// The run time in nanoseconds from a schedstat line (`run_ns wait_ns timeslices`).
+pub fn parse_schedstat(line: &str) -> Option<u64> {
+    line.split_whitespace().next()?.parse().ok()
+}
+
+/// The peak resident set size of `pid` in KiB (`VmHWM`).
+///
+/// # Errors
+/// `/proc` could not be read or has no `VmHWM`.
+pub fn peak_rss_kb(pid: u32) -> Result<u64, BoxError> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    parse_vm_hwm(&status).ok_or_else(|| "no VmHWM in /proc/<pid>/status".into())
+}
+
+/// The `VmHWM` field of a `/proc/<pid>/status` text, in KiB.
+pub fn parse_vm_hwm(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kb| kb.parse().ok())
+}
+
+/// User + system CPU time of every reaped child of this process.
+fn children_cpu() -> Result<Duration, BoxError> {
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN)?;
+    let micros = |t: nix::sys::time::TimeVal| {
+        u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000 + u64::try_from(t.tv_usec()).unwrap_or(0)
+    };
+    Ok(Duration::from_micros(micros(usage.user_time()) + micros(usage.system_time())))
+}

@@ -1,0 +1,209 @@
+//! The cold-start harness's logic without timing: medians and ratios, the JSON, table and SVG
+//! of a report, the `/proc` readers on this process, and the TLS proxy's handshake with a client
+//! that trusts only the generated test CA.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrodyn_benches::coldstart::{
+    measure, report, stats, tls, BinarySize, Function, FunctionRuns, Metric, Report, Sample,
+    Transport, TransportRuns,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+fn sample(cold_ms: u64, cpu_ms: u64, rss_kb: u64) -> Sample {
+    Sample {
+        init: Duration::from_millis(cold_ms / 2),
+        cold_response: Duration::from_millis(cold_ms),
+        warm: Duration::from_millis(1),
+        cpu_first_response: Duration::from_millis(cpu_ms),
+        cpu_total: Duration::from_millis(cpu_ms + 1),
+        peak_rss_kb: rss_kb,
+    }
+}
+
+/// Floor, baseline and ferrodyn with three samples each; the medians are the middle ones.
+fn report_fixture() -> Report {
+    let runs = |function, samples| FunctionRuns { function, samples };
+    let transport = |transport| TransportRuns {
+        transport,
+        functions: vec![
+            runs(
+                Function::Floor,
+                vec![sample(10, 4, 10240), sample(12, 5, 10240), sample(90, 6, 10240)],
+            ),
+            runs(
+                Function::Baseline,
+                vec![sample(100, 40, 40960), sample(80, 50, 40960), sample(120, 60, 40960)],
+            ),
+            runs(
+                Function::Ferrodyn,
+                vec![sample(40, 10, 20480), sample(50, 20, 20480), sample(45, 15, 20480)],
+            ),
+        ],
+    };
+    Report {
+        rounds: 3,
+        cpus: 2,
+        profile: "release".into(),
+        transports: vec![transport(Transport::Https), transport(Transport::Http)],
+        binaries: vec![
+            BinarySize {
+                function: Function::Floor,
+                bytes: 2_000_000,
+                stripped_bytes: Some(1_000_000),
+            },
+            BinarySize {
+                function: Function::Baseline,
+                bytes: 20_000_000,
+                stripped_bytes: Some(10_000_000),
+            },
+            BinarySize {
+                function: Function::Ferrodyn,
+                bytes: 18_000_000,
+                stripped_bytes: Some(9_000_000),
+            },
+        ],
+    }
+}
+
+#[test]
+fn median_takes_the_middle_and_ratio_refuses_zero() {
+    assert_eq!(stats::median(&[5.0, 1.0, 3.0]), Some(3.0));
+    assert_eq!(stats::median(&[1.0, 2.0, 3.0, 10.0]), Some(2.5));
+    assert_eq!(stats::median(&[f64::NAN, 2.0]), Some(2.0));
+    assert_eq!(stats::median(&[]), None);
+    assert_eq!(stats::ratio(3.0, 2.0), Some(1.5));
+    assert_eq!(stats::ratio(3.0, 0.0), None);
+}
+
+#[test]
+fn medians_and_ratios_of_a_report() {
+    let report = report_fixture();
+    let https = &report.transports[0];
+    let ferrodyn = https.function(Function::Ferrodyn).map(|r| r.median(Metric::ColdResponse));
+    assert_eq!(ferrodyn, Some(Some(45.0)));
+    assert_eq!(
+        https.ratio(Metric::ColdResponse, Function::Ferrodyn, Function::Baseline),
+        Some(45.0 / 100.0)
+    );
+    assert_eq!(
+        https.ratio(Metric::CpuFirstResponse, Function::Ferrodyn, Function::Floor),
+        Some(3.0)
+    );
+    assert_eq!(https.ratio(Metric::PeakRss, Function::Ferrodyn, Function::Baseline), Some(0.5));
+    assert_eq!(report.size(Function::Ferrodyn), Some(9_000_000));
+}
+
+#[test]
+fn json_holds_medians_ratios_and_every_sample() {
+    let json = report::to_json(&report_fixture());
+    assert_eq!(json["rounds"], 3);
+    assert_eq!(json["binary_size_ratios"]["ferrodyn/baseline"], 0.9);
+    let https = &json["transports"][0];
+    assert_eq!(https["transport"], "https");
+    assert_eq!(https["functions"][1]["function"], "baseline");
+    assert_eq!(https["functions"][1]["median"]["cold_response_ms"], 100.0);
+    assert_eq!(https["functions"][1]["median"]["peak_rss_mib"], 40.0);
+    assert_eq!(https["functions"][2]["samples"].as_array().map(Vec::len), Some(3));
+    assert_eq!(https["ratios"]["ferrodyn/baseline"]["cpu_to_first_response_ms"], 0.3);
+    assert_eq!(https["ratios"]["ferrodyn/floor"]["cold_response_ms"], 3.75);
+    assert_eq!(json["transports"][1]["transport"], "http");
+}
+
+#[test]
+fn table_shows_medians_ratios_and_goals() {
+    let table = report::table(&report_fixture());
+    assert!(table.contains("| cold response (exec → first response) | 12.0 ms | 100.0 ms | 45.0 ms | 0.45× | 3.75× |"), "{table}");
+    assert!(
+        table.contains("| size, stripped | 1.0 MiB | 9.5 MiB | 8.6 MiB | 0.90× | 9.00× |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("- CPU time to first response over HTTPS: 0.30× (goal ≤ 0.50×): met"),
+        "{table}"
+    );
+    assert!(table.contains("- binary size: 0.90× (goal ≤ 0.80×): missed"), "{table}");
+}
+
+#[test]
+fn svg_draws_a_bar_per_function_and_group() {
+    let svg = report::svg(&report_fixture());
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    // 5 metrics × 2 transports + the binary size, 3 bars each, plus 3 legend swatches and the
+    // background.
+    assert_eq!(svg.matches("<rect").count(), 11 * 3 + 3 + 1);
+    assert!(svg.contains(">45.0 ms<"));
+    assert!(svg.contains("exec → first response"));
+}
+
+#[test]
+fn proc_readers_measure_this_process() {
+    let pid = std::process::id();
+    let cpu = measure::threads_cpu(pid).map_err(|e| e.to_string());
+    assert!(cpu.is_ok_and(|cpu| cpu > Duration::ZERO));
+    let rss = measure::peak_rss_kb(pid).map_err(|e| e.to_string());
+    assert!(rss.is_ok_and(|kb| kb > 0));
+    assert_eq!(measure::parse_schedstat("123456 789 10\n"), Some(123456));
+    assert_eq!(
+        measure::parse_vm_hwm("Name:\tx\nVmHWM:\t   12345 kB\nVmRSS:\t 1 kB\n"),
+        Some(12345)
+    );
+    assert_eq!(measure::parse_vm_hwm("Name:\tx\n"), None);
+}
+
+#[test]
+fn bundle_keeps_the_system_roots_and_adds_the_ca() -> Result<(), Box<dyn std::error::Error>> {
+    let ca = tls::TestCa::generate().map_err(|e| e.to_string())?;
+    let system = std::env::temp_dir().join(format!("coldstart-roots-{}.pem", std::process::id()));
+    std::fs::write(&system, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----")?;
+    let bundle = tls::bundle(Some(&system), ca.ca_pem())?;
+    std::fs::remove_file(&system)?;
+    assert!(bundle.starts_with("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+    assert!(bundle.ends_with(ca.ca_pem()));
+    assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2);
+    Ok(())
+}
+
+#[test]
+fn proxy_terminates_tls_for_a_client_trusting_the_test_ca() -> Result<(), Box<dyn std::error::Error>>
+{
+    let ca = tls::TestCa::generate().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        // The upstream: a plain TCP server that answers each read with the bytes upper-cased.
+        let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let upstream_address = upstream.local_addr()?;
+        tokio::spawn(async move {
+            if let Ok((mut socket, _)) = upstream.accept().await {
+                let mut buffer = [0u8; 64];
+                while let Ok(n @ 1..) = socket.read(&mut buffer).await {
+                    if socket.write_all(&buffer[..n].to_ascii_uppercase()).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let proxy = tls::TlsProxy::start(ca.server_config(), upstream_address)?;
+
+        let mut roots = RootCertStore::empty();
+        roots.add(CertificateDer::from_pem_slice(ca.ca_pem().as_bytes())?)?;
+        let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let tcp = tokio::net::TcpStream::connect(proxy.address()).await?;
+        let mut tls = connector.connect(ServerName::try_from("localhost")?, tcp).await?;
+        tls.write_all(b"hello").await?;
+        let mut answer = [0u8; 5];
+        tls.read_exact(&mut answer).await?;
+        assert_eq!(&answer, b"HELLO");
+        Ok(())
+    })
+}
