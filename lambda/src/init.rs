@@ -15,6 +15,7 @@ use tokio::sync::OnceCell;
 use crate::config::{LambdaConfig, Vars, TABLE_NAME};
 use crate::error::{Error, Result};
 use crate::prewarm::prewarm;
+use crate::tls::https_client;
 
 /// The shared handle. An async once-cell: concurrent first calls wait for one initialisation
 /// instead of each building a client, and no thread blocks while it runs.
@@ -248,11 +249,13 @@ impl Builder {
                 .behavior_version(BehaviorVersion::latest())
                 .region(region)
                 .credentials_provider(credentials.clone())
+                .http_client(https_client())
                 .timeout_config(timeouts)
                 .retry_config(retry),
             None => {
                 let shared = aws_config::defaults(BehaviorVersion::latest())
                     .region(region)
+                    .http_client(https_client())
                     .timeout_config(timeouts)
                     .retry_config(retry)
                     .load()

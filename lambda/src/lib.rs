@@ -6,6 +6,7 @@ mod error;
 mod init;
 mod logging;
 mod prewarm;
+mod tls;
 
 pub use config::LambdaConfig;
 pub use error::{Error, ErrorKind, Result};
