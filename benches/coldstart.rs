@@ -270,7 +270,9 @@ impl Report {
 
 /// The benchmark's settings, from the environment: `COLDSTART_ROUNDS` (default 20),
 /// `COLDSTART_BIN_DIR` (default `target/release`), `COLDSTART_OUT_DIR` (default
-/// `benches/results`), `COLDSTART_PROFILE` (the name recorded in the report, default `release`).
+/// `benches/results`), `COLDSTART_PROFILE` (the name recorded in the report, default `release`),
+/// and `COLDSTART_FERRODYN_ENV` (`NAME=value,…` added to the ferrodyn function's environment, to
+/// measure a setting such as `FERRODYN_PREWARM=false`).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Runs per function and transport.
@@ -281,6 +283,8 @@ pub struct Settings {
     pub out_dir: PathBuf,
     /// The profile name recorded in the report.
     pub profile: String,
+    /// Extra variables for the ferrodyn function.
+    pub ferrodyn_env: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -300,6 +304,15 @@ impl Settings {
         let target =
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         let profile = std::env::var("COLDSTART_PROFILE").unwrap_or_else(|_| "release".into());
+        let ferrodyn_env = std::env::var("COLDSTART_FERRODYN_ENV")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value)) => Ok((name.to_owned(), value.to_owned())),
+                None => Err(format!("COLDSTART_FERRODYN_ENV: `{pair}` is not NAME=value")),
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Settings {
             rounds,
             bin_dir: std::env::var_os("COLDSTART_BIN_DIR")
@@ -307,6 +320,7 @@ impl Settings {
             out_dir: std::env::var_os("COLDSTART_OUT_DIR")
                 .map_or_else(|| root.join("benches/results"), PathBuf::from),
             profile,
+            ferrodyn_env,
         })
     }
 }
