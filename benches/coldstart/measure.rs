@@ -28,7 +28,7 @@ pub fn cold_start(
     let children_before = children_cpu()?;
     let function = Bootstrap::new(program).envs(env.iter().map(|(k, v)| (k, v))).spawn()?;
     let pid = function.pid();
-    let cold = invoke(&function, event, expect)?;
+    invoke(&function, event, expect)?;
     // Read right after the first answer, while the process waits in `/next`.
     let cpu_first = threads_cpu(pid)?;
     let warm_started = Instant::now();
@@ -44,7 +44,6 @@ pub fn cold_start(
     else {
         return Err(format!("{}: the Runtime API recorded no cold start", program.display()).into());
     };
-    drop(cold);
     Ok(Sample {
         init: first_next.saturating_duration_since(spawned),
         cold_response: first_response.saturating_duration_since(spawned),
@@ -55,14 +54,14 @@ pub fn cold_start(
     })
 }
 
-fn invoke(function: &LocalFunction, event: &str, expect: &str) -> Result<String, BoxError> {
+fn invoke(function: &LocalFunction, event: &str, expect: &str) -> Result<(), BoxError> {
     let body = function.invoke_timeout(event, INVOKE_TIMEOUT)?.into_body().map_err(|e| {
         format!("the function answered with an error: {e}; logs:\n{}", function.logs())
     })?;
     if !body.contains(expect) {
         return Err(format!("unexpected answer {body:?}; logs:\n{}", function.logs()).into());
     }
-    Ok(body)
+    Ok(())
 }
 
 /// CPU time (user + system) of every live thread of `pid`, from `/proc/<pid>/task/*/schedstat`,
