@@ -478,7 +478,7 @@ fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError> {
             .prewarm(false)
             .build()
             .await?;
-        db.create_table_for(&[&Customer::META]).await?;
+        db.create_table_for(&[Customer::META]).await?;
         db.put(&customer()).await?;
         Ok::<(), BoxError>(())
     })

@@ -202,6 +202,9 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// One group of bars in the chart: its label, each function's value, the unit.
+type Group = (String, Vec<(Function, Option<f64>)>, &'static str);
+
 /// A horizontal bar chart: one group per metric and transport (plus the binary size), three bars
 /// per group scaled to the group's largest median and labelled with their values.
 pub fn svg(report: &Report) -> String {
@@ -211,7 +214,7 @@ pub fn svg(report: &Report) -> String {
     const GAP: f64 = 12.0;
     const BAR_SPACE: f64 = WIDTH - LABEL - 110.0;
 
-    let mut groups: Vec<(String, Vec<(Function, Option<f64>)>, &str)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     for metric in [
         Metric::ColdResponse,
         Metric::Init,
