@@ -241,8 +241,16 @@ fn orders_demo(dynamodb: &Dynamodb) -> Result<(), String> {
 /// (`examples/order-stream/examples/demo.rs`).
 fn stream_demo(dynamodb: &Dynamodb) -> Result<(), String> {
     let build = [
-        "build", "--quiet", "--package", "orders-api", "--bin", "orders-api", "--package",
-        "order-stream", "--bin", "order-stream",
+        "build",
+        "--quiet",
+        "--package",
+        "orders-api",
+        "--bin",
+        "orders-api",
+        "--package",
+        "order-stream",
+        "--bin",
+        "order-stream",
     ];
     step(&format!("cargo {}", build.join(" ")), cargo().args(build))?;
     let mut run = cargo();

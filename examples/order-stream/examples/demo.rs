@@ -54,7 +54,12 @@ fn spawn(name: &str, table: &str) -> Result<LocalFunction, Error> {
 }
 
 /// One API Gateway HTTP API request to the orders API; the response body.
-fn call(api: &LocalFunction, method: &str, path: &str, body: Option<Value>) -> Result<Value, Error> {
+fn call(
+    api: &LocalFunction,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, Error> {
     let event = json!({
         "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
         "headers": {"content-type": "application/json"},
@@ -78,26 +83,35 @@ async fn run() -> Result<(), Error> {
     let table = db.table_name("shop");
     let api = spawn("orders-api", &table)?;
     let consumer = spawn("order-stream", &table)?;
-    println!("\norder stream: the orders API writes, the poller feeds order-stream, table {table}\n");
+    println!(
+        "\norder stream: the orders API writes, the poller feeds order-stream, table {table}\n"
+    );
 
     // The orders written, per customer name: (count, total) as the API reported them.
     let mut expected: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut ids = BTreeMap::new();
     for (name, orders) in [("Ada", &[(1, 1250), (3, 450)][..]), ("Grace", &[(2, 999), (1, 5000)])] {
         let email = format!("{}@example.com", name.to_lowercase());
-        let customer = call(&api, "POST", "/customers", Some(json!({"name": name, "email": email})))?;
+        let customer =
+            call(&api, "POST", "/customers", Some(json!({"name": name, "email": email})))?;
         let id = customer["id"].as_str().ok_or("no customer id")?.to_owned();
         let mut last = Value::Null;
         for &(qty, price) in orders {
             let lines = json!([{"sku": "BOOK", "qty": qty, "price_cents": price}]);
-            last = call(&api, "POST", &format!("/customers/{id}/orders"), Some(json!({ "lines": lines })))?;
+            last = call(
+                &api,
+                "POST",
+                &format!("/customers/{id}/orders"),
+                Some(json!({ "lines": lines })),
+            )?;
             let entry = expected.entry(name.to_owned()).or_default();
             entry.0 += 1;
             entry.1 += last["total_cents"].as_i64().ok_or("no total")?;
         }
         if name == "Grace" {
             // A status change (no effect on the stats), then a deletion (subtracted).
-            let order_path = format!("/customers/{id}/orders/{}", last["order_id"].as_str().unwrap_or("-"));
+            let order_path =
+                format!("/customers/{id}/orders/{}", last["order_id"].as_str().unwrap_or("-"));
             call(&api, "PATCH", &order_path, Some(json!({"status": "paid", "version": 1})))?;
             call(&api, "DELETE", &order_path, None)?;
             let entry = expected.entry(name.to_owned()).or_default();
@@ -108,7 +122,8 @@ async fn run() -> Result<(), Error> {
     }
 
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")?;
-    let mut poller = StreamPoller::connect(&endpoint, &table).await?.batch_size(100).maximum_retry_attempts(5);
+    let mut poller =
+        StreamPoller::connect(&endpoint, &table).await?.batch_size(100).maximum_retry_attempts(5);
     for filter in FILTERS {
         poller = poller.filter(filter)?;
     }
@@ -126,16 +141,25 @@ async fn run() -> Result<(), Error> {
     let mut mismatches = 0;
     for (name, id) in &ids {
         let stats = call(&api, "GET", &format!("/customers/{id}/stats"), None)?;
-        let got = (stats["order_count"].as_i64().unwrap_or(-1), stats["total_cents"].as_i64().unwrap_or(-1));
+        let got = (
+            stats["order_count"].as_i64().unwrap_or(-1),
+            stats["total_cents"].as_i64().unwrap_or(-1),
+        );
         let want = expected.get(name).copied().unwrap_or_default();
         let verdict = if got == want { "as written" } else { "MISMATCH" };
         mismatches += usize::from(got != want);
-        println!("  {name}: {} order(s), {} cents ({verdict}: {} order(s), {} cents written)", got.0, got.1, want.0, want.1);
+        println!(
+            "  {name}: {} order(s), {} cents ({verdict}: {} order(s), {} cents written)",
+            got.0, got.1, want.0, want.1
+        );
     }
     drop((api, consumer));
     db.client().delete_table().table_name(&table).send().await?;
     if mismatches > 0 {
-        return Err(format!("{mismatches} customer(s) with stats that differ from the orders written").into());
+        return Err(format!(
+            "{mismatches} customer(s) with stats that differ from the orders written"
+        )
+        .into());
     }
     println!("order stream demo finished");
     Ok(())

@@ -34,7 +34,9 @@ pub async fn handle(
 pub async fn handle_record(db: &Db, record: Record<Order>) -> Result<(), String> {
     // Both images are needed on the stream (NEW_AND_OLD_IMAGES): a missing one is an error,
     // not a change to skip, so that a misconfigured stream is noticed.
-    let image = |result: ferrodyn_streams::Result<&Order>| result.map(Some).map_err(|e| e.to_string());
+    fn image(result: ferrodyn_streams::Result<&Order>) -> Result<Option<&Order>, String> {
+        result.map(Some).map_err(|e| e.to_string())
+    }
     let delta = match record.kind() {
         ChangeKind::Insert => StatsDelta::between(None, image(record.new_image())?),
         ChangeKind::Remove => StatsDelta::between(image(record.old_image())?, None),

@@ -14,7 +14,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ferrodyn::{Db, ErrorKind, Model, Update};
+use ferrodyn::{Db, ErrorKind, Update};
 use orders_api::models::{AppliedChange, CustomerStats, Order};
 
 /// How long a marker outlives its record: the stream keeps records 24 hours, and TTL deletion
@@ -74,18 +74,16 @@ pub enum Applied {
 /// DynamoDB failed (throttling, a transaction conflict with a concurrent delivery, …): the
 /// record should be reported as failed and retried.
 pub async fn apply(db: &Db, event_id: &str, delta: &StatsDelta) -> ferrodyn::Result<Applied> {
-    let expires_at = (SystemTime::now() + MARKER_LIFETIME)
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let expires_at =
+        (SystemTime::now() + MARKER_LIFETIME).duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let marker = AppliedChange {
         customer_id: delta.customer_id.clone(),
         event_id: event_id.to_owned(),
         expires_at,
     };
     let update = Update::new()
-        .set_if_not_exists("customer_id", delta.customer_id.as_str())
-        .add("order_count", delta.order_count)
-        .add("total_cents", delta.total_cents);
+        .add(CustomerStats::FIELDS.order_count, delta.order_count)
+        .add(CustomerStats::FIELDS.total_cents, delta.total_cents);
     let result = db
         .transaction()
         .create(db.create(&marker))

@@ -110,7 +110,9 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
 #[ferrodyn(table = "shop", entity = "CustomerStats", pk = "CUSTOMER#{customer_id}", sk = "STATS")]
 pub struct CustomerStats {
-    /// The customer's id.
+    /// The customer's id. The consumer writes the item with an upsert that stores only the key
+    /// and the counters, so this field is read back empty: the key names the customer.
+    #[serde(default)]
     pub customer_id: String,
     /// Orders the customer has (created minus deleted).
     pub order_count: i64,

@@ -209,7 +209,8 @@ async fn find_customer(db: &Db, id: &str) -> Result<Customer> {
 /// the stream, so they lag writes by the stream's delay).
 async fn customer_stats(db: &Db, id: &str) -> Outcome {
     let customer = find_customer(db, id).await?;
-    let stats = db.get(CustomerStats::key(&customer.id)).await.map_err(|e| ApiError::internal(&e))?;
+    let stats =
+        db.get(CustomerStats::key(&customer.id)).await.map_err(|e| ApiError::internal(&e))?;
     let (order_count, total_cents) = stats.map_or((0, 0), |s| (s.order_count, s.total_cents));
     Ok((StatusCode::OK, Some(json!({ "order_count": order_count, "total_cents": total_cents }))))
 }

@@ -14,7 +14,8 @@ fn the_template_declares_the_models_table() {
         Order::META,
         CustomerStats::META,
         AppliedChange::META,
-    ]).unwrap();
+    ])
+    .unwrap();
     let drift = schema.cloudformation_drift(&template, "ShopTable");
     assert!(drift.is_empty(), "template.yaml differs from the models:\n{}", drift.join("\n"));
 }
