@@ -146,10 +146,10 @@ async fn run() -> Result<(), Error> {
             stats["total_cents"].as_i64().unwrap_or(-1),
         );
         let want = expected.get(name).copied().unwrap_or_default();
-        let verdict = if got == want { "as written" } else { "MISMATCH" };
+        let verdict = if got == want { "match" } else { "MISMATCH" };
         mismatches += usize::from(got != want);
         println!(
-            "  {name}: {} order(s), {} cents ({verdict}: {} order(s), {} cents written)",
+            "  {name}: stats {} order(s), {} cents; written {} order(s), {} cents: {verdict}",
             got.0, got.1, want.0, want.1
         );
     }
