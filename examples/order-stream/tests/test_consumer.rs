@@ -11,15 +11,20 @@ use ferrodyn_local::stream_poller::{Outcome, StreamPoller};
 use orders_api::models::{AppliedChange, Customer, CustomerStats, Line, Order, Status};
 use serde_json::{json, Value};
 
-/// The template's filter, read from template.yaml so that the two cannot drift apart.
+/// The filter patterns of the consumer's stream event in template.yaml, so that the tests
+/// deliver what Lambda would.
 fn template_filters() -> Vec<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
-    let text = std::fs::read_to_string(path).unwrap();
-    // Each pattern is one `- Pattern: '…'` line.
-    let patterns: Vec<String> = text
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("- Pattern: "))
-        .map(|p| p.trim_matches('\'').to_owned())
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let template = serde_json::to_value(yaml).unwrap();
+    let filters = &template["Resources"]["OrderStreamFunction"]["Properties"]["Events"]
+        ["ShopStream"]["Properties"]["FilterCriteria"]["Filters"];
+    let patterns: Vec<String> = filters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["Pattern"].as_str().unwrap().to_owned())
         .collect();
     assert!(!patterns.is_empty(), "template.yaml has no filter pattern");
     patterns
