@@ -45,7 +45,7 @@ fn a_plain_model_skips_other_entity_types() {
     let invoices: Vec<Option<Invoice>> = agree::<Invoice>(&json, &event)
         .into_iter()
         .map(|d| match d {
-            Decoded::Record(r) => r.change().new().or(r.change().old()).cloned(),
+            Decoded::Record(r) => r.change().new_image().or(r.change().old_image()).cloned(),
             _ => None,
         })
         .collect();

@@ -26,8 +26,8 @@ fn keys_only_records_carry_keys_and_no_image() {
     for r in &records {
         assert_eq!(r.info().view(), Some(StreamView::KeysOnly));
         assert_eq!(r.keys().get_str("pk"), Some("NOTE#n1"));
-        assert_eq!(r.change().new(), None);
-        assert_eq!(r.change().old(), None);
+        assert_eq!(r.change().new_image(), None);
+        assert_eq!(r.change().old_image(), None);
     }
     let e = records[1].new_image().expect_err("no new image");
     assert_eq!(e.kind(), ErrorKind::MissingImage);
