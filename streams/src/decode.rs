@@ -117,6 +117,36 @@ fn pick(dispatch: &Dispatch, entity: Result<Option<Cow<'_, str>>, ()>) -> Result
 // ---------------------------------------------------------------------------------------------
 // The JSON path
 
+/// A string borrowed from the event when it has no escapes. (`Cow<str>` itself always copies,
+/// except as a field marked `borrow`, which an `Option` or map key is not.)
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(std::marker::PhantomData<&'a str>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(TextVisitor(std::marker::PhantomData))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Deserialize)]
 struct RawEvent<'a> {
     #[serde(rename = "Records", borrow)]
@@ -126,9 +156,9 @@ struct RawEvent<'a> {
 #[derive(Deserialize)]
 struct RawRecord<'a> {
     #[serde(rename = "eventID", borrow, default)]
-    event_id: Option<Cow<'a, str>>,
+    event_id: Option<Text<'a>>,
     #[serde(rename = "eventName", borrow, default)]
-    event_name: Option<Cow<'a, str>>,
+    event_name: Option<Text<'a>>,
     #[serde(rename = "userIdentity", borrow, default)]
     user_identity: Option<RawIdentity<'a>>,
     #[serde(borrow, default)]
@@ -138,9 +168,9 @@ struct RawRecord<'a> {
 #[derive(Deserialize)]
 struct RawIdentity<'a> {
     #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
+    kind: Option<Text<'a>>,
     #[serde(rename = "principalId", borrow, default)]
-    principal_id: Option<Cow<'a, str>>,
+    principal_id: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -155,9 +185,9 @@ struct RawStreamRecord<'a> {
     #[serde(borrow, default)]
     old_image: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    sequence_number: Option<Cow<'a, str>>,
+    sequence_number: Option<Text<'a>>,
     #[serde(borrow, default)]
-    stream_view_type: Option<Cow<'a, str>>,
+    stream_view_type: Option<Text<'a>>,
 }
 
 fn is_ttl(kind: Option<&str>, principal: Option<&str>) -> bool {
@@ -196,16 +226,13 @@ fn raw_record<'de, T: DeserializeEntity<'de>>(
         Some(s) if !s.is_empty() => s.to_owned(),
         _ => return Err(missing_sequence_number(r.event_id.as_deref())),
     };
-    let keys = match stream.keys.map(|k| keys_from_json(k.get())) {
-        Some(Ok(keys)) => Some(keys),
-        Some(Err(())) => None,
-        None => None,
-    };
+    let keys = stream.keys.and_then(|k| keys_from_json(k.get()).ok());
+    let keys_valid = keys.is_some();
     let info = RecordInfo {
         event_id: r.event_id.as_deref().unwrap_or_default().to_owned(),
         sequence_number,
         kind: r.event_name.as_deref().and_then(ChangeKind::parse),
-        keys: keys.clone().unwrap_or_default(),
+        keys: keys.unwrap_or_default(),
         approximate_creation_time: stream.approximate_creation_date_time.and_then(float_time),
         view: stream.stream_view_type.as_deref().and_then(StreamView::parse),
         ttl_expiry: r
@@ -216,7 +243,7 @@ fn raw_record<'de, T: DeserializeEntity<'de>>(
     let Some(kind) = info.kind else {
         return Ok(invalid(info, "its eventName is missing or unknown"));
     };
-    if keys.is_none() {
+    if !keys_valid {
         return Ok(invalid(info, "its Keys are missing or malformed"));
     }
     let (new, old) = match kind {
@@ -297,9 +324,9 @@ fn entity_from_json<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut found = None;
-            while let Some(name) = map.next_key::<Cow<'de, str>>()? {
-                if found.is_none() && name == self.attribute {
-                    found = Some(map.next_value::<StringAttr<'de>>()?.s);
+            while let Some(name) = map.next_key::<Text<'de>>()? {
+                if found.is_none() && &*name == self.attribute {
+                    found = Some(map.next_value::<StringAttr<'de>>()?.s.0);
                 } else {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -318,7 +345,7 @@ fn entity_from_json<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'
 #[serde(deny_unknown_fields)]
 struct StringAttr<'a> {
     #[serde(rename = "S", borrow)]
-    s: Cow<'a, str>,
+    s: Text<'a>,
 }
 
 fn invalid<T>(info: RecordInfo, why: &str) -> Decoded<T> {
@@ -419,12 +446,13 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
         }
     };
     let keys = keys_from_item(&stream.keys).ok();
+    let keys_valid = keys.is_some();
     let time = &stream.approximate_creation_date_time;
     let info = RecordInfo {
         event_id: r.event_id.clone(),
         sequence_number,
         kind: ChangeKind::parse(&r.event_name),
-        keys: keys.clone().unwrap_or_default(),
+        keys: keys.unwrap_or_default(),
         approximate_creation_time: event_time(time.timestamp(), time.timestamp_subsec_nanos()),
         view: stream.stream_view_type.as_ref().map(view_of),
         ttl_expiry: r
@@ -435,7 +463,7 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
     let Some(kind) = info.kind else {
         return Ok(invalid(info, "its eventName is missing or unknown"));
     };
-    if keys.is_none() {
+    if !keys_valid {
         return Ok(invalid(info, "its Keys are missing or malformed"));
     }
     // aws_lambda_events reads a missing image as an empty one; an item is never empty.
