@@ -53,14 +53,92 @@ use crate::record::{Change, ChangeKind, Decoded, KeyValue, Keys, Record, RecordI
 /// [`ErrorKind::MissingSequenceNumber`] when a record has no sequence number (it could not be
 /// reported alone, so the batch must fail and be retried).
 pub fn decode_json<'de, T: DeserializeEntity<'de>>(json: &'de [u8]) -> Result<Vec<Decoded<T>>> {
-    let event: RawEvent<'de> = serde_json::from_slice(json).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidEvent,
-            format!("not a DynamoDB stream event: {}", de::sanitize(&e.to_string())),
-        )
-    })?;
     let dispatch = Dispatch::of::<T>();
-    event.records.into_iter().map(|r| raw_record(r, &dispatch)).collect()
+    let mut failure = None;
+    // Checked once here, so that neither the parse nor each image's strings check UTF-8 again.
+    let json = std::str::from_utf8(json).map_err(|_| invalid_event("the text is not UTF-8"))?;
+    let mut de = serde_json::Deserializer::from_str(json);
+    let parsed = de
+        .deserialize_map(EventVisitor {
+            dispatch: &dispatch,
+            failure: &mut failure,
+            records: std::marker::PhantomData,
+        })
+        .and_then(|records| de.end().map(|()| records));
+    match (parsed, failure) {
+        (_, Some(e)) => Err(e),
+        (Ok(Some(records)), None) => Ok(records),
+        (Ok(None), None) => Err(invalid_event("no `Records` list")),
+        (Err(e), None) => Err(invalid_event(&de::sanitize(&e.to_string()))),
+    }
+}
+
+fn invalid_event(why: &str) -> Error {
+    Error::new(ErrorKind::InvalidEvent, format!("not a DynamoDB stream event: {why}"))
+}
+
+/// Reads `{"Records":[…]}`, decoding each record as soon as it is parsed: no list of parsed
+/// records is built first. A batch-wide failure is kept in `failure` and stops the parse.
+struct EventVisitor<'a, T> {
+    dispatch: &'a Dispatch,
+    failure: &'a mut Option<Error>,
+    records: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'de, T: DeserializeEntity<'de>> Visitor<'de> for EventVisitor<'_, T> {
+    type Value = Option<Vec<Decoded<T>>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a DynamoDB stream event")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut records = None;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if &*key == "Records" && records.is_none() {
+                let seed = RecordsSeed::<T> {
+                    dispatch: self.dispatch,
+                    failure: &mut *self.failure,
+                    records: self.records,
+                };
+                records = Some(map.next_value_seed(seed)?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(records)
+    }
+}
+
+struct RecordsSeed<'a, T> {
+    dispatch: &'a Dispatch,
+    failure: &'a mut Option<Error>,
+    records: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'de, T: DeserializeEntity<'de>> serde::de::DeserializeSeed<'de> for RecordsSeed<'_, T> {
+    type Value = Vec<Decoded<T>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: DeserializeEntity<'de>> Visitor<'de> for RecordsSeed<'_, T> {
+    type Value = Vec<Decoded<T>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of stream records")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(record) = seq.next_element::<RawRecord<'de>>()? {
+            match raw_record(record, self.dispatch) {
+                Ok(decoded) => out.push(decoded),
+                Err(e) => {
+                    *self.failure = Some(e);
+                    return Err(serde::de::Error::custom("batch-wide failure"));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Decodes a DynamoDB stream event that `aws_lambda_events` has parsed; the same result as
@@ -145,12 +223,6 @@ impl std::ops::Deref for Text<'_> {
     fn deref(&self) -> &str {
         &self.0
     }
-}
-
-#[derive(Deserialize)]
-struct RawEvent<'a> {
-    #[serde(rename = "Records", borrow)]
-    records: Vec<RawRecord<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -312,32 +384,38 @@ fn sorted(mut keys: Vec<(String, KeyValue)>) -> Keys {
 }
 
 /// The string value of `attribute` in an image's JSON text; `Err` when the text is not an item
-/// or the attribute is not a string.
+/// or the attribute is not a string. Reading stops at the attribute: the rest of the image is
+/// left unread.
 fn entity_from_json<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'de, str>>, ()> {
-    struct Scan<'a> {
+    struct Scan<'a, 'de> {
         attribute: &'a str,
+        found: &'a mut Option<Cow<'de, str>>,
     }
-    impl<'de> Visitor<'de> for Scan<'_> {
-        type Value = Option<Cow<'de, str>>;
+    impl<'de> Visitor<'de> for Scan<'_, 'de> {
+        type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an item")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(name) = map.next_key::<Text<'de>>()? {
-                if found.is_none() && &*name == self.attribute {
-                    found = Some(map.next_value::<StringAttr<'de>>()?.s.0);
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+                if &*name == self.attribute {
+                    *self.found = Some(map.next_value::<StringAttr<'de>>()?.s.0);
+                    // Stops the parse; the caller reads `found`.
+                    return Err(serde::de::Error::custom("found"));
                 }
+                map.next_value::<IgnoredAny>()?;
             }
-            Ok(found)
+            Ok(())
         }
     }
+    let mut found = None;
     let mut de = serde_json::Deserializer::from_str(text);
-    let found = de.deserialize_map(Scan { attribute }).map_err(|_| ())?;
-    de.end().map_err(|_| ())?;
-    Ok(found)
+    let scanned = de.deserialize_map(Scan { attribute, found: &mut found });
+    match (found, scanned) {
+        (Some(value), _) => Ok(Some(value)),
+        (None, Ok(())) => Ok(None),
+        (None, Err(_)) => Err(()),
+    }
 }
 
 /// `{"S": "…"}`, borrowed when it can be.
