@@ -70,6 +70,9 @@ fn criterion_benches(c: &mut Criterion, json: &[u8]) {
     group.finish();
 }
 
+/// A decoder under test: its name, and a call returning how many records it produced.
+type Path<'a> = (&'a str, &'a dyn Fn(&[u8]) -> usize);
+
 fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
@@ -95,7 +98,7 @@ fn main() {
     criterion.final_summary();
 
     let rounds = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(21);
-    let fs: [(&str, &dyn Fn(&[u8]) -> usize); 4] = [
+    let fs: [Path<'_>; 4] = [
         ("ferrodyn fast path", &|j| fast_path(j).len()),
         ("ferrodyn via aws_lambda_events", &via_lambda_events),
         ("aws_lambda_events + serde_dynamo", &|j| usual_way(j).len()),
