@@ -53,14 +53,92 @@ use crate::record::{Change, ChangeKind, Decoded, KeyValue, Keys, Record, RecordI
 /// [`ErrorKind::MissingSequenceNumber`] when a record has no sequence number (it could not be
 /// reported alone, so the batch must fail and be retried).
 pub fn decode_json<'de, T: DeserializeEntity<'de>>(json: &'de [u8]) -> Result<Vec<Decoded<T>>> {
-    let event: RawEvent<'de> = serde_json::from_slice(json).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidEvent,
-            format!("not a DynamoDB stream event: {}", de::sanitize(&e.to_string())),
-        )
-    })?;
     let dispatch = Dispatch::of::<T>();
-    event.records.into_iter().map(|r| raw_record(r, &dispatch)).collect()
+    let mut failure = None;
+    // Checked once here, so that neither the parse nor each image's strings check UTF-8 again.
+    let json = std::str::from_utf8(json).map_err(|_| invalid_event("the text is not UTF-8"))?;
+    let mut de = serde_json::Deserializer::from_str(json);
+    let parsed = de
+        .deserialize_map(EventVisitor {
+            dispatch: &dispatch,
+            failure: &mut failure,
+            records: std::marker::PhantomData,
+        })
+        .and_then(|records| de.end().map(|()| records));
+    match (parsed, failure) {
+        (_, Some(e)) => Err(e),
+        (Ok(Some(records)), None) => Ok(records),
+        (Ok(None), None) => Err(invalid_event("no `Records` list")),
+        (Err(e), None) => Err(invalid_event(&de::sanitize(&e.to_string()))),
+    }
+}
+
+fn invalid_event(why: &str) -> Error {
+    Error::new(ErrorKind::InvalidEvent, format!("not a DynamoDB stream event: {why}"))
+}
+
+/// Reads `{"Records":[…]}`, decoding each record as soon as it is parsed: no list of parsed
+/// records is built first. A batch-wide failure is kept in `failure` and stops the parse.
+struct EventVisitor<'a, T> {
+    dispatch: &'a Dispatch,
+    failure: &'a mut Option<Error>,
+    records: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'de, T: DeserializeEntity<'de>> Visitor<'de> for EventVisitor<'_, T> {
+    type Value = Option<Vec<Decoded<T>>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a DynamoDB stream event")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut records = None;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if &*key == "Records" && records.is_none() {
+                let seed = RecordsSeed::<T> {
+                    dispatch: self.dispatch,
+                    failure: &mut *self.failure,
+                    records: self.records,
+                };
+                records = Some(map.next_value_seed(seed)?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(records)
+    }
+}
+
+struct RecordsSeed<'a, T> {
+    dispatch: &'a Dispatch,
+    failure: &'a mut Option<Error>,
+    records: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'de, T: DeserializeEntity<'de>> serde::de::DeserializeSeed<'de> for RecordsSeed<'_, T> {
+    type Value = Vec<Decoded<T>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: DeserializeEntity<'de>> Visitor<'de> for RecordsSeed<'_, T> {
+    type Value = Vec<Decoded<T>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of stream records")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(record) = seq.next_element::<RawRecord<'de>>()? {
+            match raw_record(record, self.dispatch) {
+                Ok(decoded) => out.push(decoded),
+                Err(e) => {
+                    *self.failure = Some(e);
+                    return Err(serde::de::Error::custom("batch-wide failure"));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Decodes a DynamoDB stream event that `aws_lambda_events` has parsed; the same result as
@@ -117,18 +195,42 @@ fn pick(dispatch: &Dispatch, entity: Result<Option<Cow<'_, str>>, ()>) -> Result
 // ---------------------------------------------------------------------------------------------
 // The JSON path
 
-#[derive(Deserialize)]
-struct RawEvent<'a> {
-    #[serde(rename = "Records", borrow)]
-    records: Vec<RawRecord<'a>>,
+/// A string borrowed from the event when it has no escapes. (`Cow<str>` itself always copies,
+/// except as a field marked `borrow`, which an `Option` or map key is not.)
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(std::marker::PhantomData<&'a str>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(TextVisitor(std::marker::PhantomData))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
 #[derive(Deserialize)]
 struct RawRecord<'a> {
     #[serde(rename = "eventID", borrow, default)]
-    event_id: Option<Cow<'a, str>>,
+    event_id: Option<Text<'a>>,
     #[serde(rename = "eventName", borrow, default)]
-    event_name: Option<Cow<'a, str>>,
+    event_name: Option<Text<'a>>,
     #[serde(rename = "userIdentity", borrow, default)]
     user_identity: Option<RawIdentity<'a>>,
     #[serde(borrow, default)]
@@ -138,9 +240,9 @@ struct RawRecord<'a> {
 #[derive(Deserialize)]
 struct RawIdentity<'a> {
     #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
+    kind: Option<Text<'a>>,
     #[serde(rename = "principalId", borrow, default)]
-    principal_id: Option<Cow<'a, str>>,
+    principal_id: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -155,9 +257,9 @@ struct RawStreamRecord<'a> {
     #[serde(borrow, default)]
     old_image: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    sequence_number: Option<Cow<'a, str>>,
+    sequence_number: Option<Text<'a>>,
     #[serde(borrow, default)]
-    stream_view_type: Option<Cow<'a, str>>,
+    stream_view_type: Option<Text<'a>>,
 }
 
 fn is_ttl(kind: Option<&str>, principal: Option<&str>) -> bool {
@@ -196,16 +298,13 @@ fn raw_record<'de, T: DeserializeEntity<'de>>(
         Some(s) if !s.is_empty() => s.to_owned(),
         _ => return Err(missing_sequence_number(r.event_id.as_deref())),
     };
-    let keys = match stream.keys.map(|k| keys_from_json(k.get())) {
-        Some(Ok(keys)) => Some(keys),
-        Some(Err(())) => None,
-        None => None,
-    };
+    let keys = stream.keys.and_then(|k| keys_from_json(k.get()).ok());
+    let keys_valid = keys.is_some();
     let info = RecordInfo {
         event_id: r.event_id.as_deref().unwrap_or_default().to_owned(),
         sequence_number,
         kind: r.event_name.as_deref().and_then(ChangeKind::parse),
-        keys: keys.clone().unwrap_or_default(),
+        keys: keys.unwrap_or_default(),
         approximate_creation_time: stream.approximate_creation_date_time.and_then(float_time),
         view: stream.stream_view_type.as_deref().and_then(StreamView::parse),
         ttl_expiry: r
@@ -216,7 +315,7 @@ fn raw_record<'de, T: DeserializeEntity<'de>>(
     let Some(kind) = info.kind else {
         return Ok(invalid(info, "its eventName is missing or unknown"));
     };
-    if keys.is_none() {
+    if !keys_valid {
         return Ok(invalid(info, "its Keys are missing or malformed"));
     }
     let (new, old) = match kind {
@@ -285,32 +384,38 @@ fn sorted(mut keys: Vec<(String, KeyValue)>) -> Keys {
 }
 
 /// The string value of `attribute` in an image's JSON text; `Err` when the text is not an item
-/// or the attribute is not a string.
+/// or the attribute is not a string. Reading stops at the attribute: the rest of the image is
+/// left unread.
 fn entity_from_json<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'de, str>>, ()> {
-    struct Scan<'a> {
+    struct Scan<'a, 'de> {
         attribute: &'a str,
+        found: &'a mut Option<Cow<'de, str>>,
     }
-    impl<'de> Visitor<'de> for Scan<'_> {
-        type Value = Option<Cow<'de, str>>;
+    impl<'de> Visitor<'de> for Scan<'_, 'de> {
+        type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an item")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(name) = map.next_key::<Cow<'de, str>>()? {
-                if found.is_none() && name == self.attribute {
-                    found = Some(map.next_value::<StringAttr<'de>>()?.s);
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(name) = map.next_key::<Text<'de>>()? {
+                if &*name == self.attribute {
+                    *self.found = Some(map.next_value::<StringAttr<'de>>()?.s.0);
+                    // Stops the parse; the caller reads `found`.
+                    return Err(serde::de::Error::custom("found"));
                 }
+                map.next_value::<IgnoredAny>()?;
             }
-            Ok(found)
+            Ok(())
         }
     }
+    let mut found = None;
     let mut de = serde_json::Deserializer::from_str(text);
-    let found = de.deserialize_map(Scan { attribute }).map_err(|_| ())?;
-    de.end().map_err(|_| ())?;
-    Ok(found)
+    let scanned = de.deserialize_map(Scan { attribute, found: &mut found });
+    match (found, scanned) {
+        (Some(value), _) => Ok(Some(value)),
+        (None, Ok(())) => Ok(None),
+        (None, Err(_)) => Err(()),
+    }
 }
 
 /// `{"S": "…"}`, borrowed when it can be.
@@ -318,7 +423,7 @@ fn entity_from_json<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'
 #[serde(deny_unknown_fields)]
 struct StringAttr<'a> {
     #[serde(rename = "S", borrow)]
-    s: Cow<'a, str>,
+    s: Text<'a>,
 }
 
 fn invalid<T>(info: RecordInfo, why: &str) -> Decoded<T> {
@@ -419,12 +524,13 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
         }
     };
     let keys = keys_from_item(&stream.keys).ok();
+    let keys_valid = keys.is_some();
     let time = &stream.approximate_creation_date_time;
     let info = RecordInfo {
         event_id: r.event_id.clone(),
         sequence_number,
         kind: ChangeKind::parse(&r.event_name),
-        keys: keys.clone().unwrap_or_default(),
+        keys: keys.unwrap_or_default(),
         approximate_creation_time: event_time(time.timestamp(), time.timestamp_subsec_nanos()),
         view: stream.stream_view_type.as_ref().map(view_of),
         ttl_expiry: r
@@ -435,7 +541,7 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
     let Some(kind) = info.kind else {
         return Ok(invalid(info, "its eventName is missing or unknown"));
     };
-    if keys.is_none() {
+    if !keys_valid {
         return Ok(invalid(info, "its Keys are missing or malformed"));
     }
     // aws_lambda_events reads a missing image as an empty one; an item is never empty.

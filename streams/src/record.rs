@@ -245,7 +245,7 @@ impl<T> Change<T> {
     }
 
     /// The new image, if the record carries one.
-    pub fn new(&self) -> Option<&T> {
+    pub fn new_image(&self) -> Option<&T> {
         match self {
             Change::Insert { new } | Change::Modify { new, .. } => new.as_ref(),
             Change::Remove { .. } => None,
@@ -253,7 +253,7 @@ impl<T> Change<T> {
     }
 
     /// The old image, if the record carries one.
-    pub fn old(&self) -> Option<&T> {
+    pub fn old_image(&self) -> Option<&T> {
         match self {
             Change::Modify { old, .. } | Change::Remove { old } => old.as_ref(),
             Change::Insert { .. } => None,
@@ -310,7 +310,7 @@ impl<T> Record<T> {
     /// [`ErrorKind::MissingImage`] for a REMOVE, or when the stream view does not carry new
     /// images (`KEYS_ONLY`, `OLD_IMAGE`); the message says which.
     pub fn new_image(&self) -> Result<&T> {
-        self.change.new().ok_or_else(|| self.missing_image("new"))
+        self.change.new_image().ok_or_else(|| self.missing_image("new"))
     }
 
     /// The item before the change.
@@ -319,7 +319,7 @@ impl<T> Record<T> {
     /// [`ErrorKind::MissingImage`] for an INSERT, or when the stream view does not carry old
     /// images (`KEYS_ONLY`, `NEW_IMAGE`); the message says which.
     pub fn old_image(&self) -> Result<&T> {
-        self.change.old().ok_or_else(|| self.missing_image("old"))
+        self.change.old_image().ok_or_else(|| self.missing_image("old"))
     }
 
     fn missing_image(&self, which: &str) -> Error {

@@ -125,7 +125,13 @@ pub(crate) fn visit_number<'de, V: Visitor<'de>, E: serde::de::Error>(
     visitor: V,
 ) -> Result<V::Value, E> {
     fn parse<T: std::str::FromStr, E: serde::de::Error>(n: &str, name: &str) -> Result<T, E> {
-        n.parse::<T>().map_err(|_| own_error(format_args!("number does not fit {name}")))
+        n.parse::<T>().map_err(|_| {
+            if is_decimal(n) {
+                own_error(format_args!("number does not fit {name}"))
+            } else {
+                own_error(format_args!("N is not a decimal number"))
+            }
+        })
     }
     fn float<T: std::str::FromStr + Into<f64> + Copy, E: serde::de::Error>(
         n: &str,
