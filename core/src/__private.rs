@@ -10,10 +10,11 @@ use std::marker::PhantomData;
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use std::collections::HashMap;
 pub use std::option::Option::{self, None, Some};
+pub use std::result::Result as StdResult;
 pub use std::result::Result::{Err, Ok};
 pub use std::string::String;
 
-pub use crate::entities::{is_entity, Entities};
+pub use crate::entities::{is_entity, DeserializeEntity, Entities};
 pub use crate::error::{Error, Result};
 pub use crate::expression::Path;
 pub use crate::key::{Key, KeyPart, Partition};
@@ -23,6 +24,8 @@ pub use crate::model::{
     TemplatePart,
 };
 pub use crate::value::{FromAttributeValue, Item, ToAttributeValue};
+pub use serde::de::Error as DeError;
+pub use serde::{Deserialize, Deserializer};
 
 use crate::error::ErrorKind;
 
@@ -170,6 +173,11 @@ pub fn assert_ttl_field<T: TtlValue>() {}
 
 /// Compile-time check for a `#[ferrodyn(id)]` field.
 pub fn assert_id_field<T: crate::managed::IdField>() {}
+
+/// The error of a [`DeserializeEntity`] for an index that names no model.
+pub fn no_model<E: serde::de::Error>(type_name: &str, index: usize) -> E {
+    E::custom(format_args!("{type_name} has no model at index {index}"))
+}
 
 /// Whether a model declares an entity type; asserted at compile time by `#[derive(Entities)]`.
 pub const fn has_entity(meta: &ModelMeta) -> bool {

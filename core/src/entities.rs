@@ -1,5 +1,7 @@
 //! Single-table reads into an enum: the [`Entities`] trait that `#[derive(Entities)]` implements,
-//! and what to do with an item whose entity type no variant names ([`Unknown`]).
+//! what to do with an item whose entity type no variant names ([`Unknown`]), and
+//! [`DeserializeEntity`], the serde route by entity type that decoders of other item encodings
+//! (stream records) use.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -35,6 +37,29 @@ pub trait Entities: Sized {
 
     /// Decodes an item into the variant its entity attribute names; `None` when no variant does.
     fn from_entity_item(item: Item) -> Option<Result<Self>>;
+}
+
+/// A model, or an [`Entities`] enum, that serde can decode from an item of one of its entity
+/// types: what decoders of item encodings other than the SDK's (DynamoDB Streams JSON) build.
+///
+/// `#[derive(Model)]` implements it for a model that implements `Deserialize<'de>`, and
+/// `#[derive(Entities)]` for an enum whose variants' models all do. A decoder reads the item's
+/// entity attribute, finds the matching entry of [`MODELS`](Self::MODELS) (the model itself, or
+/// the variants' models in declaration order) and calls
+/// [`deserialize_model`](Self::deserialize_model) with its index; items of other entity types are
+/// left undecoded.
+pub trait DeserializeEntity<'de>: Sized {
+    /// The models this type decodes.
+    const MODELS: &'static [&'static ModelMeta];
+
+    /// Deserializes an item of the model at `index` in [`MODELS`](Self::MODELS).
+    ///
+    /// # Errors
+    /// The deserializer's error, or a custom one for an index out of range.
+    fn deserialize_model<D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error>;
 }
 
 /// What a single-table read does with an item whose entity type no variant of the enum names.

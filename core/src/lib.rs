@@ -22,7 +22,7 @@ pub mod __private;
 
 pub use capacity::Capacity;
 pub use db::Db;
-pub use entities::{Entities, Unknown};
+pub use entities::{DeserializeEntity, Entities, Unknown};
 pub use error::{Error, ErrorKind, Result};
 pub use expression::{attr, Condition, Path, Projection, Update};
 pub use key::{Key, KeyPart, Partition};

@@ -34,6 +34,18 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    let bounds = entities.variants.iter().map(|(_, ty)| {
+        quote! { #ty: ::ferrodyn::__private::Deserialize<'de> }
+    });
+    let models2 = entities.variants.iter().map(|(_, ty)| {
+        quote! { <#ty as ::ferrodyn::__private::Model>::META }
+    });
+    let deserialize_arms = entities.variants.iter().enumerate().map(|(index, (variant, ty))| {
+        quote! {
+            #index => <#ty as ::ferrodyn::__private::Deserialize<'de>>::deserialize(deserializer)
+                .map(Self::#variant),
+        }
+    });
     Ok(quote! {
         // Module-level, so that the check runs whether or not anything reads `MODELS`.
         const _: () = { #(#assertions)* };
@@ -49,6 +61,28 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             ) -> ::ferrodyn::__private::Option<::ferrodyn::__private::Result<Self>> {
                 #(#arms)*
                 ::ferrodyn::__private::None
+            }
+        }
+
+        // Only where every variant's model is `Deserialize<'de>`: models need not use serde.
+        #[automatically_derived]
+        #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)]
+        impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident
+        where
+            #(#bounds,)*
+        {
+            const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] = &[#(#models2),*];
+
+            fn deserialize_model<D: ::ferrodyn::__private::Deserializer<'de>>(
+                index: usize,
+                deserializer: D,
+            ) -> ::ferrodyn::__private::StdResult<Self, D::Error> {
+                match index {
+                    #(#deserialize_arms)*
+                    _ => ::ferrodyn::__private::Err(
+                        ::ferrodyn::__private::no_model::<D::Error>(#type_name, index),
+                    ),
+                }
             }
         }
     })

@@ -36,6 +36,24 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             #primary_key
         }
 
+        // Only where the model is `Deserialize<'de>`: models need not use serde.
+        #[automatically_derived]
+        #allow
+        impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident
+        where
+            #ident: ::ferrodyn::__private::Deserialize<'de>,
+        {
+            const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] =
+                &[<#ident as ::ferrodyn::__private::Model>::META];
+
+            fn deserialize_model<D: ::ferrodyn::__private::Deserializer<'de>>(
+                _index: usize,
+                deserializer: D,
+            ) -> ::ferrodyn::__private::StdResult<Self, D::Error> {
+                <#ident as ::ferrodyn::__private::Deserialize<'de>>::deserialize(deserializer)
+            }
+        }
+
         #[automatically_derived]
         #allow
         impl #ident {

@@ -6,10 +6,18 @@
 //!
 //! [`runtime_api`] is the other local stand-in: a Lambda Runtime API on loopback that runs a
 //! bootstrap binary as Lambda would, for tests, the demo and cold-start measurements.
+//! `stream_poller` (feature `streams`) reads a table's stream from DynamoDB Local and delivers
+//! it to such a function as Lambda's DynamoDB event source mapping would.
+//!
+//! | feature | what it adds | cost |
+//! |---|---|---|
+//! | `streams` | `stream_poller` | the DynamoDB Streams SDK, tokio, serde_json |
 
 mod install;
 pub mod runtime_api;
 mod server;
+#[cfg(feature = "streams")]
+pub mod stream_poller;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -32,7 +32,8 @@ commands:
             [package.metadata.lambda.deploy] (cargo-lambda and zig are installed into
             target/tools-venv); PATH names another workspace's Cargo.toml
   demo      run the quickstart example, then the orders API as a Lambda binary under a
-            local Runtime API, against DynamoDB Local
+            local Runtime API, then the order-stream consumer fed the table's stream by the
+            local stream poller, against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
   bench [coldstart|conversion|all] [args...]
             coldstart: build the floor, baseline and ferrodyn bootstrap binaries with
@@ -215,6 +216,9 @@ fn demo(extra: &[OsString]) -> Result<(), String> {
     if result.is_ok() {
         result = orders_demo(&dynamodb);
     }
+    if result.is_ok() {
+        result = stream_demo(&dynamodb);
+    }
     dynamodb.stop();
     if result.is_err() && !workspace_root().join("examples/quickstart/Cargo.toml").is_file() {
         return Err(
@@ -235,6 +239,29 @@ fn orders_demo(dynamodb: &Dynamodb) -> Result<(), String> {
     run.args(["run", "--quiet", "--package", "orders-api", "--example", "demo"]);
     dynamodb.configure(&mut run);
     step("cargo run --quiet --package orders-api --example demo", &mut run)
+}
+
+/// Orders written through the orders API, the table's stream delivered by the local stream
+/// poller to the order-stream binary, and the stats it kept checked against the orders
+/// (`examples/order-stream/examples/demo.rs`).
+fn stream_demo(dynamodb: &Dynamodb) -> Result<(), String> {
+    let build = [
+        "build",
+        "--quiet",
+        "--package",
+        "orders-api",
+        "--bin",
+        "orders-api",
+        "--package",
+        "order-stream",
+        "--bin",
+        "order-stream",
+    ];
+    step(&format!("cargo {}", build.join(" ")), cargo().args(build))?;
+    let mut run = cargo();
+    run.args(["run", "--quiet", "--package", "order-stream", "--example", "demo"]);
+    dynamodb.configure(&mut run);
+    step("cargo run --quiet --package order-stream --example demo", &mut run)
 }
 
 fn dynamodb() -> Result<(), String> {

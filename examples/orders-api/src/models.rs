@@ -5,6 +5,11 @@
 //! | customer | `CUSTOMER#{id}` | `PROFILE` | | |
 //! | order | `CUSTOMER#{customer_id}` | `ORDER#{order_id}` | `STATUS#{status}` | `{created_at}` |
 //! | email guard | `UNIQUE#Customer#email#{email}` | same | | |
+//! | customer stats | `CUSTOMER#{customer_id}` | `STATS` | | |
+//! | applied change | `CUSTOMER#{customer_id}` | `APPLIED#{event_id}` | | |
+//!
+//! The last two are written by the order-stream consumer from the table's stream: the orders
+//! API only reads the stats.
 //!
 //! A customer's orders share its partition, and their ids are ULIDs, so sorting by sort key is
 //! sorting by creation time; the status index is sorted by `created_at`.
@@ -99,6 +104,40 @@ pub struct Order {
     pub created_at: String,
     /// What was ordered.
     pub lines: Vec<Line>,
+}
+
+/// A customer's order figures, kept by the order-stream consumer from the table's stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
+#[ferrodyn(table = "shop", entity = "CustomerStats", pk = "CUSTOMER#{customer_id}", sk = "STATS")]
+pub struct CustomerStats {
+    /// The customer's id. The consumer writes the item with an upsert that stores only the key
+    /// and the counters, so this field is read back empty: the key names the customer.
+    #[serde(default)]
+    pub customer_id: String,
+    /// Orders the customer has (created minus deleted).
+    pub order_count: i64,
+    /// The sum of their orders' `total_cents`.
+    pub total_cents: i64,
+}
+
+/// Marks one stream record as applied to [`CustomerStats`], written in the same transaction as
+/// the stats change, so that a redelivered record finds it and changes nothing. It expires
+/// after the stream's retention (24 hours), when no redelivery can come any more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
+#[ferrodyn(
+    table = "shop",
+    entity = "AppliedChange",
+    pk = "CUSTOMER#{customer_id}",
+    sk = "APPLIED#{event_id}"
+)]
+pub struct AppliedChange {
+    /// The customer whose stats the record changed.
+    pub customer_id: String,
+    /// The stream record's `eventID`.
+    pub event_id: String,
+    /// When DynamoDB may delete the marker (epoch seconds).
+    #[ferrodyn(ttl)]
+    pub expires_at: u64,
 }
 
 /// `POST /customers`.

@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::models::{Customer, Line, NewCustomer, NewOrder, Order, Status, StatusChange};
+use crate::models::{
+    Customer, CustomerStats, Line, NewCustomer, NewOrder, Order, Status, StatusChange,
+};
 
 /// Request bodies larger than this are refused with 413 before parsing. API Gateway itself
 /// accepts up to 10 MB; an order of 100 lines is under 10 KB.
@@ -67,6 +69,10 @@ async fn route(db: &Db, request: &Request, method: &Method, path: &str) -> Outco
         },
         ["customers", id] => match *method {
             Method::GET => get_customer(db, id).await,
+            _ => Err(ApiError::method_not_allowed("GET")),
+        },
+        ["customers", id, "stats"] => match *method {
+            Method::GET => customer_stats(db, id).await,
             _ => Err(ApiError::method_not_allowed("GET")),
         },
         ["customers", id, "orders"] => match *method {
@@ -197,6 +203,16 @@ async fn find_customer(db: &Db, id: &str) -> Result<Customer> {
         Ok(None) => Err(customer_not_found()),
         Err(e) => Err(ApiError::internal(&e)),
     }
+}
+
+/// The figures the order-stream consumer keeps; zeros until it has seen an order (they follow
+/// the stream, so they lag writes by the stream's delay).
+async fn customer_stats(db: &Db, id: &str) -> Outcome {
+    let customer = find_customer(db, id).await?;
+    let stats =
+        db.get(CustomerStats::key(&customer.id)).await.map_err(|e| ApiError::internal(&e))?;
+    let (order_count, total_cents) = stats.map_or((0, 0), |s| (s.order_count, s.total_cents));
+    Ok((StatusCode::OK, Some(json!({ "order_count": order_count, "total_cents": total_cents }))))
 }
 
 async fn create_order(db: &Db, request: &Request, customer_id: &str) -> Outcome {

@@ -5,12 +5,12 @@
 use ferrodyn::testing::TestDb;
 use ferrodyn::Model;
 use ferrodyn_local::runtime_api::{Bootstrap, LocalFunction};
-use orders_api::models::{Customer, Order};
+use orders_api::models::{Customer, CustomerStats, Order};
 use serde_json::{json, Value};
 
 struct Api {
     function: LocalFunction,
-    _db: TestDb,
+    db: TestDb,
 }
 
 struct Reply {
@@ -36,7 +36,7 @@ impl Api {
             .env("AWS_SECRET_ACCESS_KEY", "local")
             .spawn()
             .unwrap();
-        Api { function, _db: db }
+        Api { function, db }
     }
 
     fn call(&self, method: &str, target: &str, body: Option<&str>) -> Reply {
@@ -160,6 +160,24 @@ fn customers_are_created_read_and_unique_by_email() {
     assert_error(&api.call("GET", "/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV", None), 404);
     assert_error(&api.call("GET", &format!("/customers/{}", "x".repeat(3000)), None), 404);
     assert_error(&api.call("GET", "/customers/no%20such", None), 404);
+}
+
+#[test]
+fn customer_stats_are_zeros_until_the_stream_consumer_writes_them() {
+    let api = Api::start();
+    let id = api.create_customer("Ada", "ada@example.com")["id"].as_str().unwrap().to_owned();
+    let stats = api.call("GET", &format!("/customers/{id}/stats"), None);
+    assert_eq!((stats.status, &stats.body), (200, &json!({"order_count": 0, "total_cents": 0})));
+
+    // What the order-stream consumer writes.
+    let written = CustomerStats { customer_id: id.clone(), order_count: 3, total_cents: 4_250 };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(api.db.put(&written).send()).unwrap();
+    let stats = api.call("GET", &format!("/customers/{id}/stats"), None);
+    assert_eq!((stats.status, &stats.body), (200, &json!({"order_count": 3, "total_cents": 4250})));
+
+    assert_error(&api.call("GET", "/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV/stats", None), 404);
+    assert_error(&api.call("POST", &format!("/customers/{id}/stats"), None), 405);
 }
 
 #[test]
