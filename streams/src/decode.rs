@@ -318,10 +318,17 @@ fn raw_record<'de, T: DeserializeEntity<'de>>(
     if !keys_valid {
         return Ok(invalid(info, "its Keys are missing or malformed"));
     }
+    // An item is never empty: `{}` is no image, as aws_lambda_events reads it.
+    let present = |image: Option<&'de RawValue>| {
+        image.filter(|i| {
+            let inside = i.get().trim().trim_start_matches('{').trim_end_matches('}');
+            !inside.trim().is_empty()
+        })
+    };
     let (new, old) = match kind {
-        ChangeKind::Insert => (stream.new_image, None),
-        ChangeKind::Modify => (stream.new_image, stream.old_image),
-        ChangeKind::Remove => (None, stream.old_image),
+        ChangeKind::Insert => (present(stream.new_image), None),
+        ChangeKind::Modify => (present(stream.new_image), present(stream.old_image)),
+        ChangeKind::Remove => (None, present(stream.old_image)),
     };
     let index = match (dispatch.attribute, new.or(old)) {
         (Some(attribute), Some(image)) => {
