@@ -318,10 +318,17 @@ fn raw_record<'de, T: DeserializeEntity<'de>>(
     if !keys_valid {
         return Ok(invalid(info, "its Keys are missing or malformed"));
     }
+    // An item is never empty: `{}` is no image, as aws_lambda_events reads it.
+    let present = |image: Option<&'de RawValue>| {
+        image.filter(|i| {
+            let inside = i.get().trim().trim_start_matches('{').trim_end_matches('}');
+            !inside.trim().is_empty()
+        })
+    };
     let (new, old) = match kind {
-        ChangeKind::Insert => (stream.new_image, None),
-        ChangeKind::Modify => (stream.new_image, stream.old_image),
-        ChangeKind::Remove => (None, stream.old_image),
+        ChangeKind::Insert => (present(stream.new_image), None),
+        ChangeKind::Modify => (present(stream.new_image), present(stream.old_image)),
+        ChangeKind::Remove => (None, present(stream.old_image)),
     };
     let index = match (dispatch.attribute, new.or(old)) {
         (Some(attribute), Some(image)) => {
@@ -384,38 +391,33 @@ fn sorted(mut keys: Vec<(String, KeyValue)>) -> Keys {
 }
 
 /// The string value of `attribute` in an image's JSON text; `Err` when the text is not an item
-/// or the attribute is not a string. Reading stops at the attribute: the rest of the image is
-/// left unread.
+/// or the attribute is not a string. The rest of the image is skipped rather than left unread:
+/// stopping the parser early costs an error value, an allocation per image.
 fn entity_from_json<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'de, str>>, ()> {
-    struct Scan<'a, 'de> {
+    struct Scan<'a> {
         attribute: &'a str,
-        found: &'a mut Option<Cow<'de, str>>,
     }
-    impl<'de> Visitor<'de> for Scan<'_, 'de> {
-        type Value = ();
+    impl<'de> Visitor<'de> for Scan<'_> {
+        type Value = Option<Cow<'de, str>>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an item")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
             while let Some(name) = map.next_key::<Text<'de>>()? {
-                if &*name == self.attribute {
-                    *self.found = Some(map.next_value::<StringAttr<'de>>()?.s.0);
-                    // Stops the parse; the caller reads `found`.
-                    return Err(serde::de::Error::custom("found"));
+                if found.is_none() && &*name == self.attribute {
+                    found = Some(map.next_value::<StringAttr<'de>>()?.s.0);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
                 }
-                map.next_value::<IgnoredAny>()?;
             }
-            Ok(())
+            Ok(found)
         }
     }
-    let mut found = None;
     let mut de = serde_json::Deserializer::from_str(text);
-    let scanned = de.deserialize_map(Scan { attribute, found: &mut found });
-    match (found, scanned) {
-        (Some(value), _) => Ok(Some(value)),
-        (None, Ok(())) => Ok(None),
-        (None, Err(_)) => Err(()),
-    }
+    let found = de.deserialize_map(Scan { attribute }).map_err(|_| ())?;
+    de.end().map_err(|_| ())?;
+    Ok(found)
 }
 
 /// `{"S": "…"}`, borrowed when it can be.

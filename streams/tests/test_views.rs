@@ -62,3 +62,16 @@ fn old_image_records_carry_the_old_image_only() {
     let e = records[0].old_image().expect_err("an INSERT has none");
     assert!(e.to_string().contains("an INSERT has no old image"), "{e}");
 }
+
+#[test]
+fn an_empty_image_is_no_image_on_both_paths() {
+    let text = String::from_utf8(fixture("new_image.json")).expect("utf-8");
+    let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    value["Records"][0]["dynamodb"]["NewImage"] = serde_json::json!({});
+    let json = serde_json::to_vec(&value).expect("serialises");
+    let event = event(&json);
+    let decoded = agree::<Note>(&json, &event);
+    assert!(
+        matches!(&decoded[0], Decoded::Record(r) if r.change() == &Change::Insert { new: None })
+    );
+}
