@@ -34,6 +34,7 @@ fn endpoint() -> &'static str {
 
 /// A Lambda-like environment pointing at `endpoint`, with static credentials.
 fn vars(endpoint: &str) -> Vec<(String, String)> {
+    interested_global_subscriber();
     [
         ("AWS_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
@@ -90,8 +91,23 @@ impl Buffer {
     }
 }
 
+/// A process-wide subscriber interested in every level the tests capture, set before any test
+/// logs. tracing caches each callsite's interest when the callsite is first hit; without an
+/// interested global subscriber, a callsite first hit on a thread with no subscriber (the shared
+/// handle's test runs on worker threads) while another test installs its own is cached as
+/// uninteresting, and that test then captures nothing.
+fn interested_global_subscriber() {
+    static SET: std::sync::Once = std::sync::Once::new();
+    SET.call_once(|| {
+        let sink =
+            TracingConfig::from_vars([("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]).subscriber(std::io::sink);
+        tracing::subscriber::set_global_default(sink).expect("the first global subscriber");
+    });
+}
+
 /// Installs a text subscriber for the current thread (tests run on a current-thread runtime).
 fn capture_logs() -> (Buffer, tracing::subscriber::DefaultGuard) {
+    interested_global_subscriber();
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = TracingConfig::from_vars([("AWS_LAMBDA_LOG_LEVEL", "DEBUG")])

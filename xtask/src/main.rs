@@ -5,6 +5,7 @@
 //! fresh machine lacks and depends on nothing but `ferrodyn-local` and `serde_json`, so that it
 //! builds in seconds.
 
+mod fuzz;
 mod package;
 mod tools;
 
@@ -13,7 +14,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ferrodyn_local::{java_major_version, DynamoDbLocal, ENDPOINT_ENV, MIN_JAVA_MAJOR};
 
@@ -22,9 +23,11 @@ usage: cargo xtask <command> [args...]
 
 commands:
   test      cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml, then
-            cargo test --workspace against DynamoDB Local, then the packaging build;
-            args are appended to `cargo test` (for local iteration, XTASK_SKIP_LINT=1
-            skips fmt, clippy and cfn-lint, XTASK_SKIP_PACKAGE=1 the packaging build)
+            cargo test --workspace against DynamoDB Local, then the stream decoder's fuzz
+            target (XTASK_FUZZ_SECONDS, default 60), then the packaging build; args are
+            appended to `cargo test` (for local iteration, XTASK_SKIP_LINT=1 skips fmt,
+            clippy and cfn-lint, XTASK_SKIP_FUZZ=1 the fuzzing, XTASK_SKIP_PACKAGE=1 the
+            packaging build)
   lint-template
             cfn-lint template.yaml (cfn-lint is installed into target/tools-venv)
   package [--manifest-path PATH]
@@ -113,6 +116,13 @@ fn test(extra: &[OsString]) -> Result<(), String> {
     dynamodb.stop();
     let totals = result?;
 
+    let fuzzed = if skipped("XTASK_SKIP_FUZZ") {
+        println!("==> skipping the fuzzing (XTASK_SKIP_FUZZ=1)");
+        None
+    } else {
+        Some(fuzz::run(&workspace_root(), fuzz_duration()?)?)
+    };
+
     // Last: the release build for arm64 is the longest step, and a failing test should not
     // wait for it.
     if env::var_os("XTASK_SKIP_PACKAGE").is_none_or(|value| value != "1") {
@@ -121,6 +131,9 @@ fn test(extra: &[OsString]) -> Result<(), String> {
         println!("==> packaging finished in {:.1}s", started.elapsed().as_secs_f64());
     } else {
         println!("==> skipping the packaging build (XTASK_SKIP_PACKAGE=1)");
+    }
+    if let Some(fuzzed) = fuzzed {
+        println!("fuzz: {}: {} runs in {}s, no crash", fuzz::TARGET, fuzzed.runs, fuzzed.seconds);
     }
     // The run's last line is the test count, whatever the packaging printed after the tests.
     println!(
@@ -229,21 +242,21 @@ fn demo(extra: &[OsString]) -> Result<(), String> {
 }
 
 /// The orders API as a real Lambda binary under the local Runtime API, driven by a scripted
-/// series of API Gateway requests (`examples/orders-api/examples/demo.rs`).
+/// series of API Gateway requests (`examples/orders-api/examples/orders_demo.rs`).
 fn orders_demo(dynamodb: &Dynamodb) -> Result<(), String> {
     step(
         "cargo build --quiet --package orders-api --bin orders-api",
         cargo().args(["build", "--quiet", "--package", "orders-api", "--bin", "orders-api"]),
     )?;
     let mut run = cargo();
-    run.args(["run", "--quiet", "--package", "orders-api", "--example", "demo"]);
+    run.args(["run", "--quiet", "--package", "orders-api", "--example", "orders_demo"]);
     dynamodb.configure(&mut run);
-    step("cargo run --quiet --package orders-api --example demo", &mut run)
+    step("cargo run --quiet --package orders-api --example orders_demo", &mut run)
 }
 
 /// Orders written through the orders API, the table's stream delivered by the local stream
 /// poller to the order-stream binary, and the stats it kept checked against the orders
-/// (`examples/order-stream/examples/demo.rs`).
+/// (`examples/order-stream/examples/stream_demo.rs`).
 fn stream_demo(dynamodb: &Dynamodb) -> Result<(), String> {
     let build = [
         "build",
@@ -259,9 +272,9 @@ fn stream_demo(dynamodb: &Dynamodb) -> Result<(), String> {
     ];
     step(&format!("cargo {}", build.join(" ")), cargo().args(build))?;
     let mut run = cargo();
-    run.args(["run", "--quiet", "--package", "order-stream", "--example", "demo"]);
+    run.args(["run", "--quiet", "--package", "order-stream", "--example", "stream_demo"]);
     dynamodb.configure(&mut run);
-    step("cargo run --quiet --package order-stream --example demo", &mut run)
+    step("cargo run --quiet --package order-stream --example stream_demo", &mut run)
 }
 
 fn dynamodb() -> Result<(), String> {
@@ -374,6 +387,26 @@ impl Dynamodb {
         if let Self::Local(local) = self {
             println!("==> stop DynamoDB Local");
             drop(local);
+        }
+    }
+}
+
+fn skipped(variable: &str) -> bool {
+    env::var_os(variable).is_some_and(|value| value == "1")
+}
+
+/// How long the test run fuzzes: `XTASK_FUZZ_SECONDS`, by default a minute.
+fn fuzz_duration() -> Result<Duration, String> {
+    match env::var("XTASK_FUZZ_SECONDS") {
+        Err(env::VarError::NotPresent) => Ok(Duration::from_secs(60)),
+        Ok(value) => match value.parse::<u64>() {
+            Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+            _ => Err(format!(
+                "XTASK_FUZZ_SECONDS must be a whole number of seconds above 0, not {value:?}"
+            )),
+        },
+        Err(env::VarError::NotUnicode(_)) => {
+            Err("XTASK_FUZZ_SECONDS is not valid UTF-8".to_owned())
         }
     }
 }

@@ -20,7 +20,7 @@ async fn main() {
     }
 }
 
-/// `target/<profile>/orders-api`, next to `target/<profile>/examples/demo`.
+/// `target/<profile>/orders-api`, next to `target/<profile>/examples/orders_demo`.
 fn bootstrap_path() -> Result<PathBuf, Error> {
     let exe = std::env::current_exe()?;
     let profile_dir = exe.parent().and_then(|examples| examples.parent()).ok_or("no target dir")?;

@@ -30,7 +30,7 @@ async fn main() {
     }
 }
 
-/// `target/<profile>/<name>`, next to `target/<profile>/examples/demo`.
+/// `target/<profile>/<name>`, next to `target/<profile>/examples/stream_demo`.
 fn bootstrap_path(name: &str) -> Result<PathBuf, Error> {
     let exe = std::env::current_exe()?;
     let profile_dir = exe.parent().and_then(|examples| examples.parent()).ok_or("no target dir")?;
