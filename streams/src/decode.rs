@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::de::{self, json, tree};
+use crate::entity::{self, Found};
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Change, ChangeKind, Decoded, KeyValue, Keys, Record, RecordInfo, StreamView};
 
@@ -391,9 +392,25 @@ fn sorted(mut keys: Vec<(String, KeyValue)>) -> Keys {
 }
 
 /// The string value of `attribute` in an image's JSON text; `Err` when the text is not an item
-/// or the attribute is not a string. The rest of the image is skipped rather than left unread:
-/// stopping the parser early costs an error value, an allocation per image.
+/// or the attribute is not a string. Only the attribute's own value is parsed, unless the scan
+/// for it is unsure.
 fn entity_from_json<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'de, str>>, ()> {
+    match entity::find(text, attribute) {
+        Found::Value(value) => {
+            let mut de = serde_json::Deserializer::from_str(value);
+            let attr = StringAttr::deserialize(&mut de).map_err(|_| ())?;
+            de.end().map_err(|_| ())?;
+            Ok(Some(attr.s.0))
+        }
+        Found::Absent => Ok(None),
+        Found::NotItem => Err(()),
+        Found::Unsure => entity_from_parse(text, attribute),
+    }
+}
+
+/// [`entity_from_json`] by parsing the whole image. The rest of the image is skipped rather than
+/// left unread: stopping the parser early costs an error value, an allocation per image.
+fn entity_from_parse<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'de, str>>, ()> {
     struct Scan<'a> {
         attribute: &'a str,
     }

@@ -3,6 +3,7 @@
 
 mod de;
 mod decode;
+mod entity;
 mod error;
 mod process;
 mod record;
