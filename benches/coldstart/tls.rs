@@ -56,7 +56,8 @@ impl TestCa {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
         let chain = vec![CertificateDer::from(server_cert.der().to_vec())];
         // The provider named, not the process default: with both rustls providers compiled in
-        // (ring through ferrodyn-lambda, aws-lc through the SDK) there is no default.
+        // (ring through ferrodyn-lambda, aws-lc through this crate's rcgen and tokio-rustls) there
+        // is no default.
         let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
         let server = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?

@@ -41,6 +41,10 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     /// A handle from an SDK configuration.
+    ///
+    /// Without the `default-https-client` feature the configuration must carry an HTTP client
+    /// (`SdkConfig::builder().http_client(..)`, or aws-config's `.http_client(..)`): the SDK has
+    /// none of its own then, and every request fails saying so.
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         Db::from_client(Client::new(config))
     }
@@ -58,7 +62,9 @@ impl Db {
     }
 
     /// A handle configured from the environment through aws-config's default provider chain
-    /// (honours `AWS_ENDPOINT_URL_DYNAMODB`).
+    /// (honours `AWS_ENDPOINT_URL_DYNAMODB`), with the SDK's default HTTPS client (feature
+    /// `default-https-client`, on by default).
+    #[cfg(feature = "default-https-client")]
     pub async fn from_env() -> Self {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Db::new(&config)

@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 use crate::config::{LambdaConfig, Vars, TABLE_NAME};
 use crate::error::{Error, Result};
 use crate::prewarm::prewarm;
-use crate::tls::https_client;
+use crate::tls::{dynamodb_client, https_client};
 
 /// The shared handle. An async once-cell: concurrent first calls wait for one initialisation
 /// instead of each building a client, and no thread blocks while it runs.
@@ -242,6 +242,7 @@ impl Builder {
         let retry = RetryConfig::standard()
             .with_max_attempts(config.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS));
         let region = Region::new(config.region.clone());
+        let http_client = dynamodb_client(config.endpoint.as_deref());
         let builder = match &config.credentials {
             // Lambda puts the execution role's credentials in the environment: taking them as
             // they are skips aws-config's provider chain and the profile files it reads.
@@ -249,9 +250,12 @@ impl Builder {
                 .behavior_version(BehaviorVersion::latest())
                 .region(region)
                 .credentials_provider(credentials.clone())
-                .http_client(https_client())
+                .http_client(http_client)
                 .timeout_config(timeouts)
                 .retry_config(retry),
+            // The provider chain reaches STS (web identity) and the container and instance
+            // metadata services with this configuration's client: it must be given one, since
+            // ferrodyn-lambda builds the SDK without a default client. DynamoDB gets its own.
             None => {
                 let shared = aws_config::defaults(BehaviorVersion::latest())
                     .region(region)
@@ -260,7 +264,7 @@ impl Builder {
                     .retry_config(retry)
                     .load()
                     .await;
-                aws_sdk_dynamodb::config::Builder::from(&shared)
+                aws_sdk_dynamodb::config::Builder::from(&shared).http_client(http_client)
             }
         };
         let builder = match &config.endpoint {
