@@ -64,6 +64,11 @@ async fn table(client: &Client) -> String {
     name
 }
 
+/// A poller on `table`'s stream in the shared DynamoDB Local.
+async fn connect(table: &str) -> StreamPoller {
+    StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), table).await.unwrap()
+}
+
 async fn put(client: &Client, table: &str, pk: &str, kind: &str, n: u32) {
     client
         .put_item()
@@ -153,10 +158,7 @@ async fn delivers_in_stream_order_in_batches_of_the_batch_size() {
     let table = table(&client).await;
     put_many(&client, &table, 25).await;
     let recorder = Recorder::new();
-    let mut poller = StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), &table)
-        .await
-        .unwrap()
-        .batch_size(10);
+    let mut poller = connect(&table).await.batch_size(10);
 
     let delivery = poller.run(&recorder.function(|_, _| Ok(String::new()))).await.unwrap();
 
@@ -255,10 +257,7 @@ async fn a_reported_failure_checkpoints_before_it_and_redelivers_from_it() {
     let table = table(&client).await;
     put_many(&client, &table, 8).await;
     let recorder = Recorder::new();
-    let mut poller = StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), &table)
-        .await
-        .unwrap()
-        .batch_size(8);
+    let mut poller = connect(&table).await.batch_size(8);
 
     // The first call fails items 5 and 3 (reported out of order): the lowest one counts.
     let delivery = poller
@@ -285,11 +284,7 @@ async fn retries_are_bounded_then_the_batch_goes_to_the_failure_destination() {
     let table = table(&client).await;
     put_many(&client, &table, 6).await;
     let recorder = Recorder::new();
-    let mut poller = StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), &table)
-        .await
-        .unwrap()
-        .batch_size(4)
-        .maximum_retry_attempts(2);
+    let mut poller = connect(&table).await.batch_size(4).maximum_retry_attempts(2);
 
     // item-02 always fails.
     let delivery = poller
@@ -330,9 +325,8 @@ async fn a_function_error_retries_the_whole_batch_bisecting_it() {
     let table = table(&client).await;
     put_many(&client, &table, 8).await;
     let recorder = Recorder::new();
-    let mut poller = StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), &table)
+    let mut poller = connect(&table)
         .await
-        .unwrap()
         .batch_size(8)
         .maximum_retry_attempts(10)
         .bisect_batch_on_function_error(true);
@@ -365,10 +359,7 @@ async fn an_empty_or_unknown_item_identifier_fails_the_whole_batch() {
     let table = table(&client).await;
     put_many(&client, &table, 3).await;
     let recorder = Recorder::new();
-    let mut poller = StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), &table)
-        .await
-        .unwrap()
-        .maximum_retry_attempts(5);
+    let mut poller = connect(&table).await.maximum_retry_attempts(5);
 
     let delivery = poller
         .run(&recorder.function(|call, _| {
@@ -406,9 +397,8 @@ async fn filters_select_records_and_skip_the_rest_unseen() {
         .await
         .unwrap();
     let recorder = Recorder::new();
-    let mut poller = StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), &table)
+    let mut poller = connect(&table)
         .await
-        .unwrap()
         .filter(r#"{"dynamodb":{"NewImage":{"entity":{"S":["Order"]}}}}"#)
         .unwrap()
         .filter(r#"{"dynamodb":{"OldImage":{"entity":{"S":["Order"]}}}}"#)
@@ -443,10 +433,7 @@ async fn shards_are_listed_page_by_page_and_read_to_the_end() {
     let table = table(&client).await;
     put_many(&client, &table, 3).await;
     let recorder = Recorder::new();
-    let mut poller = StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), &table)
-        .await
-        .unwrap()
-        .describe_page_size(1);
+    let mut poller = connect(&table).await.describe_page_size(1);
 
     poller.run(&recorder.function(|_, _| Ok(String::new()))).await.unwrap();
 
