@@ -212,8 +212,7 @@ async fn events_have_lambdas_shape() {
         .send()
         .await
         .unwrap();
-    let mut poller =
-        StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), &table).await.unwrap();
+    let mut poller = connect(&table).await;
 
     let event = poller.capture_event().await.unwrap();
 
