@@ -341,24 +341,36 @@ fn raw_record<'de, T: DeserializeEntity<'de>>(
         }
         _ => 0,
     };
-    let decode = |image: Option<&'de RawValue>, which: &str| -> Result<Option<T>> {
-        let Some(image) = image else { return Ok(None) };
+    let decode = |image: &'de RawValue, which: &str, info: &RecordInfo| -> Result<T> {
         let mut de = serde_json::Deserializer::from_str(image.get());
         T::deserialize_model(index, json::Item(&mut de))
             .and_then(|v| de.end().map(|()| v))
-            .map(Some)
-            .map_err(|e| decode_error(&info, which, dispatch.type_name(index), &e))
+            .map_err(|e| decode_error(info, which, dispatch.type_name(index), &e))
     };
+    Ok(assemble(info, kind, old, new, decode))
+}
+
+/// The record of a change whose images `decode` turns into models (one path's way of reading an
+/// image): the images the change kind carries are decoded, and a failed one fails the record.
+fn assemble<I, T>(
+    info: RecordInfo,
+    kind: ChangeKind,
+    old: Option<I>,
+    new: Option<I>,
+    decode: impl Fn(I, &str, &RecordInfo) -> Result<T>,
+) -> Decoded<T> {
+    let image =
+        |image: Option<I>, which| image.map(|image| decode(image, which, &info)).transpose();
     let change = match kind {
-        ChangeKind::Insert => decode(new, "new").map(|new| Change::Insert { new }),
-        ChangeKind::Modify => decode(old, "old")
-            .and_then(|old| decode(new, "new").map(|new| Change::Modify { old, new })),
-        ChangeKind::Remove => decode(old, "old").map(|old| Change::Remove { old }),
+        ChangeKind::Insert => image(new, "new").map(|new| Change::Insert { new }),
+        ChangeKind::Modify => image(old, "old")
+            .and_then(|old| image(new, "new").map(|new| Change::Modify { old, new })),
+        ChangeKind::Remove => image(old, "old").map(|old| Change::Remove { old }),
     };
-    Ok(match change {
+    match change {
         Ok(change) => Decoded::Record(Record { info, change }),
         Err(e) => Decoded::Failed(info, e),
-    })
+    }
 }
 
 fn keys_from_json(text: &str) -> Result<Keys, ()> {
@@ -580,20 +592,9 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
         }
         _ => 0,
     };
-    let decode = |image: Option<&'de serde_dynamo::Item>, which: &str| -> Result<Option<T>> {
-        let Some(image) = image else { return Ok(None) };
+    let decode = |image: &'de serde_dynamo::Item, which: &str, info: &RecordInfo| -> Result<T> {
         T::deserialize_model(index, tree::TreeItem(image))
-            .map(Some)
-            .map_err(|e| decode_error(&info, which, dispatch.type_name(index), &e))
+            .map_err(|e| decode_error(info, which, dispatch.type_name(index), &e))
     };
-    let change = match kind {
-        ChangeKind::Insert => decode(new, "new").map(|new| Change::Insert { new }),
-        ChangeKind::Modify => decode(old, "old")
-            .and_then(|old| decode(new, "new").map(|new| Change::Modify { old, new })),
-        ChangeKind::Remove => decode(old, "old").map(|old| Change::Remove { old }),
-    };
-    Ok(match change {
-        Ok(change) => Decoded::Record(Record { info, change }),
-        Err(e) => Decoded::Failed(info, e),
-    })
+    Ok(assemble(info, kind, old, new, decode))
 }
