@@ -10,16 +10,15 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamViewType};
-use ferrodyn::{DeserializeEntity, ModelMeta};
-use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
-use crate::de::{self, json, tree};
+use crate::de::reader::{Mark, Reader, Str, Syntax};
+use crate::de::{self, decode_base64, json, own_error, tree, Tag};
 use crate::entity::{self, Found};
 use crate::error::{Error, ErrorKind, Result};
-use crate::record::{Change, ChangeKind, Decoded, KeyValue, Keys, Record, RecordInfo, StreamView};
+use crate::record::{
+    Change, ChangeKind, Decoded, InfoParts, KeyValue, Keys, Record, RecordInfo, Span, StreamView,
+};
+use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamViewType};
+use ferrodyn::{DeserializeEntity, ModelMeta};
 
 /// Decodes a DynamoDB stream event from its JSON text (what Lambda sends), the fast path.
 ///
@@ -55,91 +54,13 @@ use crate::record::{Change, ChangeKind, Decoded, KeyValue, Keys, Record, RecordI
 /// reported alone, so the batch must fail and be retried).
 pub fn decode_json<'de, T: DeserializeEntity<'de>>(json: &'de [u8]) -> Result<Vec<Decoded<T>>> {
     let dispatch = Dispatch::of::<T>();
-    let mut failure = None;
-    // Checked once here, so that neither the parse nor each image's strings check UTF-8 again.
+    // Checked once here, so that no string read later needs checking again.
     let json = std::str::from_utf8(json).map_err(|_| invalid_event("the text is not UTF-8"))?;
-    let mut de = serde_json::Deserializer::from_str(json);
-    let parsed = de
-        .deserialize_map(EventVisitor {
-            dispatch: &dispatch,
-            failure: &mut failure,
-            records: std::marker::PhantomData,
-        })
-        .and_then(|records| de.end().map(|()| records));
-    match (parsed, failure) {
-        (_, Some(e)) => Err(e),
-        (Ok(Some(records)), None) => Ok(records),
-        (Ok(None), None) => Err(invalid_event("no `Records` list")),
-        (Err(e), None) => Err(invalid_event(&de::sanitize(&e.to_string()))),
-    }
+    event_json(&mut Reader::new(json), &dispatch).map_err(Fail::into_error)
 }
 
 fn invalid_event(why: &str) -> Error {
     Error::new(ErrorKind::InvalidEvent, format!("not a DynamoDB stream event: {why}"))
-}
-
-/// Reads `{"Records":[…]}`, decoding each record as soon as it is parsed: no list of parsed
-/// records is built first. A batch-wide failure is kept in `failure` and stops the parse.
-struct EventVisitor<'a, T> {
-    dispatch: &'a Dispatch,
-    failure: &'a mut Option<Error>,
-    records: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<'de, T: DeserializeEntity<'de>> Visitor<'de> for EventVisitor<'_, T> {
-    type Value = Option<Vec<Decoded<T>>>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a DynamoDB stream event")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut records = None;
-        while let Some(key) = map.next_key::<Text<'de>>()? {
-            if &*key == "Records" && records.is_none() {
-                let seed = RecordsSeed::<T> {
-                    dispatch: self.dispatch,
-                    failure: &mut *self.failure,
-                    records: self.records,
-                };
-                records = Some(map.next_value_seed(seed)?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(records)
-    }
-}
-
-struct RecordsSeed<'a, T> {
-    dispatch: &'a Dispatch,
-    failure: &'a mut Option<Error>,
-    records: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<'de, T: DeserializeEntity<'de>> serde::de::DeserializeSeed<'de> for RecordsSeed<'_, T> {
-    type Value = Vec<Decoded<T>>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, T: DeserializeEntity<'de>> Visitor<'de> for RecordsSeed<'_, T> {
-    type Value = Vec<Decoded<T>>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of stream records")
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(record) = seq.next_element::<RawRecord<'de>>()? {
-            match raw_record(record, self.dispatch) {
-                Ok(decoded) => out.push(decoded),
-                Err(e) => {
-                    *self.failure = Some(e);
-                    return Err(serde::de::Error::custom("batch-wide failure"));
-                }
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// Decodes a DynamoDB stream event that `aws_lambda_events` has parsed; the same result as
@@ -194,74 +115,7 @@ fn pick(dispatch: &Dispatch, entity: Result<Option<Cow<'_, str>>, ()>) -> Result
 }
 
 // ---------------------------------------------------------------------------------------------
-// The JSON path
-
-/// A string borrowed from the event when it has no escapes. (`Cow<str>` itself always copies,
-/// except as a field marked `borrow`, which an `Option` or map key is not.)
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct TextVisitor<'a>(std::marker::PhantomData<&'a str>);
-        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_str(TextVisitor(std::marker::PhantomData))
-    }
-}
-
-impl std::ops::Deref for Text<'_> {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-#[derive(Deserialize)]
-struct RawRecord<'a> {
-    #[serde(rename = "eventID", borrow, default)]
-    event_id: Option<Text<'a>>,
-    #[serde(rename = "eventName", borrow, default)]
-    event_name: Option<Text<'a>>,
-    #[serde(rename = "userIdentity", borrow, default)]
-    user_identity: Option<RawIdentity<'a>>,
-    #[serde(borrow, default)]
-    dynamodb: Option<RawStreamRecord<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawIdentity<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<Text<'a>>,
-    #[serde(rename = "principalId", borrow, default)]
-    principal_id: Option<Text<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RawStreamRecord<'a> {
-    #[serde(default)]
-    approximate_creation_date_time: Option<f64>,
-    #[serde(borrow, default)]
-    keys: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    new_image: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    old_image: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    sequence_number: Option<Text<'a>>,
-    #[serde(borrow, default)]
-    stream_view_type: Option<Text<'a>>,
-}
+// Shared by both paths
 
 fn is_ttl(kind: Option<&str>, principal: Option<&str>) -> bool {
     kind == Some("Service") && principal == Some("dynamodb.amazonaws.com")
@@ -288,68 +142,6 @@ fn missing_sequence_number(event_id: Option<&str>) -> Error {
     )
 }
 
-fn raw_record<'de, T: DeserializeEntity<'de>>(
-    r: RawRecord<'de>,
-    dispatch: &Dispatch,
-) -> Result<Decoded<T>> {
-    let Some(stream) = r.dynamodb.as_ref() else {
-        return Err(missing_sequence_number(r.event_id.as_deref()));
-    };
-    let sequence_number = match stream.sequence_number.as_deref() {
-        Some(s) if !s.is_empty() => s.to_owned(),
-        _ => return Err(missing_sequence_number(r.event_id.as_deref())),
-    };
-    let keys = stream.keys.and_then(|k| keys_from_json(k.get()).ok());
-    let keys_valid = keys.is_some();
-    let info = RecordInfo {
-        event_id: r.event_id.as_deref().unwrap_or_default().to_owned(),
-        sequence_number,
-        kind: r.event_name.as_deref().and_then(ChangeKind::parse),
-        keys: keys.unwrap_or_default(),
-        approximate_creation_time: stream.approximate_creation_date_time.and_then(float_time),
-        view: stream.stream_view_type.as_deref().and_then(StreamView::parse),
-        ttl_expiry: r
-            .user_identity
-            .as_ref()
-            .is_some_and(|u| is_ttl(u.kind.as_deref(), u.principal_id.as_deref())),
-    };
-    let Some(kind) = info.kind else {
-        return Ok(invalid(info, "its eventName is missing or unknown"));
-    };
-    if !keys_valid {
-        return Ok(invalid(info, "its Keys are missing or malformed"));
-    }
-    // An item is never empty: `{}` is no image, as aws_lambda_events reads it.
-    let present = |image: Option<&'de RawValue>| {
-        image.filter(|i| {
-            let inside = i.get().trim().trim_start_matches('{').trim_end_matches('}');
-            !inside.trim().is_empty()
-        })
-    };
-    let (new, old) = match kind {
-        ChangeKind::Insert => (present(stream.new_image), None),
-        ChangeKind::Modify => (present(stream.new_image), present(stream.old_image)),
-        ChangeKind::Remove => (None, present(stream.old_image)),
-    };
-    let index = match (dispatch.attribute, new.or(old)) {
-        (Some(attribute), Some(image)) => {
-            match pick(dispatch, entity_from_json(image.get(), attribute)) {
-                Ok(Pick::Model(index)) => index,
-                Ok(Pick::Skip) => return Ok(Decoded::Skipped(info)),
-                Err(()) => return Ok(invalid_entity(info, attribute)),
-            }
-        }
-        _ => 0,
-    };
-    let decode = |image: &'de RawValue, which: &str, info: &RecordInfo| -> Result<T> {
-        let mut de = serde_json::Deserializer::from_str(image.get());
-        T::deserialize_model(index, json::Item(&mut de))
-            .and_then(|v| de.end().map(|()| v))
-            .map_err(|e| decode_error(info, which, dispatch.type_name(index), &e))
-    };
-    Ok(assemble(info, kind, old, new, decode))
-}
-
 /// The record of a change whose images `decode` turns into models (one path's way of reading an
 /// image): the images the change kind carries are decoded, and a failed one fails the record.
 fn assemble<I, T>(
@@ -373,94 +165,427 @@ fn assemble<I, T>(
     }
 }
 
-fn keys_from_json(text: &str) -> Result<Keys, ()> {
-    struct KeysVisitor;
-    impl<'de> Visitor<'de> for KeysVisitor {
-        type Value = Keys;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("key attributes")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
-            let mut keys = Vec::with_capacity(2);
-            while let Some((name, value)) = map.next_entry::<String, KeyValue>()? {
-                keys.push((name, value));
-            }
-            Ok(sorted(keys))
+// ---------------------------------------------------------------------------------------------
+// The JSON path
+
+/// Why the JSON path gave up on the whole event.
+enum Fail {
+    /// Malformed JSON.
+    Syntax(Syntax),
+    /// Well-formed JSON that is not a stream event.
+    Shape(&'static str),
+    /// A batch-wide failure of a record (no sequence number).
+    Batch(Error),
+}
+
+impl From<Syntax> for Fail {
+    fn from(e: Syntax) -> Self {
+        Fail::Syntax(e)
+    }
+}
+
+impl Fail {
+    fn into_error(self) -> Error {
+        match self {
+            Fail::Syntax(e) => invalid_event(&e.to_string()),
+            Fail::Shape(why) => invalid_event(why),
+            Fail::Batch(e) => e,
         }
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let keys = de.deserialize_map(KeysVisitor).map_err(|_| ())?;
-    de.end().map_err(|_| ())?;
+}
+
+/// `{"Records": […], …}`: each record is decoded as soon as it is read.
+fn event_json<'de, T: DeserializeEntity<'de>>(
+    r: &mut Reader<'de>,
+    dispatch: &Dispatch,
+) -> Result<Vec<Decoded<T>>, Fail> {
+    if r.peek()? != b'{' {
+        return Err(Fail::Shape("not an object"));
+    }
+    r.open(b'{', "an object")?;
+    let mut records = None;
+    let mut first = true;
+    while let Some(key) = r.next_key(std::mem::take(&mut first))? {
+        if key.as_str() == "Records" && records.is_none() {
+            records = Some(records_json(r, dispatch)?);
+        } else {
+            r.skip()?;
+        }
+    }
+    r.end()?;
+    records.ok_or(Fail::Shape("no `Records` list"))
+}
+
+fn records_json<'de, T: DeserializeEntity<'de>>(
+    r: &mut Reader<'de>,
+    dispatch: &Dispatch,
+) -> Result<Vec<Decoded<T>>, Fail> {
+    if r.peek()? != b'[' {
+        return Err(Fail::Shape("`Records` is not a list"));
+    }
+    r.open(b'[', "a list")?;
+    // Lambda's record envelope alone is some 400 bytes: enough room for every record, seldom
+    // much more.
+    let mut out = Vec::with_capacity(r.text().len() / 512);
+    let mut first = true;
+    while r.next_element(std::mem::take(&mut first))? {
+        out.push(record_json(r, dispatch)?);
+    }
+    Ok(out)
+}
+
+/// A string or `null`, borrowed when it can be.
+fn optional_string<'de>(
+    r: &mut Reader<'de>,
+    field: &'static str,
+) -> Result<Option<Cow<'de, str>>, Fail> {
+    if r.null()? {
+        return Ok(None);
+    }
+    if r.peek()? != b'"' {
+        return Err(Fail::Shape(field));
+    }
+    Ok(Some(match r.string()? {
+        Str::Borrowed(s) => Cow::Borrowed(s),
+        Str::Copied(s) => Cow::Owned(s.to_owned()),
+    }))
+}
+
+/// Opens an object, or reads `null` (`Ok(false)`).
+fn optional_object(r: &mut Reader<'_>, field: &'static str) -> Result<bool, Fail> {
+    if r.null()? {
+        return Ok(false);
+    }
+    if r.peek()? != b'{' {
+        return Err(Fail::Shape(field));
+    }
+    r.open(b'{', "an object")?;
+    Ok(true)
+}
+
+/// Sets a field once: a field given twice makes the event invalid, as serde_json has it.
+fn once<V>(slot: &mut Option<V>, value: V) -> Result<(), Fail> {
+    if slot.replace(value).is_some() {
+        return Err(Fail::Shape("a record field is given twice"));
+    }
+    Ok(())
+}
+
+/// An image as the record's text gives it, decoded as the model its own entity attribute names,
+/// before the record says which images count and which model it is.
+struct Image<T> {
+    at: Mark,
+    pick: Result<Pick, ()>,
+    /// For `Pick::Model`, the image decoded as that model.
+    decoded: Option<std::result::Result<T, json::JsonError>>,
+}
+
+/// What the `dynamodb` part of a record gives.
+struct StreamPart<'de, T> {
+    time: Option<Option<f64>>,
+    /// `Some(None)`: given, but not valid keys.
+    keys: Option<Option<Keys>>,
+    new: Option<Option<Image<T>>>,
+    old: Option<Option<Image<T>>>,
+    sequence_number: Option<Option<Cow<'de, str>>>,
+    view: Option<Option<Cow<'de, str>>>,
+}
+
+fn record_json<'de, T: DeserializeEntity<'de>>(
+    r: &mut Reader<'de>,
+    dispatch: &Dispatch,
+) -> Result<Decoded<T>, Fail> {
+    if r.peek()? != b'{' {
+        return Err(Fail::Shape("a record is not an object"));
+    }
+    r.open(b'{', "a record")?;
+    let (mut event_id, mut event_name, mut identity, mut stream) = (None, None, None, None);
+    let mut first = true;
+    while let Some(key) = r.next_key(std::mem::take(&mut first))? {
+        match key.as_str() {
+            "eventID" => once(&mut event_id, optional_string(r, "`eventID` is not a string")?)?,
+            "eventName" => {
+                once(&mut event_name, optional_string(r, "`eventName` is not a string")?)?
+            }
+            "userIdentity" => once(&mut identity, identity_json(r)?)?,
+            "dynamodb" => once(&mut stream, stream_json(r, dispatch)?)?,
+            _ => r.skip()?,
+        }
+    }
+    let event_id = event_id.flatten();
+    let Some(stream) = stream.flatten() else {
+        return Err(Fail::Batch(missing_sequence_number(event_id.as_deref())));
+    };
+    let sequence_number = match stream.sequence_number.flatten() {
+        Some(s) if !s.is_empty() => s,
+        _ => return Err(Fail::Batch(missing_sequence_number(event_id.as_deref()))),
+    };
+    let keys = stream.keys.flatten();
+    let keys_valid = keys.is_some();
+    let parts = InfoParts {
+        event_id: event_id.as_deref().unwrap_or_default(),
+        sequence_number: &sequence_number,
+        kind: event_name.flatten().as_deref().and_then(ChangeKind::parse),
+        approximate_creation_time: stream.time.flatten().and_then(float_time),
+        view: stream.view.flatten().as_deref().and_then(StreamView::parse),
+        ttl_expiry: identity.flatten().unwrap_or(false),
+    };
+    let info = RecordInfo::new(keys.unwrap_or_default(), parts);
+    let Some(kind) = info.kind else {
+        return Ok(invalid(info, "its eventName is missing or unknown"));
+    };
+    if !keys_valid {
+        return Ok(invalid(info, "its Keys are missing or malformed"));
+    }
+    let (new, old) = (stream.new.flatten(), stream.old.flatten());
+    let (new, old) = match kind {
+        ChangeKind::Insert => (new, None),
+        ChangeKind::Modify => (new, old),
+        ChangeKind::Remove => (None, old),
+    };
+    let index = match (dispatch.attribute, new.as_ref().or(old.as_ref())) {
+        (Some(attribute), Some(image)) => match image.pick {
+            Ok(Pick::Model(index)) => index,
+            Ok(Pick::Skip) => return Ok(Decoded::Skipped(info)),
+            Err(()) => return Ok(invalid_entity(info, attribute)),
+        },
+        _ => 0,
+    };
+    let text = r.text();
+    let decode = |image: Image<T>, which: &str, info: &RecordInfo| -> Result<T> {
+        let decoded = match (image.pick, image.decoded) {
+            (Ok(Pick::Model(i)), Some(decoded)) if i == index => decoded,
+            // The image names another model than the record's: read it again as that one.
+            _ => {
+                let mut r = Reader::at(text, image.at);
+                T::deserialize_model(index, json::Item(&mut r))
+            }
+        };
+        decoded.map_err(|e| decode_error(info, which, dispatch.type_name(index), &e))
+    };
+    Ok(assemble(info, kind, old, new, decode))
+}
+
+/// `userIdentity`: whether it says TTL expiry.
+fn identity_json(r: &mut Reader<'_>) -> Result<Option<bool>, Fail> {
+    if !optional_object(r, "`userIdentity` is not an object")? {
+        return Ok(None);
+    }
+    let (mut kind, mut principal) = (None, None);
+    let mut first = true;
+    while let Some(key) = r.next_key(std::mem::take(&mut first))? {
+        match key.as_str() {
+            "type" => once(&mut kind, optional_string(r, "`userIdentity.type` is not a string")?)?,
+            "principalId" => once(
+                &mut principal,
+                optional_string(r, "`userIdentity.principalId` is not a string")?,
+            )?,
+            _ => r.skip()?,
+        }
+    }
+    Ok(Some(is_ttl(kind.flatten().as_deref(), principal.flatten().as_deref())))
+}
+
+fn stream_json<'de, T: DeserializeEntity<'de>>(
+    r: &mut Reader<'de>,
+    dispatch: &Dispatch,
+) -> Result<Option<StreamPart<'de, T>>, Fail> {
+    if !optional_object(r, "`dynamodb` is not an object")? {
+        return Ok(None);
+    }
+    let mut part = StreamPart {
+        time: None,
+        keys: None,
+        new: None,
+        old: None,
+        sequence_number: None,
+        view: None,
+    };
+    let mut first = true;
+    while let Some(key) = r.next_key(std::mem::take(&mut first))? {
+        match key.as_str() {
+            "ApproximateCreationDateTime" => {
+                let time = if r.null()? {
+                    None
+                } else if matches!(r.peek()?, b'-' | b'0'..=b'9') {
+                    r.number()?.parse::<f64>().ok()
+                } else {
+                    return Err(Fail::Shape("`ApproximateCreationDateTime` is not a number"));
+                };
+                once(&mut part.time, time)?;
+            }
+            "Keys" => once(&mut part.keys, keys_json(r)?)?,
+            "NewImage" => once(&mut part.new, image_json(r, dispatch)?)?,
+            "OldImage" => once(&mut part.old, image_json(r, dispatch)?)?,
+            "SequenceNumber" => once(
+                &mut part.sequence_number,
+                optional_string(r, "`SequenceNumber` is not a string")?,
+            )?,
+            "StreamViewType" => {
+                once(&mut part.view, optional_string(r, "`StreamViewType` is not a string")?)?
+            }
+            _ => r.skip()?,
+        }
+    }
+    Ok(Some(part))
+}
+
+/// `Keys`: `None` when they are not key attributes (the record fails, not the event).
+fn keys_json(r: &mut Reader<'_>) -> Result<Option<Keys>, Fail> {
+    let at = r.mark();
+    match keys_from_reader(r) {
+        Ok(keys) => Ok(Some(keys)),
+        Err(()) => {
+            r.seek(at);
+            r.skip()?;
+            Ok(None)
+        }
+    }
+}
+
+fn keys_from_reader(r: &mut Reader<'_>) -> Result<Keys, ()> {
+    if r.null().map_err(drop)? || r.peek().map_err(drop)? != b'{' {
+        return Err(());
+    }
+    r.open(b'{', "an object").map_err(drop)?;
+    let mut keys = Keys::with_capacity(RECORD_TEXT);
+    let mut first = true;
+    while let Some(name) = r.next_key(std::mem::take(&mut first)).map_err(drop)? {
+        let name = keys.push_text(name.as_str());
+        key_value(r, &mut keys, name).map_err(drop)?;
+    }
     if keys.is_empty() {
         return Err(());
     }
+    keys.sort();
     Ok(keys)
 }
 
-/// Keys in attribute-name order, so that both paths (one reads a hash map) list them alike.
-fn sorted(mut keys: Vec<(String, KeyValue)>) -> Keys {
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
-    Keys(keys)
+/// Room for a record's text (keys, event id, sequence number) that seldom needs more.
+const RECORD_TEXT: usize = 128;
+
+/// `{"S": "…"}`, `{"N": "…"}` or `{"B": "<base64>"}`.
+fn key_value(
+    r: &mut Reader<'_>,
+    keys: &mut Keys,
+    name: Span,
+) -> std::result::Result<(), json::JsonError> {
+    if r.peek()? != b'{' {
+        return Err(own_error(format_args!("not a key value")));
+    }
+    r.open(b'{', "an object")?;
+    let tag = match r.next_key(true)? {
+        Some(tag) => Tag::parse(tag.as_str()),
+        None => None,
+    };
+    if r.peek()? != b'"' {
+        return Err(own_error(format_args!("not a key value")));
+    }
+    let text = r.string()?;
+    match tag {
+        Some(Tag::S) => keys.push(name, KeyValue::S(text.as_str())),
+        Some(Tag::N) => keys.push(name, KeyValue::N(text.as_str())),
+        Some(Tag::B) => {
+            keys.push(name, KeyValue::B(&decode_base64::<json::JsonError>(text.as_str())?))
+        }
+        _ => return Err(own_error(format_args!("not a key value"))),
+    }
+    if r.next_key(false)?.is_some() {
+        return Err(own_error(format_args!("not a key value")));
+    }
+    Ok(())
 }
 
-/// The string value of `attribute` in an image's JSON text; `Err` when the text is not an item
-/// or the attribute is not a string. Only the attribute's own value is parsed, unless the scan
-/// for it is unsure.
-fn entity_from_json<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'de, str>>, ()> {
-    match entity::find(text, attribute) {
-        Found::Value(value) => {
-            let mut de = serde_json::Deserializer::from_str(value);
-            let attr = StringAttr::deserialize(&mut de).map_err(|_| ())?;
-            de.end().map_err(|_| ())?;
-            Ok(Some(attr.s.0))
+/// `NewImage`/`OldImage`: which model its entity attribute names, and the image decoded as that
+/// model, read in place. `None` for `null` and `{}` (an item is never empty, so `{}` is no
+/// image, as aws_lambda_events reads it).
+fn image_json<'de, T: DeserializeEntity<'de>>(
+    r: &mut Reader<'de>,
+    dispatch: &Dispatch,
+) -> Result<Option<Image<T>>, Fail> {
+    if r.null()? || r.empty_object()? {
+        return Ok(None);
+    }
+    let at = r.mark();
+    let pick = match dispatch.attribute {
+        Some(attribute) => pick(dispatch, entity_at(r, attribute)),
+        None => Ok(Pick::Model(0)),
+    };
+    let decoded = match pick {
+        Ok(Pick::Model(index)) => match T::deserialize_model(index, json::Item(r)) {
+            Ok(model) => Some(Ok(model)),
+            Err(e) => {
+                // The model did not fit; whether the text is JSON at all, the skip tells.
+                r.seek(at);
+                r.skip()?;
+                Some(Err(e))
+            }
+        },
+        _ => {
+            r.skip()?;
+            None
         }
+    };
+    Ok(Some(Image { at, pick, decoded }))
+}
+
+/// The string value of top-level attribute `attribute` of the image at the reader (which stays
+/// where it is); `Err` when the text is not an item or the attribute is not a string. Only the
+/// attribute's own value is parsed, unless the scan for it is unsure.
+fn entity_at<'de>(r: &Reader<'de>, attribute: &str) -> Result<Option<Cow<'de, str>>, ()> {
+    match entity::find(r.rest(), attribute) {
+        Found::Value(value) => string_attr(&mut Reader::new(value)).map(Some),
         Found::Absent => Ok(None),
         Found::NotItem => Err(()),
-        Found::Unsure => entity_from_parse(text, attribute),
+        Found::Unsure => {
+            let mut r = Reader::at(r.text(), r.mark());
+            entity_from_parse(&mut r, attribute).map_err(drop)?
+        }
     }
 }
 
-/// [`entity_from_json`] by parsing the whole image. The rest of the image is skipped rather than
-/// left unread: stopping the parser early costs an error value, an allocation per image.
-fn entity_from_parse<'de>(text: &'de str, attribute: &str) -> Result<Option<Cow<'de, str>>, ()> {
-    struct Scan<'a> {
-        attribute: &'a str,
-    }
-    impl<'de> Visitor<'de> for Scan<'_> {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an item")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(name) = map.next_key::<Text<'de>>()? {
-                if found.is_none() && &*name == self.attribute {
-                    found = Some(map.next_value::<StringAttr<'de>>()?.s.0);
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
+/// [`entity_at`] by reading the whole image.
+fn entity_from_parse<'de>(
+    r: &mut Reader<'de>,
+    attribute: &str,
+) -> std::result::Result<Result<Option<Cow<'de, str>>, ()>, Syntax> {
+    r.open(b'{', "an object")?;
+    let mut found = None;
+    let mut first = true;
+    while let Some(name) = r.next_key(std::mem::take(&mut first))? {
+        if found.is_none() && name.as_str() == attribute {
+            match string_attr(r) {
+                Ok(value) => found = Some(value),
+                Err(()) => return Ok(Err(())),
             }
-            Ok(found)
+        } else {
+            r.skip()?;
         }
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let found = de.deserialize_map(Scan { attribute }).map_err(|_| ())?;
-    de.end().map_err(|_| ())?;
-    Ok(found)
+    Ok(Ok(found))
 }
 
 /// `{"S": "…"}`, borrowed when it can be.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StringAttr<'a> {
-    #[serde(rename = "S", borrow)]
-    s: Text<'a>,
+fn string_attr<'de>(r: &mut Reader<'de>) -> Result<Cow<'de, str>, ()> {
+    r.open(b'{', "an object").map_err(drop)?;
+    match r.next_key(true) {
+        Ok(Some(tag)) if tag.as_str() == "S" => {}
+        _ => return Err(()),
+    }
+    let value = match optional_string(r, "") {
+        Ok(Some(value)) => value,
+        _ => return Err(()),
+    };
+    match r.next_key(false) {
+        Ok(None) => Ok(value),
+        _ => Err(()),
+    }
 }
 
 fn invalid<T>(info: RecordInfo, why: &str) -> Decoded<T> {
     let error = Error::new(
         ErrorKind::InvalidRecord,
-        format!("stream record {} ({}) is malformed: {why}", info.sequence_number, info.keys),
+        format!("stream record {} ({}) is malformed: {why}", info.sequence_number(), info.keys),
     );
     Decoded::Failed(info, error)
 }
@@ -470,7 +595,8 @@ fn invalid_entity<T>(info: RecordInfo, attribute: &str) -> Decoded<T> {
         ErrorKind::Decode,
         format!(
             "stream record {} ({}): the image is not an item with a string `{attribute}` attribute",
-            info.sequence_number, info.keys
+            info.sequence_number(),
+            info.keys
         ),
     );
     Decoded::Failed(info, error)
@@ -482,7 +608,7 @@ fn decode_error(info: &RecordInfo, which: &str, type_name: &str, e: &dyn fmt::Di
         format!(
             "cannot decode the {which} image of {} record {} ({}) as {type_name}: {}",
             info.kind.map_or("a", ChangeKind::as_str),
-            info.sequence_number,
+            info.sequence_number(),
             info.keys,
             de::sanitize(&e.to_string())
         ),
@@ -514,20 +640,22 @@ fn view_of(view: &StreamViewType) -> StreamView {
 }
 
 fn keys_from_item(item: &serde_dynamo::Item) -> Result<Keys, ()> {
-    let mut keys = Vec::with_capacity(item.len());
+    let mut keys = Keys::with_capacity(RECORD_TEXT);
     for (name, value) in item.iter() {
         let value = match value {
-            serde_dynamo::AttributeValue::S(s) => KeyValue::S(s.clone()),
-            serde_dynamo::AttributeValue::N(n) => KeyValue::N(n.clone()),
-            serde_dynamo::AttributeValue::B(b) => KeyValue::B(b.clone()),
+            serde_dynamo::AttributeValue::S(s) => KeyValue::S(s),
+            serde_dynamo::AttributeValue::N(n) => KeyValue::N(n),
+            serde_dynamo::AttributeValue::B(b) => KeyValue::B(b),
             _ => return Err(()),
         };
-        keys.push((name.clone(), value));
+        let name = keys.push_text(name);
+        keys.push(name, value);
     }
     if keys.is_empty() {
         return Err(());
     }
-    Ok(sorted(keys))
+    keys.sort();
+    Ok(keys)
 }
 
 fn entity_from_item<'a>(
@@ -547,7 +675,7 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
 ) -> Result<Decoded<T>> {
     let stream = &r.change;
     let sequence_number = match stream.sequence_number.as_deref() {
-        Some(s) if !s.is_empty() => s.to_owned(),
+        Some(s) if !s.is_empty() => s,
         _ => {
             return Err(missing_sequence_number(
                 Some(&r.event_id).filter(|id| !id.is_empty()).map(String::as_str),
@@ -557,11 +685,10 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
     let keys = keys_from_item(&stream.keys).ok();
     let keys_valid = keys.is_some();
     let time = &stream.approximate_creation_date_time;
-    let info = RecordInfo {
-        event_id: r.event_id.clone(),
+    let parts = InfoParts {
+        event_id: &r.event_id,
         sequence_number,
         kind: ChangeKind::parse(&r.event_name),
-        keys: keys.unwrap_or_default(),
         approximate_creation_time: event_time(time.timestamp(), time.timestamp_subsec_nanos()),
         view: stream.stream_view_type.as_ref().map(view_of),
         ttl_expiry: r
@@ -569,6 +696,7 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
             .as_ref()
             .is_some_and(|u| is_ttl(Some(&u.type_), Some(&u.principal_id))),
     };
+    let info = RecordInfo::new(keys.unwrap_or_default(), parts);
     let Some(kind) = info.kind else {
         return Ok(invalid(info, "its eventName is missing or unknown"));
     };

@@ -53,7 +53,7 @@ impl BatchResponse {
 
     fn fail(&mut self, info: &RecordInfo) {
         self.batch_item_failures
-            .push(ItemFailure { item_identifier: info.sequence_number.clone() });
+            .push(ItemFailure { item_identifier: info.sequence_number().to_owned() });
     }
 }
 
@@ -235,8 +235,8 @@ impl Processor {
             }
             if self.expired() {
                 tracing::warn!(
-                    event_id = %info.event_id,
-                    sequence_number = %info.sequence_number,
+                    event_id = %info.event_id(),
+                    sequence_number = %info.sequence_number(),
                     keys = %info.keys,
                     "stream record not started: the invocation deadline is near"
                 );
@@ -248,8 +248,8 @@ impl Processor {
                 Decoded::Skipped(_) => false,
                 Decoded::Failed(info, error) => {
                     tracing::error!(
-                        event_id = %info.event_id,
-                        sequence_number = %info.sequence_number,
+                        event_id = %info.event_id(),
+                        sequence_number = %info.sequence_number(),
                         keys = %info.keys,
                         error = %error,
                         "stream record failed to decode"
@@ -273,8 +273,8 @@ impl Processor {
                         None => false,
                         Some(error) => {
                             tracing::error!(
-                                event_id = %info.event_id,
-                                sequence_number = %info.sequence_number,
+                                event_id = %info.event_id(),
+                                sequence_number = %info.sequence_number(),
                                 keys = %info.keys,
                                 error = %error,
                                 "stream record handler failed"

@@ -82,26 +82,26 @@ impl StreamView {
     }
 }
 
-/// One key attribute's value. Key attributes are strings, numbers or binaries.
-#[derive(Clone, PartialEq, Eq, Hash, serde::Deserialize)]
-pub enum KeyValue {
+/// One key attribute's value, borrowed from its record. Key attributes are strings, numbers or
+/// binaries.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyValue<'a> {
     /// A string (S).
-    S(String),
+    S(&'a str),
     /// A number (N), as DynamoDB's decimal string.
-    N(String),
+    N(&'a str),
     /// Binary (B).
-    #[serde(deserialize_with = "crate::de::base64_bytes")]
-    B(Vec<u8>),
+    B(&'a [u8]),
 }
 
-impl fmt::Debug for KeyValue {
+impl fmt::Debug for KeyValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }
 }
 
 /// Keys are what errors and logs name an item by; binary keys print as their length.
-impl fmt::Display for KeyValue {
+impl fmt::Display for KeyValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyValue::S(s) | KeyValue::N(s) => f.write_str(s),
@@ -110,14 +110,133 @@ impl fmt::Display for KeyValue {
     }
 }
 
-/// The key attributes of the changed item (`dynamodb.Keys`), in the order the record lists them.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Keys(pub(crate) Vec<(String, KeyValue)>);
+/// Where a piece of a record's text sits in its buffer.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Span {
+    start: usize,
+    end: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum KeyType {
+    S,
+    N,
+    B,
+}
+
+/// One key attribute: its name and value, in the buffers of [`Keys`].
+#[derive(Debug, Clone, Copy)]
+struct KeySpan {
+    name: Span,
+    kind: KeyType,
+    value: Span,
+}
+
+const NO_KEY: KeySpan =
+    KeySpan { name: Span { start: 0, end: 0 }, kind: KeyType::S, value: Span { start: 0, end: 0 } };
+
+/// The key attributes of the changed item (`dynamodb.Keys`), in attribute-name order.
+///
+/// A record's text (key names and values, event id, sequence number) lives in one buffer, so
+/// that a record costs one allocation besides its images; a table's key has at most two
+/// attributes, which are kept inline.
+#[derive(Clone)]
+pub struct Keys {
+    text: String,
+    /// Binary (B) values.
+    bytes: Vec<u8>,
+    inline: [KeySpan; 2],
+    inline_len: usize,
+    /// Every key, once there are more than two.
+    spilled: Vec<KeySpan>,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys::with_capacity(0)
+    }
+}
 
 impl Keys {
+    /// Room for `text` bytes of record text.
+    pub(crate) fn with_capacity(text: usize) -> Self {
+        Keys {
+            text: String::with_capacity(text),
+            bytes: Vec::new(),
+            inline: [NO_KEY; 2],
+            inline_len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    fn spans(&self) -> &[KeySpan] {
+        if self.spilled.is_empty() {
+            &self.inline[..self.inline_len]
+        } else {
+            &self.spilled
+        }
+    }
+
+    /// Keeps `text` in the record's buffer.
+    pub(crate) fn push_text(&mut self, text: &str) -> Span {
+        let start = self.text.len();
+        self.text.push_str(text);
+        Span { start, end: self.text.len() }
+    }
+
+    fn text(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or_default()
+    }
+
+    /// Adds key attribute `name` (kept with [`Keys::push_text`]) with `value`.
+    pub(crate) fn push(&mut self, name: Span, value: KeyValue<'_>) {
+        let (kind, value) = match value {
+            KeyValue::S(s) => (KeyType::S, self.push_text(s)),
+            KeyValue::N(n) => (KeyType::N, self.push_text(n)),
+            KeyValue::B(b) => {
+                let start = self.bytes.len();
+                self.bytes.extend_from_slice(b);
+                (KeyType::B, Span { start, end: self.bytes.len() })
+            }
+        };
+        let key = KeySpan { name, kind, value };
+        if self.spilled.is_empty() && self.inline_len < self.inline.len() {
+            self.inline[self.inline_len] = key;
+            self.inline_len += 1;
+        } else {
+            if self.spilled.is_empty() {
+                self.spilled.extend_from_slice(&self.inline[..self.inline_len]);
+            }
+            self.spilled.push(key);
+        }
+    }
+
+    /// Puts the attributes in name order, so that both paths (one reads a hash map) list them
+    /// alike.
+    pub(crate) fn sort(&mut self) {
+        let text = &self.text;
+        let name = |k: &KeySpan| text.get(k.name.start..k.name.end).unwrap_or_default();
+        let spans = if self.spilled.is_empty() {
+            &mut self.inline[..self.inline_len]
+        } else {
+            &mut self.spilled
+        };
+        spans.sort_by(|a, b| name(a).cmp(name(b)));
+    }
+
+    fn value(&self, key: &KeySpan) -> KeyValue<'_> {
+        match key.kind {
+            KeyType::S => KeyValue::S(self.text(key.value)),
+            KeyType::N => KeyValue::N(self.text(key.value)),
+            KeyType::B => {
+                KeyValue::B(self.bytes.get(key.value.start..key.value.end).unwrap_or_default())
+            }
+        }
+    }
+
     /// The value of key attribute `name`.
-    pub fn get(&self, name: &str) -> Option<&KeyValue> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    pub fn get(&self, name: &str) -> Option<KeyValue<'_>> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// The string value of key attribute `name`, when it is a string.
@@ -129,26 +248,34 @@ impl Keys {
     }
 
     /// The attributes and their values.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &KeyValue)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, KeyValue<'_>)> {
+        self.spans().iter().map(|k| (self.text(k.name), self.value(k)))
     }
 
     /// Whether the record listed no key attribute.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.spans().is_empty()
     }
 }
 
+impl PartialEq for Keys {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Keys {}
+
 impl fmt::Debug for Keys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter().map(|(n, v)| (n, v))).finish()
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
 /// `pk=CUSTOMER#c1 sk=ORDER#o1`, for log lines.
 impl fmt::Display for Keys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (name, value)) in self.0.iter().enumerate() {
+        for (i, (name, value)) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
@@ -159,27 +286,52 @@ impl fmt::Display for Keys {
 }
 
 /// Where a record sits in the stream and what it is about; everything but the images.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct RecordInfo {
-    pub(crate) event_id: String,
-    pub(crate) sequence_number: String,
-    pub(crate) kind: Option<ChangeKind>,
+    /// The keys, whose buffer also holds the event id and sequence number.
     pub(crate) keys: Keys,
+    event_id: Span,
+    sequence_number: Span,
+    pub(crate) kind: Option<ChangeKind>,
+    pub(crate) approximate_creation_time: Option<SystemTime>,
+    pub(crate) view: Option<StreamView>,
+    pub(crate) ttl_expiry: bool,
+}
+
+/// What a [`RecordInfo`] is built from, besides its keys.
+pub(crate) struct InfoParts<'a> {
+    pub(crate) event_id: &'a str,
+    pub(crate) sequence_number: &'a str,
+    pub(crate) kind: Option<ChangeKind>,
     pub(crate) approximate_creation_time: Option<SystemTime>,
     pub(crate) view: Option<StreamView>,
     pub(crate) ttl_expiry: bool,
 }
 
 impl RecordInfo {
+    pub(crate) fn new(mut keys: Keys, parts: InfoParts<'_>) -> Self {
+        let event_id = keys.push_text(parts.event_id);
+        let sequence_number = keys.push_text(parts.sequence_number);
+        RecordInfo {
+            keys,
+            event_id,
+            sequence_number,
+            kind: parts.kind,
+            approximate_creation_time: parts.approximate_creation_time,
+            view: parts.view,
+            ttl_expiry: parts.ttl_expiry,
+        }
+    }
+
     /// The record's unique id (`eventID`).
     pub fn event_id(&self) -> &str {
-        &self.event_id
+        self.keys.text(self.event_id)
     }
 
     /// The record's sequence number (`dynamodb.SequenceNumber`): what a partial-failure response
     /// reports. Never empty.
     pub fn sequence_number(&self) -> &str {
-        &self.sequence_number
+        self.keys.text(self.sequence_number)
     }
 
     /// INSERT, MODIFY or REMOVE; `None` only for a record that failed to decode because its
@@ -208,6 +360,32 @@ impl RecordInfo {
     /// `{"type":"Service","principalId":"dynamodb.amazonaws.com"}`).
     pub fn is_ttl_expiry(&self) -> bool {
         self.ttl_expiry
+    }
+}
+
+impl PartialEq for RecordInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_id() == other.event_id()
+            && self.sequence_number() == other.sequence_number()
+            && self.kind == other.kind
+            && self.keys == other.keys
+            && self.approximate_creation_time == other.approximate_creation_time
+            && self.view == other.view
+            && self.ttl_expiry == other.ttl_expiry
+    }
+}
+
+impl fmt::Debug for RecordInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordInfo")
+            .field("event_id", &self.event_id())
+            .field("sequence_number", &self.sequence_number())
+            .field("kind", &self.kind)
+            .field("keys", &self.keys)
+            .field("approximate_creation_time", &self.approximate_creation_time)
+            .field("view", &self.view)
+            .field("ttl_expiry", &self.ttl_expiry)
+            .finish()
     }
 }
 
@@ -286,7 +464,7 @@ impl<T> Record<T> {
 
     /// The record's sequence number.
     pub fn sequence_number(&self) -> &str {
-        &self.info.sequence_number
+        self.info.sequence_number()
     }
 
     /// The changed item's key attributes.
@@ -337,7 +515,7 @@ impl<T> Record<T> {
             format!(
                 "{} record {} ({}): {why}",
                 kind.as_str(),
-                self.info.sequence_number,
+                self.info.sequence_number(),
                 self.info.keys
             ),
         )

@@ -1,6 +1,6 @@
 //! Batch processing: the partial-failure response names exactly the failed records (ordered
 //! mode: the first failure and everything after it), for handler errors, panics, decode failures
-//! and records not started before the deadline; failures are logged by sequence number and key.
+//! and records not started before the deadline.
 
 mod common;
 
@@ -8,41 +8,9 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{fixture, Order};
+use common::{block_on, fixture, orders_event, Order};
 use ferrodyn_streams::{process, BatchResponse, Mode, Processor, Record};
 use proptest::prelude::*;
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(future)
-}
-
-/// An event of `n` Order inserts with sequence numbers `1..=n`.
-fn orders_event(n: usize) -> String {
-    let records: Vec<serde_json::Value> = (1..=n)
-        .map(|i| {
-            serde_json::json!({
-                "eventID": format!("event-{i}"),
-                "eventName": "INSERT",
-                "dynamodb": {
-                    "Keys": {"pk": {"S": "CUSTOMER#c1"}, "sk": {"S": format!("ORDER#o{i}")}},
-                    "NewImage": {
-                        "pk": {"S": "CUSTOMER#c1"}, "sk": {"S": format!("ORDER#o{i}")},
-                        "entity": {"S": "Order"}, "customer_id": {"S": "c1"},
-                        "order_id": {"S": format!("o{i}")}, "status": {"S": "pending"},
-                        "total_cents": {"N": "100"}, "lines": {"L": []}
-                    },
-                    "SequenceNumber": i.to_string(),
-                    "StreamViewType": "NEW_AND_OLD_IMAGES"
-                }
-            })
-        })
-        .collect();
-    serde_json::json!({ "Records": records }).to_string()
-}
 
 fn failures(response: &BatchResponse) -> Vec<String> {
     response.failures().map(str::to_owned).collect()
@@ -249,54 +217,4 @@ fn the_deadline_comes_from_the_lambda_context() {
     let response = block_on(Processor::new().context(&context).process(event.as_str(), ok))
         .expect("processed");
     assert_eq!(failures(&response), seq(1..=2));
-}
-
-#[test]
-fn failures_are_logged_by_record_and_key_without_item_contents() {
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("not poisoned").extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber =
-        tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
-    let event = orders_event(2);
-    let json = fixture("poison.json");
-    tracing::subscriber::with_default(subscriber, || {
-        block_on(Processor::new().best_effort().process(
-            event.as_str(),
-            |r: Record<Order>| async move {
-                if r.sequence_number() == "2" {
-                    Err("handler said no")
-                } else {
-                    Ok(())
-                }
-            },
-        ))
-        .expect("processed");
-        block_on(
-            Processor::new()
-                .best_effort()
-                .process(json.as_slice(), |_: Record<Order>| async { Ok::<(), String>(()) }),
-        )
-        .expect("processed");
-    });
-    let logs = String::from_utf8(buffer.0.lock().expect("not poisoned").clone()).expect("utf-8");
-    let handler_line = logs.lines().find(|l| l.contains("handler failed")).expect("logged");
-    assert!(handler_line.contains("event_id=event-2"), "{handler_line}");
-    assert!(handler_line.contains("sequence_number=2"), "{handler_line}");
-    assert!(handler_line.contains("sk=ORDER#o2"), "{handler_line}");
-    assert!(handler_line.contains("handler said no"), "{handler_line}");
-    assert!(logs.contains("sequence_number=102"), "{logs}");
-    for secret in ["secret", "abc", "2500", "SKU-1"] {
-        assert!(!logs.contains(secret), "the logs show item contents: {logs}");
-    }
 }

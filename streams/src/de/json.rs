@@ -1,400 +1,356 @@
 //! The fast path: a `Deserializer` over DynamoDB JSON (`{"S":"…"}`, `{"N":"…"}`, `{"M":{…}}`, …)
-//! as another deserializer (serde_json's) reads it, so that a model decodes from the event's text
-//! in one pass, with strings borrowed when they have no escapes and no attribute-value tree built.
+//! read straight from the event's text by [`Reader`], so that a model decodes in one pass, with
+//! strings borrowed when they have no escapes and no attribute-value tree built.
 
 use std::fmt;
 
+use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
 use serde::de::{
-    DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, SeqAccess, VariantAccess,
-    Visitor,
+    DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
+use super::reader::{Reader, Str, Syntax};
 use super::{
     decode_base64, forward_hints, own_error, two_types, unexpected_end, unknown_tag, visit_number,
     Hint, Num, Tag,
 };
 
-/// Reads one DynamoDB-typed value (`{"<type>": <value>}`) from `D`.
-pub(crate) struct Attr<D>(pub(crate) D);
+/// A decode error of the fast path. The caller reads the image again with [`Reader::skip`] to
+/// tell a model that does not fit (a record's failure) from malformed JSON (the event's).
+#[derive(Debug)]
+pub(crate) struct JsonError(String);
 
-impl<'de, D: Deserializer<'de>> Attr<D> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value, D::Error> {
-        if let Hint::Ignore = hint {
-            return self.0.deserialize_ignored_any(visitor);
-        }
-        self.0.deserialize_map(TagVisitor { hint, visitor })
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Attr<D> {
-    type Error = D::Error;
-    forward_hints!();
+impl std::error::Error for JsonError {}
+
+impl serde::de::Error for JsonError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        JsonError(msg.to_string())
+    }
 }
 
-/// Reads an item (`{"name": {"<type>": …}, …}`) from `D` as a map or struct.
-pub(crate) struct Item<D>(pub(crate) D);
+impl From<Syntax> for JsonError {
+    fn from(e: Syntax) -> Self {
+        JsonError(e.to_string())
+    }
+}
 
-impl<'de, D: Deserializer<'de>> Item<D> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value, D::Error> {
+type Result<T, E = JsonError> = std::result::Result<T, E>;
+
+/// Visits a string read from the text, borrowed when it can be.
+fn visit_str<'de, V: Visitor<'de>>(s: Str<'de, '_>, visitor: V) -> Result<V::Value> {
+    match s {
+        Str::Borrowed(s) => visitor.visit_borrowed_str(s),
+        Str::Copied(s) => visitor.visit_str(s),
+    }
+}
+
+/// Reads an item (`{"name": {"<type>": …}, …}`) as a map or struct.
+pub(crate) struct Item<'a, 'de>(pub(crate) &'a mut Reader<'de>);
+
+impl<'de> Item<'_, 'de> {
+    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value> {
         match hint {
             Hint::Option => visitor.visit_some(self),
             Hint::NewtypeStruct => visitor.visit_newtype_struct(self),
-            Hint::Ignore => self.0.deserialize_ignored_any(visitor),
-            _ => self.0.deserialize_map(MapVisitor { visitor }),
+            Hint::Ignore => {
+                self.0.skip()?;
+                visitor.visit_unit()
+            }
+            _ => map(self.0, visitor),
         }
     }
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Item<D> {
-    type Error = D::Error;
+impl<'de> Deserializer<'de> for Item<'_, 'de> {
+    type Error = JsonError;
     forward_hints!();
 }
 
-struct TagSeed;
+/// Reads one DynamoDB-typed value (`{"<type>": <value>}`).
+struct Attr<'a, 'de>(&'a mut Reader<'de>);
 
-impl<'de> DeserializeSeed<'de> for TagSeed {
-    type Value = Tag;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Tag, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for TagSeed {
-    type Value = Tag;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a DynamoDB type")
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Tag, E> {
-        Tag::parse(v).ok_or_else(unknown_tag)
-    }
-}
-
-struct TagVisitor<V> {
-    hint: Hint,
-    visitor: V,
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for TagVisitor<V> {
-    type Value = V::Value;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a DynamoDB attribute value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<V::Value, A::Error> {
-        let tag = map.next_key_seed(TagSeed)?.ok_or_else(unexpected_end)?;
-        let value = map.next_value_seed(Typed { tag, hint: self.hint, visitor: self.visitor })?;
-        if map.next_key::<IgnoredAny>()?.is_some() {
+impl<'de> Attr<'_, 'de> {
+    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value> {
+        let r = self.0;
+        if let Hint::Ignore = hint {
+            r.skip()?;
+            return visitor.visit_unit();
+        }
+        r.open(b'{', "a DynamoDB attribute value")?;
+        let tag = match r.next_key(true)? {
+            Some(tag) => Tag::parse(tag.as_str()).ok_or_else(unknown_tag::<JsonError>)?,
+            None => return Err(unexpected_end()),
+        };
+        let value = typed(tag, hint, r, visitor)?;
+        if r.next_key(false)?.is_some() {
             return Err(two_types());
         }
         Ok(value)
     }
 }
 
-/// The value after a type tag.
-struct Typed<V> {
-    tag: Tag,
-    hint: Hint,
-    visitor: V,
-}
-
-impl<'de, V: Visitor<'de>> DeserializeSeed<'de> for Typed<V> {
-    type Value = V::Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
-        typed(self.tag, self.hint, d, self.visitor)
-    }
-}
-
-/// A value whose type tag is read, for `visit_some` and `visit_newtype_struct`.
-struct TypedDe<D> {
-    tag: Tag,
-    d: D,
-}
-
-impl<'de, D: Deserializer<'de>> TypedDe<D> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value, D::Error> {
-        typed(self.tag, hint, self.d, visitor)
-    }
-}
-
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for TypedDe<D> {
-    type Error = D::Error;
+impl<'de> Deserializer<'de> for Attr<'_, 'de> {
+    type Error = JsonError;
     forward_hints!();
 }
 
-fn typed<'de, D: Deserializer<'de>, V: Visitor<'de>>(
+/// A value whose type tag is read, for `visit_some` and `visit_newtype_struct`.
+struct TypedDe<'a, 'de> {
+    tag: Tag,
+    r: &'a mut Reader<'de>,
+}
+
+impl<'de> TypedDe<'_, 'de> {
+    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value> {
+        typed(self.tag, hint, self.r, visitor)
+    }
+}
+
+impl<'de> Deserializer<'de> for TypedDe<'_, 'de> {
+    type Error = JsonError;
+    forward_hints!();
+}
+
+fn typed<'de, V: Visitor<'de>>(
     tag: Tag,
     hint: Hint,
-    d: D,
+    r: &mut Reader<'de>,
     visitor: V,
-) -> Result<V::Value, D::Error> {
+) -> Result<V::Value> {
     match hint {
         Hint::Option if tag == Tag::Null => {
-            d.deserialize_ignored_any(IgnoredAny)?;
+            r.skip()?;
             return visitor.visit_none();
         }
-        Hint::Option => return visitor.visit_some(TypedDe { tag, d }),
-        Hint::NewtypeStruct => return visitor.visit_newtype_struct(TypedDe { tag, d }),
-        Hint::Ignore => return d.deserialize_ignored_any(visitor),
+        Hint::Option => return visitor.visit_some(TypedDe { tag, r }),
+        Hint::NewtypeStruct => return visitor.visit_newtype_struct(TypedDe { tag, r }),
+        Hint::Ignore => {
+            r.skip()?;
+            return visitor.visit_unit();
+        }
         _ => {}
     }
     match tag {
         Tag::S => match hint {
-            Hint::Enum(name, variants) => d.deserialize_enum(name, variants, visitor),
-            _ => d.deserialize_str(visitor),
+            Hint::Enum => match string(r, "S")? {
+                Str::Borrowed(s) => visitor.visit_enum(BorrowedStrDeserializer::new(s)),
+                Str::Copied(s) => visitor.visit_enum(StrDeserializer::new(s)),
+            },
+            _ => visit_str(string(r, "S")?, visitor),
         },
-        Tag::N => d.deserialize_str(NumVisitor { hint, visitor }),
-        Tag::B => d.deserialize_str(B64Visitor { visitor }),
-        Tag::Bool => d.deserialize_bool(visitor),
+        Tag::N | Tag::B => {
+            scalar(if tag == Tag::N { Elem::Num } else { Elem::B64 }, hint, r, visitor)
+        }
+        Tag::Bool => match r.bool()? {
+            Some(b) => visitor.visit_bool(b),
+            None => Err(own_error(format_args!("BOOL is not true or false"))),
+        },
         Tag::Null => {
-            d.deserialize_ignored_any(IgnoredAny)?;
+            r.skip()?;
             visitor.visit_unit()
         }
-        Tag::L => d.deserialize_seq(SeqVisitor { visitor, elem: Elem::Attr }),
+        Tag::L => seq(r, Elem::Attr, visitor),
         Tag::M => match hint {
-            Hint::Enum(..) => d.deserialize_map(EnumVisitor { visitor }),
-            _ => d.deserialize_map(MapVisitor { visitor }),
+            Hint::Enum => {
+                r.open(b'{', "a map")?;
+                let value = visitor.visit_enum(Variant { r: &mut *r })?;
+                if r.next_key(false)?.is_some() {
+                    return Err(own_error(format_args!("enum map has more than one variant")));
+                }
+                Ok(value)
+            }
+            _ => map(r, visitor),
         },
-        Tag::Ss => d.deserialize_seq(visitor),
-        Tag::Ns => d.deserialize_seq(SeqVisitor { visitor, elem: Elem::Num }),
-        Tag::Bs => d.deserialize_seq(SeqVisitor { visitor, elem: Elem::B64 }),
+        Tag::Ss => seq(r, Elem::Str, visitor),
+        Tag::Ns => seq(r, Elem::Num, visitor),
+        Tag::Bs => seq(r, Elem::B64, visitor),
     }
 }
 
-struct NumVisitor<V> {
-    hint: Hint,
-    visitor: V,
+/// The string value of a type that holds one (`what` names it for the error).
+fn string<'de, 's>(r: &'s mut Reader<'de>, what: &str) -> Result<Str<'de, 's>> {
+    if r.peek()? != b'"' {
+        return Err(own_error(format_args!("{what} value is not a string")));
+    }
+    Ok(r.string()?)
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for NumVisitor<V> {
-    type Value = V::Value;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a number as a string")
-    }
-    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<V::Value, E> {
-        visit_number(v, Some(v), self.hint, self.visitor)
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<V::Value, E> {
-        visit_number(v, None, self.hint, self.visitor)
-    }
-}
-
-struct B64Visitor<V> {
-    visitor: V,
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for B64Visitor<V> {
-    type Value = V::Value;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("base64 text")
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<V::Value, E> {
-        self.visitor.visit_byte_buf(decode_base64(v)?)
-    }
-}
-
-/// How the elements of a list or set are encoded.
+/// A value held in a string: text (S, SS elements), a number (N, NS) or base64 (B, BS).
 #[derive(Clone, Copy)]
 enum Elem {
     /// Typed values (L).
     Attr,
-    /// Number strings (NS).
+    Str,
     Num,
-    /// Base64 strings (BS).
     B64,
 }
 
-struct SeqVisitor<V> {
+fn scalar<'de, V: Visitor<'de>>(
+    elem: Elem,
+    hint: Hint,
+    r: &mut Reader<'de>,
     visitor: V,
-    elem: Elem,
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for SeqVisitor<V> {
-    type Value = V::Value;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_seq(Elems { seq, elem: self.elem })
-    }
-}
-
-struct Elems<A> {
-    seq: A,
-    elem: Elem,
-}
-
-impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Elems<A> {
-    type Error = A::Error;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, A::Error> {
-        self.seq.next_element_seed(ElemSeed { seed, elem: self.elem })
-    }
-    fn size_hint(&self) -> Option<usize> {
-        self.seq.size_hint()
-    }
-}
-
-struct ElemSeed<T> {
-    seed: T,
-    elem: Elem,
-}
-
-impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for ElemSeed<T> {
-    type Value = T::Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T::Value, D::Error> {
-        match self.elem {
-            Elem::Attr => self.seed.deserialize(Attr(d)),
-            Elem::Num => self.seed.deserialize(NumDe(d)),
-            Elem::B64 => self.seed.deserialize(B64De(d)),
+) -> Result<V::Value> {
+    match elem {
+        Elem::Num => match string(r, "N")? {
+            Str::Borrowed(n) => visit_number(n, Some(n), hint, visitor),
+            Str::Copied(n) => visit_number(n, None, hint, visitor),
+        },
+        Elem::B64 => {
+            let bytes = decode_base64::<JsonError>(string(r, "B")?.as_str())?;
+            visitor.visit_byte_buf(bytes)
         }
+        Elem::Str | Elem::Attr => visit_str(string(r, "S")?, visitor),
     }
 }
 
-/// An element of a number set: a bare number string.
-struct NumDe<D>(D);
+/// An element of a set: a bare string.
+struct ScalarDe<'a, 'de> {
+    elem: Elem,
+    r: &'a mut Reader<'de>,
+}
 
-impl<'de, D: Deserializer<'de>> NumDe<D> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value, D::Error> {
+impl<'de> ScalarDe<'_, 'de> {
+    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value> {
         match hint {
             Hint::Option => visitor.visit_some(self),
             Hint::NewtypeStruct => visitor.visit_newtype_struct(self),
-            _ => self.0.deserialize_str(NumVisitor { hint, visitor }),
+            Hint::Ignore => {
+                self.r.skip()?;
+                visitor.visit_unit()
+            }
+            _ => scalar(self.elem, hint, self.r, visitor),
         }
     }
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for NumDe<D> {
-    type Error = D::Error;
+impl<'de> Deserializer<'de> for ScalarDe<'_, 'de> {
+    type Error = JsonError;
     forward_hints!();
 }
 
-/// An element of a binary set: a bare base64 string.
-struct B64De<D>(D);
+fn seq<'de, V: Visitor<'de>>(r: &mut Reader<'de>, elem: Elem, visitor: V) -> Result<V::Value> {
+    if r.peek()? != b'[' {
+        return Err(own_error(format_args!("a list or set is not an array")));
+    }
+    r.open(b'[', "a list")?;
+    let mut elems = Elems { r, elem, first: true, done: false };
+    let value = visitor.visit_seq(&mut elems)?;
+    if !elems.done {
+        return Err(own_error(format_args!("the list has more elements than the model takes")));
+    }
+    Ok(value)
+}
 
-impl<'de, D: Deserializer<'de>> B64De<D> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value, D::Error> {
-        match hint {
-            Hint::Option => visitor.visit_some(self),
-            Hint::NewtypeStruct => visitor.visit_newtype_struct(self),
-            _ => self.0.deserialize_str(B64Visitor { visitor }),
+struct Elems<'a, 'de> {
+    r: &'a mut Reader<'de>,
+    elem: Elem,
+    first: bool,
+    done: bool,
+}
+
+impl<'de> SeqAccess<'de> for &mut Elems<'_, 'de> {
+    type Error = JsonError;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.done || !self.r.next_element(std::mem::take(&mut self.first))? {
+            self.done = true;
+            return Ok(None);
+        }
+        let value = match self.elem {
+            Elem::Attr => seed.deserialize(Attr(&mut *self.r))?,
+            elem => seed.deserialize(ScalarDe { elem, r: &mut *self.r })?,
+        };
+        Ok(Some(value))
+    }
+}
+
+fn map<'de, V: Visitor<'de>>(r: &mut Reader<'de>, visitor: V) -> Result<V::Value> {
+    if r.peek()? != b'{' {
+        return Err(own_error(format_args!("an item or map is not an object")));
+    }
+    r.open(b'{', "a map")?;
+    let mut entries = Entries { r, first: true, done: false };
+    let value = visitor.visit_map(&mut entries)?;
+    if !entries.done {
+        return Err(own_error(format_args!("the map has more entries than the model takes")));
+    }
+    Ok(value)
+}
+
+struct Entries<'a, 'de> {
+    r: &'a mut Reader<'de>,
+    first: bool,
+    done: bool,
+}
+
+impl<'de> MapAccess<'de> for &mut Entries<'_, 'de> {
+    type Error = JsonError;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if self.done {
+            return Ok(None);
+        }
+        match self.r.next_key(std::mem::take(&mut self.first))? {
+            Some(Str::Borrowed(key)) => {
+                seed.deserialize(BorrowedStrDeserializer::<JsonError>::new(key)).map(Some)
+            }
+            Some(Str::Copied(key)) => {
+                seed.deserialize(StrDeserializer::<JsonError>::new(key)).map(Some)
+            }
+            None => {
+                self.done = true;
+                Ok(None)
+            }
         }
     }
-}
-
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for B64De<D> {
-    type Error = D::Error;
-    forward_hints!();
-}
-
-struct MapVisitor<V> {
-    visitor: V,
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for MapVisitor<V> {
-    type Value = V::Value;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_map(Entries { map })
-    }
-}
-
-struct Entries<A> {
-    map: A,
-}
-
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Entries<A> {
-    type Error = A::Error;
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, A::Error> {
-        self.map.next_key_seed(seed)
-    }
-    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
-        self.map.next_value_seed(AttrSeed(seed))
-    }
-    fn size_hint(&self) -> Option<usize> {
-        self.map.size_hint()
-    }
-}
-
-struct AttrSeed<T>(T);
-
-impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for AttrSeed<T> {
-    type Value = T::Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T::Value, D::Error> {
-        self.0.deserialize(Attr(d))
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
+        seed.deserialize(Attr(&mut *self.r))
     }
 }
 
 /// An enum variant with data: a map (M) of one entry, variant name to value, as serde_dynamo
-/// writes it.
-struct EnumVisitor<V> {
-    visitor: V,
+/// writes it. The `{` is read.
+struct Variant<'a, 'de> {
+    r: &'a mut Reader<'de>,
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for EnumVisitor<V> {
-    type Value = V::Value;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an enum variant")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_enum(Variant { map })
-    }
-}
-
-struct Variant<A> {
-    map: A,
-}
-
-impl<'de, A: MapAccess<'de>> EnumAccess<'de> for Variant<A> {
-    type Error = A::Error;
+impl<'de> EnumAccess<'de> for Variant<'_, 'de> {
+    type Error = JsonError;
     type Variant = Self;
-    fn variant_seed<T: DeserializeSeed<'de>>(
-        mut self,
-        seed: T,
-    ) -> Result<(T::Value, Self), A::Error> {
-        match self.map.next_key_seed(seed)? {
-            Some(variant) => Ok((variant, self)),
-            None => Err(own_error(format_args!("enum map has no variant"))),
-        }
+    fn variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<(T::Value, Self)> {
+        let variant = match self.r.next_key(true)? {
+            Some(Str::Borrowed(key)) => {
+                seed.deserialize(BorrowedStrDeserializer::<JsonError>::new(key))?
+            }
+            Some(Str::Copied(key)) => seed.deserialize(StrDeserializer::<JsonError>::new(key))?,
+            None => return Err(own_error(format_args!("enum map has no variant"))),
+        };
+        Ok((variant, self))
     }
 }
 
-impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Variant<A> {
-    type Error = A::Error;
-    fn unit_variant(mut self) -> Result<(), A::Error> {
-        self.map.next_value_seed(AttrSeed(std::marker::PhantomData::<IgnoredAny>)).map(|_| ())
+impl<'de> VariantAccess<'de> for Variant<'_, 'de> {
+    type Error = JsonError;
+    fn unit_variant(self) -> Result<()> {
+        self.r.skip()?;
+        Ok(())
     }
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(
-        mut self,
-        seed: T,
-    ) -> Result<T::Value, A::Error> {
-        self.map.next_value_seed(AttrSeed(seed))
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
+        seed.deserialize(Attr(self.r))
     }
-    fn tuple_variant<V: Visitor<'de>>(mut self, _len: usize, v: V) -> Result<V::Value, A::Error> {
-        self.map.next_value_seed(HintedSeed { hint: Hint::Seq, visitor: v })
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value> {
+        Attr(self.r).hinted(Hint::Seq, v)
     }
     fn struct_variant<V: Visitor<'de>>(
-        mut self,
+        self,
         _fields: &'static [&'static str],
         v: V,
-    ) -> Result<V::Value, A::Error> {
-        self.map.next_value_seed(HintedSeed { hint: Hint::Map, visitor: v })
-    }
-}
-
-struct HintedSeed<V> {
-    hint: Hint,
-    visitor: V,
-}
-
-impl<'de, V: Visitor<'de>> DeserializeSeed<'de> for HintedSeed<V> {
-    type Value = V::Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
-        Attr(d).hinted(self.hint, self.visitor)
+    ) -> Result<V::Value> {
+        Attr(self.r).hinted(Hint::Map, v)
     }
 }

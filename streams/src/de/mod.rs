@@ -7,6 +7,7 @@
 //! that types that keep a number's decimal text (`ferrodyn::Number`) decode.
 
 pub(crate) mod json;
+pub(crate) mod reader;
 pub(crate) mod tree;
 
 use std::fmt;
@@ -25,7 +26,7 @@ pub(crate) enum Hint {
     Option,
     Unit,
     NewtypeStruct,
-    Enum(&'static str, &'static [&'static str]),
+    Enum,
     Seq,
     Map,
     Ignore,
@@ -208,21 +209,6 @@ pub(crate) fn decode_base64<E: serde::de::Error>(text: &str) -> Result<Vec<u8>, 
         .map_err(|_| own_error(format_args!("B is not base64")))
 }
 
-/// `deserialize_with` for a base64 string.
-pub(crate) fn base64_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-    struct B64;
-    impl Visitor<'_> for B64 {
-        type Value = Vec<u8>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("base64 text")
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
-            decode_base64(v)
-        }
-    }
-    d.deserialize_str(B64)
-}
-
 pub(crate) fn unexpected_end<E: serde::de::Error>() -> E {
     E::custom(format_args!("{OWN}attribute value has no type"))
 }
@@ -346,11 +332,11 @@ macro_rules! forward_hints {
         }
         fn deserialize_enum<V: Visitor<'de>>(
             self,
-            name: &'static str,
-            variants: &'static [&'static str],
+            _name: &'static str,
+            _variants: &'static [&'static str],
             v: V,
         ) -> Result<V::Value, Self::Error> {
-            self.hinted(Hint::Enum(name, variants), v)
+            self.hinted(Hint::Enum, v)
         }
         fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
             self.hinted(Hint::Str, v)

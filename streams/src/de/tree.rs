@@ -66,7 +66,7 @@ impl<'de> Tree<'de> {
         }
         match self.0 {
             AttributeValue::S(s) => match hint {
-                Hint::Enum(..) => visitor.visit_enum(BorrowedStrDeserializer::<TreeError>::new(s)),
+                Hint::Enum => visitor.visit_enum(BorrowedStrDeserializer::<TreeError>::new(s)),
                 _ => visitor.visit_borrowed_str(s),
             },
             AttributeValue::N(n) => visit_number(n, Some(n), hint, visitor),
@@ -75,7 +75,7 @@ impl<'de> Tree<'de> {
             AttributeValue::Null(_) => visitor.visit_unit(),
             AttributeValue::L(l) => visitor.visit_seq(Elems(l.iter().map(Tree))),
             AttributeValue::M(m) => match hint {
-                Hint::Enum(..) => {
+                Hint::Enum => {
                     let mut entries = m.iter();
                     match (entries.next(), entries.next()) {
                         (Some((name, value)), None) => visitor.visit_enum(Variant { name, value }),

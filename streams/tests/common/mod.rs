@@ -323,3 +323,35 @@ where
 pub fn event(json: &[u8]) -> aws_lambda_events::event::dynamodb::Event {
     serde_json::from_slice(json).expect("aws_lambda_events parses the fixture")
 }
+
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
+}
+
+/// An event of `n` Order inserts with sequence numbers `1..=n`.
+pub fn orders_event(n: usize) -> String {
+    let records: Vec<serde_json::Value> = (1..=n)
+        .map(|i| {
+            serde_json::json!({
+                "eventID": format!("event-{i}"),
+                "eventName": "INSERT",
+                "dynamodb": {
+                    "Keys": {"pk": {"S": "CUSTOMER#c1"}, "sk": {"S": format!("ORDER#o{i}")}},
+                    "NewImage": {
+                        "pk": {"S": "CUSTOMER#c1"}, "sk": {"S": format!("ORDER#o{i}")},
+                        "entity": {"S": "Order"}, "customer_id": {"S": "c1"},
+                        "order_id": {"S": format!("o{i}")}, "status": {"S": "pending"},
+                        "total_cents": {"N": "100"}, "lines": {"L": []}
+                    },
+                    "SequenceNumber": i.to_string(),
+                    "StreamViewType": "NEW_AND_OLD_IMAGES"
+                }
+            })
+        })
+        .collect();
+    serde_json::json!({ "Records": records }).to_string()
+}
