@@ -280,15 +280,31 @@ struct Image<T> {
     decoded: Option<std::result::Result<T, json::JsonError>>,
 }
 
-/// What the `dynamodb` part of a record gives.
+/// What the `dynamodb` part of a record gives. It is filled in place: images are large.
 struct StreamPart<'de, T> {
-    time: Option<Option<f64>>,
-    /// `Some(None)`: given, but not valid keys.
-    keys: Option<Option<Keys>>,
-    new: Option<Option<Image<T>>>,
-    old: Option<Option<Image<T>>>,
-    sequence_number: Option<Option<Cow<'de, str>>>,
-    view: Option<Option<Cow<'de, str>>>,
+    /// One bit per field read, to tell a field given twice.
+    seen: u8,
+    /// Whether the part is there (and not `null`).
+    present: bool,
+    time: Option<f64>,
+    /// `None` when missing or not valid keys.
+    keys: Option<Keys>,
+    new: Option<Image<T>>,
+    old: Option<Image<T>>,
+    sequence_number: Option<Cow<'de, str>>,
+    view: Option<Cow<'de, str>>,
+}
+
+impl<T> StreamPart<'_, T> {
+    /// Notes that field `bit` is read; a field given twice makes the event invalid, as
+    /// serde_json has it.
+    fn read(&mut self, bit: u8) -> Result<(), Fail> {
+        if self.seen & bit != 0 {
+            return Err(Fail::Shape("a record field is given twice"));
+        }
+        self.seen |= bit;
+        Ok(())
+    }
 }
 
 fn record_json<'de, T: DeserializeEntity<'de>>(
@@ -299,7 +315,17 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
         return Err(Fail::Shape("a record is not an object"));
     }
     r.open(b'{', "a record")?;
-    let (mut event_id, mut event_name, mut identity, mut stream) = (None, None, None, None);
+    let (mut event_id, mut event_name, mut identity) = (None, None, None);
+    let mut stream = StreamPart {
+        seen: 0,
+        present: false,
+        time: None,
+        keys: None,
+        new: None,
+        old: None,
+        sequence_number: None,
+        view: None,
+    };
     let mut first = true;
     while let Some(key) = r.next_key(std::mem::take(&mut first))? {
         match key.as_str() {
@@ -308,26 +334,29 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
                 once(&mut event_name, optional_string(r, "`eventName` is not a string")?)?
             }
             "userIdentity" => once(&mut identity, identity_json(r)?)?,
-            "dynamodb" => once(&mut stream, stream_json(r, dispatch)?)?,
+            "dynamodb" => {
+                stream.read(1)?;
+                stream_json(r, dispatch, &mut stream)?;
+            }
             _ => r.skip()?,
         }
     }
     let event_id = event_id.flatten();
-    let Some(stream) = stream.flatten() else {
+    if !stream.present {
         return Err(Fail::Batch(missing_sequence_number(event_id.as_deref())));
-    };
-    let sequence_number = match stream.sequence_number.flatten() {
+    }
+    let sequence_number = match stream.sequence_number.take() {
         Some(s) if !s.is_empty() => s,
         _ => return Err(Fail::Batch(missing_sequence_number(event_id.as_deref()))),
     };
-    let keys = stream.keys.flatten();
+    let keys = stream.keys.take();
     let keys_valid = keys.is_some();
     let parts = InfoParts {
         event_id: event_id.as_deref().unwrap_or_default(),
         sequence_number: &sequence_number,
         kind: event_name.flatten().as_deref().and_then(ChangeKind::parse),
-        approximate_creation_time: stream.time.flatten().and_then(float_time),
-        view: stream.view.flatten().as_deref().and_then(StreamView::parse),
+        approximate_creation_time: stream.time.and_then(float_time),
+        view: stream.view.as_deref().and_then(StreamView::parse),
         ttl_expiry: identity.flatten().unwrap_or(false),
     };
     let info = RecordInfo::new(keys.unwrap_or_default(), parts);
@@ -337,13 +366,12 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
     if !keys_valid {
         return Ok(invalid(info, "its Keys are missing or malformed"));
     }
-    let (new, old) = (stream.new.flatten(), stream.old.flatten());
     let (new, old) = match kind {
-        ChangeKind::Insert => (new, None),
-        ChangeKind::Modify => (new, old),
-        ChangeKind::Remove => (None, old),
+        ChangeKind::Insert => (stream.new.as_mut(), None),
+        ChangeKind::Modify => (stream.new.as_mut(), stream.old.as_mut()),
+        ChangeKind::Remove => (None, stream.old.as_mut()),
     };
-    let index = match (dispatch.attribute, new.as_ref().or(old.as_ref())) {
+    let index = match (dispatch.attribute, new.as_deref().or(old.as_deref())) {
         (Some(attribute), Some(image)) => match image.pick {
             Ok(Pick::Model(index)) => index,
             Ok(Pick::Skip) => return Ok(Decoded::Skipped(info)),
@@ -352,9 +380,9 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
         _ => 0,
     };
     let text = r.text();
-    let decode = |image: Image<T>, which: &str, info: &RecordInfo| -> Result<T> {
-        let decoded = match (image.pick, image.decoded) {
-            (Ok(Pick::Model(i)), Some(decoded)) if i == index => decoded,
+    let decode = |image: &mut Image<T>, which: &str, info: &RecordInfo| -> Result<T> {
+        let decoded = match (&image.pick, image.decoded.take()) {
+            (Ok(Pick::Model(i)), Some(decoded)) if *i == index => decoded,
             // The image names another model than the record's: read it again as that one.
             _ => {
                 let mut r = Reader::at(text, image.at);
@@ -389,18 +417,12 @@ fn identity_json(r: &mut Reader<'_>) -> Result<Option<bool>, Fail> {
 fn stream_json<'de, T: DeserializeEntity<'de>>(
     r: &mut Reader<'de>,
     dispatch: &Dispatch,
-) -> Result<Option<StreamPart<'de, T>>, Fail> {
+    part: &mut StreamPart<'de, T>,
+) -> Result<(), Fail> {
     if !optional_object(r, "`dynamodb` is not an object")? {
-        return Ok(None);
+        return Ok(());
     }
-    let mut part = StreamPart {
-        time: None,
-        keys: None,
-        new: None,
-        old: None,
-        sequence_number: None,
-        view: None,
-    };
+    part.present = true;
     let mut first = true;
     while let Some(key) = r.next_key(std::mem::take(&mut first))? {
         match key.as_str() {
@@ -412,22 +434,33 @@ fn stream_json<'de, T: DeserializeEntity<'de>>(
                 } else {
                     return Err(Fail::Shape("`ApproximateCreationDateTime` is not a number"));
                 };
-                once(&mut part.time, time)?;
+                part.read(2)?;
+                part.time = time;
             }
-            "Keys" => once(&mut part.keys, keys_json(r)?)?,
-            "NewImage" => once(&mut part.new, image_json(r, dispatch)?)?,
-            "OldImage" => once(&mut part.old, image_json(r, dispatch)?)?,
-            "SequenceNumber" => once(
-                &mut part.sequence_number,
-                optional_string(r, "`SequenceNumber` is not a string")?,
-            )?,
+            "Keys" => {
+                part.read(4)?;
+                part.keys = keys_json(r)?;
+            }
+            "NewImage" => {
+                part.read(8)?;
+                image_json(r, dispatch, &mut part.new)?;
+            }
+            "OldImage" => {
+                part.read(16)?;
+                image_json(r, dispatch, &mut part.old)?;
+            }
+            "SequenceNumber" => {
+                part.read(32)?;
+                part.sequence_number = optional_string(r, "`SequenceNumber` is not a string")?;
+            }
             "StreamViewType" => {
-                once(&mut part.view, optional_string(r, "`StreamViewType` is not a string")?)?
+                part.read(64)?;
+                part.view = optional_string(r, "`StreamViewType` is not a string")?;
             }
             _ => r.skip()?,
         }
     }
-    Ok(Some(part))
+    Ok(())
 }
 
 /// `Keys`: `None` when they are not key attributes (the record fails, not the event).
@@ -502,31 +535,29 @@ fn key_value(
 fn image_json<'de, T: DeserializeEntity<'de>>(
     r: &mut Reader<'de>,
     dispatch: &Dispatch,
-) -> Result<Option<Image<T>>, Fail> {
+    slot: &mut Option<Image<T>>,
+) -> Result<(), Fail> {
     if r.null()? || r.empty_object()? {
-        return Ok(None);
+        return Ok(());
     }
     let at = r.mark();
     let pick = match dispatch.attribute {
         Some(attribute) => pick(dispatch, entity_at(r, attribute)),
         None => Ok(Pick::Model(0)),
     };
-    let decoded = match pick {
-        Ok(Pick::Model(index)) => match T::deserialize_model(index, json::Item(r)) {
-            Ok(model) => Some(Ok(model)),
-            Err(e) => {
+    let image = slot.insert(Image { at, pick, decoded: None });
+    match image.pick {
+        Ok(Pick::Model(index)) => {
+            let decoded = image.decoded.insert(T::deserialize_model(index, json::Item(r)));
+            if decoded.is_err() {
                 // The model did not fit; whether the text is JSON at all, the skip tells.
                 r.seek(at);
                 r.skip()?;
-                Some(Err(e))
             }
-        },
-        _ => {
-            r.skip()?;
-            None
         }
-    };
-    Ok(Some(Image { at, pick, decoded }))
+        _ => r.skip()?,
+    }
+    Ok(())
 }
 
 /// The string value of top-level attribute `attribute` of the image at the reader (which stays

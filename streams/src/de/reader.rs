@@ -105,6 +105,7 @@ impl<'de> Reader<'de> {
     }
 
     /// The next byte that is not whitespace, left unread.
+    #[inline(always)]
     pub(crate) fn peek(&mut self) -> Result<u8, Syntax> {
         let bytes = self.text.as_bytes();
         while let Some(&b) = bytes.get(self.pos) {
@@ -117,6 +118,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads `byte`, after any whitespace.
+    #[inline(always)]
     pub(crate) fn eat(&mut self, byte: u8, expected: &'static str) -> Result<(), Syntax> {
         if self.peek()? == byte {
             self.pos += 1;
@@ -135,6 +137,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads `null` if it comes next.
+    #[inline(always)]
     pub(crate) fn null(&mut self) -> Result<bool, Syntax> {
         if self.peek()? == b'n' {
             self.literal("null")?;
@@ -172,6 +175,7 @@ impl<'de> Reader<'de> {
     }
 
     /// After `{` (`first`) or an entry's value: the next key, or `None` past the closing `}`.
+    #[inline(always)]
     pub(crate) fn next_key(&mut self, first: bool) -> Result<Option<Str<'de, '_>>, Syntax> {
         if !self.next(first, b'}', "`,` or `}`")? {
             return Ok(None);
@@ -185,10 +189,12 @@ impl<'de> Reader<'de> {
 
     /// After `[` (`first`) or an element: whether another element follows (else the closing `]`
     /// is read).
+    #[inline(always)]
     pub(crate) fn next_element(&mut self, first: bool) -> Result<bool, Syntax> {
         self.next(first, b']', "`,` or `]`")
     }
 
+    #[inline(always)]
     fn next(&mut self, first: bool, close: u8, expected: &'static str) -> Result<bool, Syntax> {
         let b = self.peek()?;
         if b == close {
@@ -206,12 +212,14 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads a string value.
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<Str<'de, '_>, Syntax> {
         let (start, end, escaped) = self.string_span()?;
         self.span_str(start, end, escaped)
     }
 
     /// Reads a string and gives its contents' span and whether it holds escapes, checking it.
+    #[inline(always)]
     fn string_span(&mut self) -> Result<(usize, usize, bool), Syntax> {
         self.eat(b'"', "a string")?;
         let start = self.pos;
@@ -235,6 +243,7 @@ impl<'de> Reader<'de> {
         }
     }
 
+    #[inline(always)]
     fn span_str(
         &mut self,
         start: usize,
@@ -433,7 +442,7 @@ impl<'de> Reader<'de> {
 /// character or the end of the text. Eight bytes at a time, as one `u64` whose bytes are tested
 /// all at once (a byte's test can only misfire above a byte that truly matched, so the lowest
 /// match is exact).
-#[inline]
+#[inline(always)]
 fn plain_run(bytes: &[u8], mut i: usize) -> usize {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES * 0x80;
