@@ -70,7 +70,8 @@ fn invalid_event(why: &str) -> Error {
 /// [`ErrorKind::MissingSequenceNumber`] when a record has no sequence number.
 pub fn decode_event<'de, T: DeserializeEntity<'de>>(event: &'de Event) -> Result<Vec<Decoded<T>>> {
     let dispatch = Dispatch::of::<T>();
-    event.records.iter().map(|r| event_record(r, &dispatch)).collect()
+    let mut keys = Keys::default();
+    event.records.iter().map(|r| event_record(r, &dispatch, &mut keys)).collect()
 }
 
 /// Where `T` reads its entity type from.
@@ -227,9 +228,10 @@ fn records_json<'de, T: DeserializeEntity<'de>>(
     // Lambda's record envelope alone is some 400 bytes: enough room for every record, seldom
     // much more.
     let mut out = Vec::with_capacity(r.text().len() / 512);
+    let mut keys = Keys::default();
     let mut first = true;
     while r.next_element(std::mem::take(&mut first))? {
-        out.push(record_json(r, dispatch)?);
+        out.push(record_json(r, dispatch, &mut keys)?);
     }
     Ok(out)
 }
@@ -287,8 +289,8 @@ struct StreamPart<'de, T> {
     /// Whether the part is there (and not `null`).
     present: bool,
     time: Option<f64>,
-    /// `None` when missing or not valid keys.
-    keys: Option<Keys>,
+    /// Whether valid keys were read (into the caller's buffer).
+    keys: bool,
     new: Option<Image<T>>,
     old: Option<Image<T>>,
     sequence_number: Option<Cow<'de, str>>,
@@ -307,9 +309,11 @@ impl<T> StreamPart<'_, T> {
     }
 }
 
+/// Reads a record; `keys` is a buffer for its keys, reused from record to record.
 fn record_json<'de, T: DeserializeEntity<'de>>(
     r: &mut Reader<'de>,
     dispatch: &Dispatch,
+    keys: &mut Keys,
 ) -> Result<Decoded<T>, Fail> {
     if r.peek()? != b'{' {
         return Err(Fail::Shape("a record is not an object"));
@@ -320,7 +324,7 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
         seen: 0,
         present: false,
         time: None,
-        keys: None,
+        keys: false,
         new: None,
         old: None,
         sequence_number: None,
@@ -336,7 +340,7 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
             "userIdentity" => once(&mut identity, identity_json(r)?)?,
             "dynamodb" => {
                 stream.read(1)?;
-                stream_json(r, dispatch, &mut stream)?;
+                stream_json(r, dispatch, &mut stream, keys)?;
             }
             _ => r.skip()?,
         }
@@ -349,8 +353,9 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
         Some(s) if !s.is_empty() => s,
         _ => return Err(Fail::Batch(missing_sequence_number(event_id.as_deref()))),
     };
-    let keys = stream.keys.take();
-    let keys_valid = keys.is_some();
+    if !stream.keys {
+        keys.clear();
+    }
     let parts = InfoParts {
         event_id: event_id.as_deref().unwrap_or_default(),
         sequence_number: &sequence_number,
@@ -359,11 +364,11 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
         view: stream.view.as_deref().and_then(StreamView::parse),
         ttl_expiry: identity.flatten().unwrap_or(false),
     };
-    let info = RecordInfo::new(keys.unwrap_or_default(), parts);
+    let info = RecordInfo::new(keys, parts);
     let Some(kind) = info.kind else {
         return Ok(invalid(info, "its eventName is missing or unknown"));
     };
-    if !keys_valid {
+    if !stream.keys {
         return Ok(invalid(info, "its Keys are missing or malformed"));
     }
     let (new, old) = match kind {
@@ -418,6 +423,7 @@ fn stream_json<'de, T: DeserializeEntity<'de>>(
     r: &mut Reader<'de>,
     dispatch: &Dispatch,
     part: &mut StreamPart<'de, T>,
+    keys: &mut Keys,
 ) -> Result<(), Fail> {
     if !optional_object(r, "`dynamodb` is not an object")? {
         return Ok(());
@@ -439,7 +445,7 @@ fn stream_json<'de, T: DeserializeEntity<'de>>(
             }
             "Keys" => {
                 part.read(4)?;
-                part.keys = keys_json(r)?;
+                part.keys = keys_json(r, keys)?;
             }
             "NewImage" => {
                 part.read(8)?;
@@ -464,38 +470,35 @@ fn stream_json<'de, T: DeserializeEntity<'de>>(
 }
 
 /// `Keys`: `None` when they are not key attributes (the record fails, not the event).
-fn keys_json(r: &mut Reader<'_>) -> Result<Option<Keys>, Fail> {
+fn keys_json(r: &mut Reader<'_>, keys: &mut Keys) -> Result<bool, Fail> {
     let at = r.mark();
-    match keys_from_reader(r) {
-        Ok(keys) => Ok(Some(keys)),
+    keys.clear();
+    match keys_from_reader(r, keys) {
+        Ok(()) => Ok(true),
         Err(()) => {
             r.seek(at);
             r.skip()?;
-            Ok(None)
+            Ok(false)
         }
     }
 }
 
-fn keys_from_reader(r: &mut Reader<'_>) -> Result<Keys, ()> {
+fn keys_from_reader(r: &mut Reader<'_>, keys: &mut Keys) -> Result<(), ()> {
     if r.null().map_err(drop)? || r.peek().map_err(drop)? != b'{' {
         return Err(());
     }
     r.open(b'{', "an object").map_err(drop)?;
-    let mut keys = Keys::with_capacity(RECORD_TEXT);
     let mut first = true;
     while let Some(name) = r.next_key(std::mem::take(&mut first)).map_err(drop)? {
         let name = keys.push_text(name.as_str());
-        key_value(r, &mut keys, name).map_err(drop)?;
+        key_value(r, keys, name).map_err(drop)?;
     }
     if keys.is_empty() {
         return Err(());
     }
     keys.sort();
-    Ok(keys)
+    Ok(())
 }
-
-/// Room for a record's text (keys, event id, sequence number) that seldom needs more.
-const RECORD_TEXT: usize = 128;
 
 /// `{"S": "…"}`, `{"N": "…"}` or `{"B": "<base64>"}`.
 fn key_value(
@@ -670,8 +673,8 @@ fn view_of(view: &StreamViewType) -> StreamView {
     }
 }
 
-fn keys_from_item(item: &serde_dynamo::Item) -> Result<Keys, ()> {
-    let mut keys = Keys::with_capacity(RECORD_TEXT);
+fn keys_from_item(item: &serde_dynamo::Item, keys: &mut Keys) -> Result<(), ()> {
+    keys.clear();
     for (name, value) in item.iter() {
         let value = match value {
             serde_dynamo::AttributeValue::S(s) => KeyValue::S(s),
@@ -686,7 +689,7 @@ fn keys_from_item(item: &serde_dynamo::Item) -> Result<Keys, ()> {
         return Err(());
     }
     keys.sort();
-    Ok(keys)
+    Ok(())
 }
 
 fn entity_from_item<'a>(
@@ -700,9 +703,11 @@ fn entity_from_item<'a>(
     }
 }
 
+/// Reads a record; `keys` is a buffer for its keys, reused from record to record.
 fn event_record<'de, T: DeserializeEntity<'de>>(
     r: &'de EventRecord,
     dispatch: &Dispatch,
+    keys: &mut Keys,
 ) -> Result<Decoded<T>> {
     let stream = &r.change;
     let sequence_number = match stream.sequence_number.as_deref() {
@@ -713,8 +718,10 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
             ))
         }
     };
-    let keys = keys_from_item(&stream.keys).ok();
-    let keys_valid = keys.is_some();
+    let keys_valid = keys_from_item(&stream.keys, keys).is_ok();
+    if !keys_valid {
+        keys.clear();
+    }
     let time = &stream.approximate_creation_date_time;
     let parts = InfoParts {
         event_id: &r.event_id,
@@ -727,7 +734,7 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
             .as_ref()
             .is_some_and(|u| is_ttl(Some(&u.type_), Some(&u.principal_id))),
     };
-    let info = RecordInfo::new(keys.unwrap_or_default(), parts);
+    let info = RecordInfo::new(keys, parts);
     let Some(kind) = info.kind else {
         return Ok(invalid(info, "its eventName is missing or unknown"));
     };

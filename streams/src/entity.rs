@@ -1,8 +1,10 @@
 //! Finding the entity attribute of an image in its JSON text while reading only as far as that
-//! attribute. The text was checked as JSON when the record was parsed (it is a captured
-//! `RawValue`), so a byte scan that follows strings and nesting finds the top-level attribute
-//! names without parsing the values it passes over; anything it is not sure of (an escaped
-//! attribute name) is left to the full parse.
+//! attribute. A byte scan that follows strings and nesting finds the top-level attribute names
+//! without parsing the values it passes over. It trusts the text to be JSON: the reader checks
+//! the image when it decodes or skips it afterwards, and malformed text fails the event there.
+//! Anything the scan is not sure of (an escaped attribute name) is left to a full parse.
+
+use crate::de::reader::plain_run;
 
 /// What the scan of an image found.
 pub(crate) enum Found<'a> {
@@ -68,6 +70,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// The index of the quote closing the string whose contents start at `i`.
 fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
+        i = plain_run(b, i);
         match b.get(i)? {
             b'"' => return Some(i),
             b'\\' => i += 2,

@@ -153,20 +153,23 @@ pub struct Keys {
 
 impl Default for Keys {
     fn default() -> Self {
-        Keys::with_capacity(0)
-    }
-}
-
-impl Keys {
-    /// Room for `text` bytes of record text.
-    pub(crate) fn with_capacity(text: usize) -> Self {
         Keys {
-            text: String::with_capacity(text),
+            text: String::new(),
             bytes: Vec::new(),
             inline: [NO_KEY; 2],
             inline_len: 0,
             spilled: Vec::new(),
         }
+    }
+}
+
+impl Keys {
+    /// Empties the keys, keeping the buffers.
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.bytes.clear();
+        self.inline_len = 0;
+        self.spilled.clear();
     }
 
     fn spans(&self) -> &[KeySpan] {
@@ -309,7 +312,19 @@ pub(crate) struct InfoParts<'a> {
 }
 
 impl RecordInfo {
-    pub(crate) fn new(mut keys: Keys, parts: InfoParts<'_>) -> Self {
+    /// The info of a record with `keys` (read into a buffer that is reused) and `parts`: the
+    /// record's text gets one allocation of just its size.
+    pub(crate) fn new(keys: &Keys, parts: InfoParts<'_>) -> Self {
+        let size = keys.text.len() + parts.event_id.len() + parts.sequence_number.len();
+        let mut text = String::with_capacity(size);
+        text.push_str(&keys.text);
+        let mut keys = Keys {
+            text,
+            bytes: keys.bytes.clone(),
+            inline: keys.inline,
+            inline_len: keys.inline_len,
+            spilled: keys.spilled.clone(),
+        };
         let event_id = keys.push_text(parts.event_id);
         let sequence_number = keys.push_text(parts.sequence_number);
         RecordInfo {

@@ -443,7 +443,7 @@ impl<'de> Reader<'de> {
 /// all at once (a byte's test can only misfire above a byte that truly matched, so the lowest
 /// match is exact).
 #[inline(always)]
-fn plain_run(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn plain_run(bytes: &[u8], mut i: usize) -> usize {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES * 0x80;
     let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v;
