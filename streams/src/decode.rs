@@ -1,7 +1,7 @@
 //! Decoding a whole stream event into [`Decoded`] records, by two routes that give the same
-//! result: [`decode_json`] reads the event's JSON text in one pass (images stay borrowed text
-//! until their entity type is known, then feed the model's `Deserialize` directly), and
-//! [`decode_event`] reads an `aws_lambda_events` [`Event`] already parsed.
+//! result: [`decode_json`] reads the event's JSON text in one pass with the crate's own reader
+//! (each image feeds the model's `Deserialize` where it stands in the text), and [`decode_event`]
+//! reads an `aws_lambda_events` [`Event`] already parsed.
 //!
 //! Which model an image belongs to is read from its entity attribute before anything is decoded,
 //! so records of entity types the consumer does not handle cost only a scan of their image.

@@ -284,7 +284,7 @@ impl<'de> Reader<'de> {
             Some(b'n') => '\n',
             Some(b'r') => '\r',
             Some(b't') => '\t',
-            // Skipped, a `\\u` escape is checked for its digits only (as serde_json does).
+            // Skipped, a `\u` escape is checked for its digits only (as serde_json does).
             Some(b'u') if out.is_none() => {
                 self.hex4()?;
                 return Ok(());
