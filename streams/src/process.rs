@@ -247,14 +247,7 @@ impl Processor {
             let failed = match decoded {
                 Decoded::Skipped(_) => false,
                 Decoded::Failed(info, error) => {
-                    tracing::error!(
-                        event_id = %info.event_id(),
-                        sequence_number = %info.sequence_number(),
-                        keys = %info.keys,
-                        error = %error,
-                        "stream record failed to decode"
-                    );
-                    response.fail(&info);
+                    record_failed(&mut response, &info, &error, "stream record failed to decode");
                     true
                 }
                 Decoded::Record(record) => {
@@ -272,14 +265,12 @@ impl Processor {
                     match failure {
                         None => false,
                         Some(error) => {
-                            tracing::error!(
-                                event_id = %info.event_id(),
-                                sequence_number = %info.sequence_number(),
-                                keys = %info.keys,
-                                error = %error,
-                                "stream record handler failed"
+                            record_failed(
+                                &mut response,
+                                &info,
+                                &error,
+                                "stream record handler failed",
                             );
-                            response.fail(&info);
                             true
                         }
                     }
@@ -337,4 +328,21 @@ where
     E: fmt::Display,
 {
     Processor::new().process(event, handler).await
+}
+
+/// Logs a record's failure by event id, sequence number and keys, and reports it.
+fn record_failed(
+    response: &mut BatchResponse,
+    info: &RecordInfo,
+    error: &dyn std::fmt::Display,
+    what: &'static str,
+) {
+    tracing::error!(
+        event_id = %info.event_id(),
+        sequence_number = %info.sequence_number(),
+        keys = %info.keys,
+        error = %error,
+        "{what}"
+    );
+    response.fail(info);
 }
