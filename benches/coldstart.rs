@@ -361,10 +361,10 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
     }
 
     let local;
-    let endpoint = match std::env::var(ferrodyn_local::ENDPOINT_ENV) {
+    let endpoint = match std::env::var(ferrodyn_testing::ENDPOINT_ENV) {
         Ok(endpoint) if !endpoint.is_empty() => endpoint,
         _ => {
-            local = ferrodyn_local::DynamoDbLocal::start()?;
+            local = ferrodyn_testing::DynamoDbLocal::start()?;
             local.endpoint().to_owned()
         }
     };
@@ -392,13 +392,13 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
         match transport {
             Transport::Https => {
                 env.push((
-                    ferrodyn_local::ENDPOINT_ENV.into(),
+                    ferrodyn_testing::ENDPOINT_ENV.into(),
                     format!("https://localhost:{}", proxy.address().port()),
                 ));
                 env.push(("SSL_CERT_FILE".into(), bundle_path.display().to_string()));
             }
             Transport::Http => {
-                env.push((ferrodyn_local::ENDPOINT_ENV.into(), endpoint.clone()));
+                env.push((ferrodyn_testing::ENDPOINT_ENV.into(), endpoint.clone()));
             }
         }
         env
@@ -472,7 +472,7 @@ fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError> {
                 ("AWS_REGION", "us-east-1"),
                 ("AWS_ACCESS_KEY_ID", "local"),
                 ("AWS_SECRET_ACCESS_KEY", "local"),
-                (ferrodyn_local::ENDPOINT_ENV, endpoint),
+                (ferrodyn_testing::ENDPOINT_ENV, endpoint),
             ])
             .table("coldstart", table)
             .prewarm(false)

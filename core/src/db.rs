@@ -45,7 +45,7 @@ impl Db {
     /// Without the `default-https-client` feature the configuration must carry an HTTP client
     /// (`SdkConfig::builder().http_client(..)`, or aws-config's `.http_client(..)`): the SDK has
     /// none of its own then, and every request fails saying so.
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub fn new(config: &aws_types::SdkConfig) -> Self {
         Db::from_client(Client::new(config))
     }
 

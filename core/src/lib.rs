@@ -1,5 +1,4 @@
-//! Typed DynamoDB models and operations, tuned for AWS Lambda.
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("../README.md")]
 
 mod capacity;
 mod cursor;
@@ -12,8 +11,6 @@ mod managed;
 mod model;
 pub mod operation;
 pub mod schema;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod validate;
 mod value;
 

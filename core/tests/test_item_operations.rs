@@ -317,7 +317,7 @@ struct Score {
 
 #[tokio::test]
 async fn updates_rebuild_index_keys_from_all_their_fields() {
-    let db = ferrodyn::testing::TestDb::new().await.unwrap();
+    let db = ferrodyn_testing::TestDb::new().await.unwrap();
     db.create_table::<Score>().await.unwrap();
     let s = Score { player: "p1".into(), game: "chess".into(), season: 3, points: 10 };
     db.create(&s).await.unwrap();

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use common::{order, product, setup, Order, Product};
 use ferrodyn::expression::attr;
-use ferrodyn::testing::TestDb;
 use ferrodyn::{AttributeValue, Error, Update};
+use ferrodyn_testing::TestDb;
 
 /// Runs `f`, asserts it failed local validation without sending anything, returns the message.
 async fn rejected<F, Fut, T>(db: &TestDb, f: F) -> String

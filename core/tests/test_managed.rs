@@ -1,8 +1,8 @@
 //! Fields ferrodyn manages: generated ids, optimistic locking versions, timestamps and TTL.
 
 use chrono::{DateTime, Utc};
-use ferrodyn::testing::TestDb;
 use ferrodyn::{AttributeValue, Model, Update};
+use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]

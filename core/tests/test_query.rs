@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use common::{order, product, setup, Customer, Order, Product, Status};
 use ferrodyn::expression::attr;
-use ferrodyn::testing::TestDb;
 use ferrodyn::{Count, ErrorKind, Model, Projection};
+use ferrodyn_testing::TestDb;
 use futures_util::StreamExt;
 
 /// Orders `01..=n` of customer `c1`, and `c1`'s profile in the same partition.

@@ -17,7 +17,7 @@ fn sorted_ids(orders: &[Order]) -> Vec<String> {
 }
 
 /// Seven orders over three customers, and two customer profiles in the same table.
-async fn seed(db: &ferrodyn::testing::TestDb) -> Vec<Order> {
+async fn seed(db: &ferrodyn_testing::TestDb) -> Vec<Order> {
     let mut out = Vec::new();
     for (customer, id) in [
         ("c1", "01"),

@@ -4,8 +4,8 @@ mod common;
 
 use common::{Customer, Order, Product};
 use ferrodyn::schema::TableSchema;
-use ferrodyn::testing::TestDb;
 use ferrodyn::{Model, ScalarType};
+use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize, Model)]

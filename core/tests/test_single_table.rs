@@ -4,8 +4,8 @@
 mod common;
 
 use common::{order, setup, Customer, Order, Status};
-use ferrodyn::testing::TestDb;
 use ferrodyn::{AttributeValue, Entities, ErrorKind, Model, Unknown};
+use ferrodyn_testing::TestDb;
 use futures_util::StreamExt;
 
 #[derive(Debug, PartialEq, Entities)]

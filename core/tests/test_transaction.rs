@@ -394,7 +394,7 @@ struct Account {
 
 #[tokio::test]
 async fn versions_are_set_and_checked_inside_transactions() {
-    let db = ferrodyn::testing::TestDb::new().await.unwrap();
+    let db = ferrodyn_testing::TestDb::new().await.unwrap();
     db.create_table::<Account>().await.unwrap();
     let metered = db.with_capacity_meter();
     let a = Account { id: "a".into(), balance: 100, version: 0 };

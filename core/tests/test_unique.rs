@@ -1,8 +1,8 @@
 //! Unique constraints: guard items written, moved and removed with their items in one
 //! transaction, `find_by_unique`, and the writes that cannot keep guards in step refused.
 
-use ferrodyn::testing::TestDb;
 use ferrodyn::{Model, Update};
+use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]

@@ -29,7 +29,7 @@ const SECRET_KEY: &str = "ferrodyn-lambda-test-secret";
 const SESSION_TOKEN: &str = "ferrodyn-lambda-test-token";
 
 fn endpoint() -> &'static str {
-    ferrodyn_local::shared_endpoint().expect("DynamoDB Local starts")
+    ferrodyn_testing::shared_endpoint().expect("DynamoDB Local starts")
 }
 
 /// A Lambda-like environment pointing at `endpoint`, with static credentials.

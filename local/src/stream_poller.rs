@@ -385,7 +385,7 @@ impl Delivery {
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use ferrodyn_local::runtime_api::Bootstrap;
 /// use ferrodyn_local::stream_poller::StreamPoller;
-/// let endpoint = ferrodyn_local::shared_endpoint()?;
+/// let endpoint = ferrodyn_testing::shared_endpoint()?;
 /// let function = Bootstrap::new("target/debug/order-stream").spawn()?;
 /// let mut poller = StreamPoller::connect(endpoint, "shop")
 ///     .await?

@@ -17,7 +17,7 @@ use ferrodyn_local::stream_poller::{FilterPattern, Outcome, StreamPoller};
 use serde_json::{json, Value};
 
 async fn client() -> Client {
-    let endpoint = ferrodyn_local::shared_endpoint().unwrap();
+    let endpoint = ferrodyn_testing::shared_endpoint().unwrap();
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
@@ -66,7 +66,7 @@ async fn table(client: &Client) -> String {
 
 /// A poller on `table`'s stream in the shared DynamoDB Local.
 async fn connect(table: &str) -> StreamPoller {
-    StreamPoller::connect(ferrodyn_local::shared_endpoint().unwrap(), table).await.unwrap()
+    StreamPoller::connect(ferrodyn_testing::shared_endpoint().unwrap(), table).await.unwrap()
 }
 
 async fn put(client: &Client, table: &str, pk: &str, kind: &str, n: u32) {

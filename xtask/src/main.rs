@@ -1,12 +1,16 @@
 //! `cargo xtask`: the project's developer commands. `test` is the CI contract (format, lint,
-//! the SAM template's lint, every test against DynamoDB Local, then the Lambda packaging
-//! build); `demo`, `dynamodb` and `bench` run the quickstart example, a standalone emulator and
-//! the benchmarks; `lint-template` and `package` run one deployment step. It installs what a
-//! fresh machine lacks and depends on nothing but `ferrodyn-local` and `serde_json`, so that it
-//! builds in seconds.
+//! the SAM template's lint, the crates as they would be published, every test against DynamoDB
+//! Local, then the Lambda packaging build by every documented path); `demo`, `dynamodb` and
+//! `bench` run the quickstart example, a standalone emulator and the benchmarks;
+//! `lint-template` and `package` run one deployment step. It installs what a fresh machine lacks
+//! and depends on nothing but `ferrodyn-testing` without its `db` feature (DynamoDB Local alone)
+//! and `serde_json`, so that it builds in seconds.
 
 mod fuzz;
 mod package;
+mod publish;
+#[cfg(test)]
+mod readme;
 mod tools;
 
 use std::env;
@@ -16,18 +20,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use ferrodyn_local::{java_major_version, DynamoDbLocal, ENDPOINT_ENV, MIN_JAVA_MAJOR};
+use ferrodyn_testing::{java_major_version, DynamoDbLocal, ENDPOINT_ENV, MIN_JAVA_MAJOR};
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [args...]
 
 commands:
   test      cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml, then
-            cargo test --workspace against DynamoDB Local, then the stream decoder's fuzz
-            target (XTASK_FUZZ_SECONDS, default 60), then the packaging build; args are
-            appended to `cargo test` (for local iteration, XTASK_SKIP_LINT=1 skips fmt,
-            clippy and cfn-lint, XTASK_SKIP_FUZZ=1 the fuzzing, XTASK_SKIP_PACKAGE=1 the
-            packaging build)
+            cargo package --workspace --no-verify (XTASK_PACKAGE_VERIFY=1 verifies) and a
+            check that no crate includes a file outside its package, then cargo test
+            --workspace against DynamoDB Local, then the stream decoder's fuzz target
+            (XTASK_FUZZ_SECONDS, default 60), then the packaging build and the same
+            functions built as `sam build` and `cargo lambda build` in their directories do,
+            which must give the same bootstrap without aws-lc; args are appended to `cargo
+            test` (for local iteration, XTASK_SKIP_LINT=1 skips fmt, clippy and cfn-lint,
+            XTASK_SKIP_FUZZ=1 the fuzzing, XTASK_SKIP_PACKAGE=1 the packaging builds)
   lint-template
             cfn-lint template.yaml (cfn-lint is installed into target/tools-venv)
   package [--manifest-path PATH]
@@ -106,6 +113,7 @@ fn test(extra: &[OsString]) -> Result<(), String> {
     } else {
         println!("==> skipping cargo fmt, cargo clippy and cfn-lint (XTASK_SKIP_LINT=1)");
     }
+    publish::check(&workspace_root())?;
 
     let dynamodb = Dynamodb::start()?;
     let mut cargo_test = cargo();
@@ -127,7 +135,8 @@ fn test(extra: &[OsString]) -> Result<(), String> {
     // wait for it.
     if env::var_os("XTASK_SKIP_PACKAGE").is_none_or(|value| value != "1") {
         let started = Instant::now();
-        package::package(&workspace_root(), None)?;
+        let bootstraps = package::package(&workspace_root(), None)?;
+        package::check_build_paths(&workspace_root(), &bootstraps)?;
         println!("==> packaging finished in {:.1}s", started.elapsed().as_secs_f64());
     } else {
         println!("==> skipping the packaging build (XTASK_SKIP_PACKAGE=1)");
@@ -216,7 +225,7 @@ fn package_command(args: &[OsString]) -> Result<(), String> {
         [flag, path] if flag == "--manifest-path" => Some(PathBuf::from(path)),
         _ => return Err(format!("unexpected arguments to `package`\n\n{USAGE}")),
     };
-    package::package(&workspace_root(), manifest.as_deref())
+    package::package(&workspace_root(), manifest.as_deref()).map(drop)
 }
 
 fn demo(extra: &[OsString]) -> Result<(), String> {

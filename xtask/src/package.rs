@@ -1,7 +1,11 @@
 //! `cargo xtask package`: finds the workspace's Lambda functions — the packages that carry
 //! `[package.metadata.lambda.deploy]`, which `cargo lambda deploy` reads — and builds each one's
 //! `bootstrap` for arm64 Lambda with `cargo lambda build --release --arm64`, through the
-//! cargo-lambda and zig of the tools environment.
+//! cargo-lambda and zig of the tools environment. `cargo xtask test` then builds the same
+//! functions the other documented ways (`sam build`, `cargo lambda build` in a function's own
+//! directory) and checks that every way ships the same ring-only bootstrap: a feature of another
+//! workspace member unified into a function would link aws-lc, whose start-up the function's
+//! HTTPS client exists to avoid.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,6 +21,8 @@ const TARGET: &str = "aarch64-unknown-linux-gnu";
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct LambdaPackage {
     pub(crate) name: String,
+    /// The directory of its manifest.
+    pub(crate) directory: PathBuf,
     pub(crate) binaries: Vec<String>,
 }
 
@@ -57,33 +63,48 @@ pub(crate) fn parse_metadata(json: &str) -> Result<Workspace, String> {
                     "package `{name}` has [package.metadata.lambda.deploy] but no binary"
                 ));
             }
-            Ok(LambdaPackage { name, binaries })
+            let directory = package["manifest_path"]
+                .as_str()
+                .and_then(|path| Path::new(path).parent())
+                .ok_or_else(|| format!("package `{name}` has no manifest_path"))?
+                .to_path_buf();
+            Ok(LambdaPackage { name, directory, binaries })
         })
         .collect::<Result<_, String>>()?;
     Ok(Workspace { packages, target_directory })
 }
 
-/// Builds every Lambda package of the workspace at `manifest` (or of the xtask's own workspace).
-pub(crate) fn package(workspace_root: &Path, manifest: Option<&Path>) -> Result<(), String> {
-    let manifest = manifest.map_or_else(|| workspace_root.join("Cargo.toml"), Path::to_path_buf);
-    let output = crate::cargo()
-        .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
-        .arg(&manifest)
-        .output()
-        .map_err(|e| format!("cannot run `cargo metadata`: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`cargo metadata --manifest-path {}` failed: {}",
-            manifest.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
+/// A `bootstrap` a build left, and its size.
+#[derive(Debug)]
+pub(crate) struct Bootstrap {
+    binary: String,
+    path: PathBuf,
+    size: u64,
+}
+
+impl Bootstrap {
+    fn read(target_directory: &Path, binary: &str) -> Result<Self, String> {
+        let path = target_directory.join("lambda").join(binary).join("bootstrap");
+        let size = std::fs::metadata(&path)
+            .map_err(|e| format!("`cargo lambda build` left no {}: {e}", path.display()))?
+            .len();
+        Ok(Self { binary: binary.to_owned(), path, size })
     }
-    let workspace = parse_metadata(&String::from_utf8_lossy(&output.stdout))?;
+}
+
+/// Builds every Lambda package of the workspace at `manifest` (or of the xtask's own workspace)
+/// and returns the bootstraps.
+pub(crate) fn package(
+    workspace_root: &Path,
+    manifest: Option<&Path>,
+) -> Result<Vec<Bootstrap>, String> {
+    let manifest = manifest.map_or_else(|| workspace_root.join("Cargo.toml"), Path::to_path_buf);
+    let workspace = read_workspace(&manifest)?;
     if workspace.packages.is_empty() {
         println!(
             "==> package: no package carries [package.metadata.lambda.deploy]; nothing to build"
         );
-        return Ok(());
+        return Ok(Vec::new());
     }
 
     let venv = Venv::open(workspace_root)?;
@@ -102,17 +123,123 @@ pub(crate) fn package(workspace_root: &Path, manifest: Option<&Path>) -> Result<
         &mut build,
     )?;
 
+    let mut bootstraps = Vec::new();
     for package in &workspace.packages {
         for binary in &package.binaries {
-            let bootstrap =
-                workspace.target_directory.join("lambda").join(binary).join("bootstrap");
-            let size = std::fs::metadata(&bootstrap)
-                .map_err(|e| format!("`cargo lambda build` left no {}: {e}", bootstrap.display()))?
-                .len();
-            println!("{}: {:.1} MiB", bootstrap.display(), size as f64 / (1024.0 * 1024.0));
+            let bootstrap = Bootstrap::read(&workspace.target_directory, binary)?;
+            println!("{}: {}", bootstrap.path.display(), mib(bootstrap.size));
+            bootstraps.push(bootstrap);
         }
     }
+    Ok(bootstraps)
+}
+
+fn read_workspace(manifest: &Path) -> Result<Workspace, String> {
+    let output = crate::cargo()
+        .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
+        .arg(manifest)
+        .output()
+        .map_err(|e| format!("cannot run `cargo metadata`: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`cargo metadata --manifest-path {}` failed: {}",
+            manifest.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    parse_metadata(&String::from_utf8_lossy(&output.stdout))
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// Checks that every documented way of building the functions ships what `package` built.
+///
+/// - `sam build` (template.yaml's `BuildMethod: rust-cargolambda`, `CodeUri: ./`) runs
+///   `cargo lambda build --release --arm64 --bin <binary>` at the workspace root: built here
+///   exactly so, each bootstrap must be the same size as `package`'s and, like it, hold no trace
+///   of aws-lc (its C sources' paths end up in the binary).
+/// - `cargo lambda build` in a function's own directory resolves features for that package
+///   alone: its dependency graph for arm64, dev-dependencies aside, must not reach aws-lc-sys.
+pub(crate) fn check_build_paths(
+    workspace_root: &Path,
+    packaged: &[Bootstrap],
+) -> Result<(), String> {
+    let workspace = read_workspace(&workspace_root.join("Cargo.toml"))?;
+    for bootstrap in packaged {
+        refuse_aws_lc(bootstrap, "cargo xtask package")?;
+    }
+    let venv = Venv::open(workspace_root)?;
+    for package in &workspace.packages {
+        for binary in &package.binaries {
+            let packaged = packaged.iter().find(|b| &b.binary == binary).ok_or_else(|| {
+                format!("`cargo xtask package` built no bootstrap for `{binary}`")
+            })?;
+            let mut build = crate::cargo();
+            build.args(["lambda", "build", "--release", "--arm64", "--bin", binary]);
+            venv.configure(&mut build);
+            let name =
+                format!("cargo lambda build --release --arm64 --bin {binary} (as sam build)");
+            crate::step(&name, &mut build)?;
+            let sam = Bootstrap::read(&workspace.target_directory, binary)?;
+            refuse_aws_lc(&sam, "sam build")?;
+            if sam.size != packaged.size {
+                return Err(format!(
+                    "`sam build` gives a {} bootstrap for `{binary}`, `cargo xtask package` {}: \
+                     another workspace member's features reach the function in one of them \
+                     (see default-members in Cargo.toml)",
+                    mib(sam.size),
+                    mib(packaged.size)
+                ));
+            }
+            println!(
+                "{binary}: sam build and cargo xtask package both give {}, no aws-lc",
+                mib(sam.size)
+            );
+        }
+        let dir = &package.directory;
+        let mut tree = crate::cargo();
+        tree.args([
+            "tree",
+            "--edges",
+            "normal,build",
+            "--target",
+            TARGET,
+            "--invert",
+            "aws-lc-sys",
+        ])
+        .current_dir(dir);
+        let output = tree.output().map_err(|e| format!("cannot run `cargo tree`: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() || !stdout.trim().is_empty() {
+            return Err(format!(
+                "`cargo lambda build` in {} would link aws-lc ({}):\n{stdout}{}",
+                dir.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        println!("{}: cargo lambda build there resolves no aws-lc", package.name);
+    }
     Ok(())
+}
+
+/// Fails when a bootstrap holds `aws-lc` or `aws_lc` anywhere: symbols, or the source paths
+/// aws-lc's assertions keep even in a stripped binary.
+fn refuse_aws_lc(bootstrap: &Bootstrap, how: &str) -> Result<(), String> {
+    let bytes = std::fs::read(&bootstrap.path)
+        .map_err(|e| format!("cannot read {}: {e}", bootstrap.path.display()))?;
+    let found = bytes.windows(6).position(|w| w == b"aws-lc" || w == b"aws_lc");
+    match found {
+        None => Ok(()),
+        Some(offset) => Err(format!(
+            "the bootstrap `{how}` built for `{}` ({}) links aws-lc (`{}` at byte {offset})",
+            bootstrap.binary,
+            bootstrap.path.display(),
+            String::from_utf8_lossy(&bytes[offset..(offset + 40).min(bytes.len())])
+        )),
+    }
 }
 
 /// cargo-lambda needs the arm64 standard library; rustup provides it.
@@ -139,6 +266,7 @@ mod tests {
             {"name": "ferrodyn", "metadata": null,
              "targets": [{"kind": ["lib"], "name": "ferrodyn"}]},
             {"name": "orders-api", "metadata": {"lambda": {"deploy": {"memory": 128}}},
+             "manifest_path": "/w/examples/orders-api/Cargo.toml",
              "targets": [{"kind": ["bin"], "name": "orders-api"},
                          {"kind": ["test"], "name": "test_routes"}]},
             {"name": "quickstart", "metadata": {"lambda": {"env": {}}},
@@ -152,7 +280,11 @@ mod tests {
         let workspace = parse_metadata(METADATA).unwrap();
         assert_eq!(
             workspace.packages,
-            [LambdaPackage { name: "orders-api".into(), binaries: vec!["orders-api".into()] }]
+            [LambdaPackage {
+                name: "orders-api".into(),
+                directory: "/w/examples/orders-api".into(),
+                binaries: vec!["orders-api".into()]
+            }]
         );
         assert_eq!(workspace.target_directory, Path::new("/w/target"));
     }
@@ -161,6 +293,7 @@ mod tests {
     fn a_deployable_package_without_a_binary_is_an_error() {
         let json = r#"{"packages": [{"name": "lib-only",
             "metadata": {"lambda": {"deploy": {}}},
+            "manifest_path": "/w/lib-only/Cargo.toml",
             "targets": [{"kind": ["lib"], "name": "lib-only"}]}],
             "target_directory": "/w/target"}"#;
         let error = parse_metadata(json).unwrap_err();

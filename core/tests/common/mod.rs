@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use ferrodyn::testing::TestDb;
 use ferrodyn::{Attribute, AttributeValue, Binary, Model, Number};
+use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Attribute)]

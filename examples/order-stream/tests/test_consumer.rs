@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use ferrodyn::testing::TestDb;
 use ferrodyn::{Model, Update};
 use ferrodyn_local::runtime_api::{Bootstrap, LocalFunction};
 use ferrodyn_local::stream_poller::{Outcome, StreamPoller};
+use ferrodyn_testing::TestDb;
 use orders_api::models::{AppliedChange, Customer, CustomerStats, Line, Order, Status};
 use serde_json::{json, Value};
 
@@ -46,7 +46,7 @@ impl Setup {
         });
         let function = Bootstrap::new(env!("CARGO_BIN_EXE_order-stream"))
             .env("TABLE_NAME", db.table_name("shop"))
-            .env("AWS_ENDPOINT_URL_DYNAMODB", ferrodyn_local::shared_endpoint().unwrap())
+            .env("AWS_ENDPOINT_URL_DYNAMODB", ferrodyn_testing::shared_endpoint().unwrap())
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "local")
             .env("AWS_SECRET_ACCESS_KEY", "local")
@@ -58,7 +58,7 @@ impl Setup {
 
     fn poller(&self, filtered: bool) -> StreamPoller {
         self.runtime.block_on(async {
-            let endpoint = ferrodyn_local::shared_endpoint().unwrap();
+            let endpoint = ferrodyn_testing::shared_endpoint().unwrap();
             let mut poller = StreamPoller::connect(endpoint, &self.db.table_name("shop"))
                 .await
                 .unwrap()

@@ -2,9 +2,9 @@
 //! DynamoDB Local and receives API Gateway HTTP API (payload v2) events, one warm process per
 //! test, each test with a table of its own.
 
-use ferrodyn::testing::TestDb;
 use ferrodyn::Model;
 use ferrodyn_local::runtime_api::{Bootstrap, LocalFunction};
+use ferrodyn_testing::TestDb;
 use orders_api::models::{Customer, CustomerStats, Order};
 use serde_json::{json, Value};
 
@@ -27,7 +27,7 @@ impl Api {
             db.create_table_for(&[Customer::META, Order::META]).await.unwrap();
             db
         });
-        let endpoint = ferrodyn_local::shared_endpoint().unwrap();
+        let endpoint = ferrodyn_testing::shared_endpoint().unwrap();
         let function = Bootstrap::new(env!("CARGO_BIN_EXE_orders-api"))
             .env("TABLE_NAME", db.table_name("shop"))
             .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint)

@@ -10,9 +10,9 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     StreamSpecification, StreamViewType,
 };
-use ferrodyn::testing::TestDb;
 use ferrodyn::{Attribute, Binary, Db, Entities, Model, Number};
 use ferrodyn_local::stream_poller::StreamPoller;
+use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Attribute)]
@@ -198,7 +198,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Runs every write scenario against DynamoDB Local and returns each fixture's event, captured
 /// from the table's stream by the local stream poller.
 pub async fn capture() -> Result<Vec<(&'static str, serde_json::Value)>, BoxError> {
-    let endpoint = ferrodyn_local::shared_endpoint()?;
+    let endpoint = ferrodyn_testing::shared_endpoint()?;
     let db = TestDb::new().await?;
     let mut events = Vec::new();
 

@@ -1,21 +1,7 @@
-//! A DynamoDB Local harness for tests (feature `testing`): each [`TestDb`] has its own table
-//! prefix, so every test gets its own tables and tests run in parallel; it counts the requests
-//! it sends, so a test can prove that invalid input never reached DynamoDB.
-//!
-//! The endpoint is `AWS_ENDPOINT_URL_DYNAMODB` when set (as `cargo xtask test` does); otherwise
-//! DynamoDB Local is installed and started once for the test process.
-//!
-//! ```no_run
-//! # async fn demo() -> ferrodyn::Result<()> {
-//! # #[derive(serde::Serialize, serde::Deserialize, ferrodyn::Model)]
-//! # #[ferrodyn(table = "users", pk = "id")]
-//! # struct User { id: String }
-//! let db = ferrodyn::testing::TestDb::new().await?;
-//! db.create_table::<User>().await?;
-//! db.put(&User { id: "u1".into() }).await?;
-//! assert_eq!(db.requests_sent(), 3); // CreateTable, DescribeTable, PutItem
-//! # Ok(()) }
-//! ```
+//! The ferrodyn harness (feature `db`): each [`TestDb`] has its own table prefix, so every test
+//! gets its own tables and tests run in parallel; it counts the requests it sends, so a test can
+//! prove that invalid input never reached DynamoDB. Its client is the SDK's default HTTPS client,
+//! pointed at [`shared_endpoint`](crate::shared_endpoint) with DynamoDB Local's credentials.
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,8 +14,9 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_types::config_bag::ConfigBag;
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::Db;
+use ferrodyn::Db;
+
+use crate::Error;
 
 /// A [`Db`] on DynamoDB Local with a table prefix of its own and a request counter.
 #[derive(Debug, Clone)]
@@ -44,7 +31,7 @@ struct CountRequests(Arc<AtomicUsize>);
 
 impl Intercept for CountRequests {
     fn name(&self) -> &'static str {
-        "ferrodyn::testing::CountRequests"
+        "ferrodyn_testing::CountRequests"
     }
 
     fn read_before_transmit(
@@ -63,10 +50,8 @@ impl TestDb {
     ///
     /// # Errors
     /// DynamoDB Local could not be installed or started.
-    pub async fn new() -> Result<Self> {
-        let endpoint = ferrodyn_local::shared_endpoint().map_err(|e| {
-            Error::new(ErrorKind::Transport, "DynamoDB Local is not available").with_source(e)
-        })?;
+    pub async fn new() -> Result<Self, Error> {
+        let endpoint = crate::shared_endpoint()?;
         let requests = Arc::new(AtomicUsize::new(0));
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())

@@ -25,8 +25,11 @@ const LOG_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 /// must outlive it to kill Java, and Java must not die before the guard's EOF-driven shutdown
 /// (a background job of a non-interactive shell ignores SIGINT anyway). The guard also exits
 /// when Java exits on its own, so a failed startup shows up as an exited child.
+/// `-disableTelemetry` keeps the emulator from reporting usage to AWS; it still writes
+/// `dynamodb-local-metadata.json` into its working directory, which `launch` sets to the install
+/// directory so that no checkout or user directory collects one.
 const GUARD_SCRIPT: &str = r#"trap '' INT
-java "-Djava.library.path=$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -sharedDb -port "$2" &
+java "-Djava.library.path=$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -sharedDb -disableTelemetry -port "$2" &
 java=$!
 exec 3<&0
 { cat <&3 >/dev/null; kill "$java" 2>/dev/null; } &
@@ -74,7 +77,15 @@ impl DynamoDbLocal {
                 ),
             ));
         }
-        let log_dir = install::install_dir();
+        // The emulator runs in the install directory, so a relative path would not name the jar
+        // from there.
+        let absolute = |path: &Path| {
+            std::path::absolute(path).map_err(|e| {
+                Error::new("resolving the install directory", format!("{}: {e}", path.display()))
+            })
+        };
+        let jar_dir = absolute(&jar_dir)?;
+        let log_dir = absolute(&install::install_dir())?;
         prune_old_logs(&log_dir);
 
         let mut attempt = 1;
@@ -142,6 +153,7 @@ fn launch(jar_dir: &Path, log_dir: &Path) -> Result<DynamoDbLocal, Launch> {
         .arg("ferrodyn-dynamodb-local")
         .arg(jar_dir)
         .arg(port.to_string())
+        .current_dir(log_dir)
         .stdin(Stdio::piped())
         .stdout(stdout)
         .stderr(stderr)

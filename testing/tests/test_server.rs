@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use ferrodyn_local::{shared_endpoint, DynamoDbLocal};
+use ferrodyn_testing::{shared_endpoint, DynamoDbLocal};
 
 /// The whole HTTP response to a `ListTables` request, or the connection error.
 fn list_tables(port: u16) -> std::io::Result<String> {
