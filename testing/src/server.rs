@@ -25,9 +25,9 @@ const LOG_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 /// must outlive it to kill Java, and Java must not die before the guard's EOF-driven shutdown
 /// (a background job of a non-interactive shell ignores SIGINT anyway). The guard also exits
 /// when Java exits on its own, so a failed startup shows up as an exited child.
-/// `-disableTelemetry` keeps the emulator from reporting usage to AWS; it still writes
-/// `dynamodb-local-metadata.json` into its working directory, which `launch` sets to the install
-/// directory so that no checkout or user directory collects one.
+/// `-disableTelemetry` keeps the emulator from reporting usage to AWS and from writing
+/// `dynamodb-local-metadata.json` (an installation id) into its working directory; `launch` makes
+/// that directory the install directory, so whatever else it writes stays under `target/` too.
 const GUARD_SCRIPT: &str = r#"trap '' INT
 java "-Djava.library.path=$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -sharedDb -disableTelemetry -port "$2" &
 java=$!

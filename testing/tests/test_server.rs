@@ -38,6 +38,11 @@ fn serves_list_tables_and_stops_on_drop() -> Result<(), Box<dyn std::error::Erro
     let response = list_tables(port)?;
     assert!(response.starts_with("HTTP/1.1 200"), "unexpected response: {response}");
     assert!(response.contains("TableNames"), "unexpected response: {response}");
+    // The emulator runs in its install directory, so the metadata file it writes at start-up
+    // lands there and not in the directory of whoever started it (cargo runs tests in the
+    // package's).
+    let metadata = "dynamodb-local-metadata.json";
+    assert!(!std::path::Path::new(metadata).exists(), "{metadata} written into the package");
 
     drop(local);
     assert!(list_tables(port).is_err(), "port {port} still answers after drop");

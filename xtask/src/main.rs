@@ -27,8 +27,8 @@ usage: cargo xtask <command> [args...]
 
 commands:
   test      cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml, then
-            cargo package --workspace --no-verify (XTASK_PACKAGE_VERIFY=1 verifies) and a
-            check that no crate includes a file outside its package, then cargo test
+            cargo package --no-verify of every publishable crate (XTASK_PACKAGE_VERIFY=1
+            verifies) and a check that none includes a file outside its package, then cargo test
             --workspace against DynamoDB Local, then the stream decoder's fuzz target
             (XTASK_FUZZ_SECONDS, default 60), then the packaging build and the same
             functions built as `sam build` and `cargo lambda build` in their directories do,

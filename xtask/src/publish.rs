@@ -1,5 +1,5 @@
-//! The crates.io side of `cargo xtask test`: `cargo package --workspace` assembles every
-//! publishable crate as crates.io would receive it — versioned dependencies, no cycle through a
+//! The crates.io side of `cargo xtask test`: `cargo package` assembles every publishable crate
+//! of the workspace (each member without `publish = false`) as crates.io would receive it — versioned dependencies, no cycle through a
 //! versioned dev-dependency, manifests that stand on their own — and then each crate's file list
 //! is checked for what a build of the published crate reads: every `include_str!` and
 //! `include_bytes!` (the crate docs' guide among them) must name a file inside the package.
@@ -14,21 +14,20 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
-/// Runs `cargo package --workspace` and checks each publishable crate's includes.
+/// Runs `cargo package` on the publishable crates and checks each one's includes.
 pub(crate) fn check(workspace_root: &Path) -> Result<(), String> {
-    let mut package = crate::cargo();
-    package.args(["package", "--workspace", "--allow-dirty"]);
-    let verify = std::env::var_os("XTASK_PACKAGE_VERIFY").is_some_and(|value| value == "1");
-    if !verify {
-        package.arg("--no-verify");
+    let crates = publishable(workspace_root)?;
+    // `--workspace` would package the `publish = false` members too.
+    let mut args = vec!["package".to_owned(), "--allow-dirty".to_owned()];
+    if !std::env::var_os("XTASK_PACKAGE_VERIFY").is_some_and(|value| value == "1") {
+        args.push("--no-verify".to_owned());
     }
-    let name = format!(
-        "cargo package --workspace --allow-dirty{}",
-        if verify { "" } else { " --no-verify" }
-    );
-    crate::step(&name, &mut package)?;
+    for (name, _) in &crates {
+        args.extend(["--package".to_owned(), name.clone()]);
+    }
+    crate::step(&format!("cargo {}", args.join(" ")), crate::cargo().args(&args))?;
 
-    for (name, root) in publishable(workspace_root)? {
+    for (name, root) in crates {
         let output = crate::cargo()
             .args(["package", "--list", "--allow-dirty", "--package", &name])
             .output()
