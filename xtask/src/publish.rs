@@ -19,7 +19,7 @@ pub(crate) fn check(workspace_root: &Path) -> Result<(), String> {
     let crates = publishable(workspace_root)?;
     // `--workspace` would package the `publish = false` members too.
     let mut args = vec!["package".to_owned(), "--allow-dirty".to_owned()];
-    if !std::env::var_os("XTASK_PACKAGE_VERIFY").is_some_and(|value| value == "1") {
+    if std::env::var_os("XTASK_PACKAGE_VERIFY").is_none_or(|value| value != "1") {
         args.push("--no-verify".to_owned());
     }
     for (name, _) in &crates {
