@@ -2,9 +2,9 @@
 //! says, level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`, and the fields of the enclosing spans on
 //! every line, so that lambda_runtime's per-invocation span (`requestId`, `xrayTraceId`) tags
 //! each line with its request. The targets that log payloads (the raw event, request and
-//! response bodies, signed headers with the session token) stay at `warn` whatever the level,
-//! unless a `RUST_LOG` directive names them: debugging at TRACE must not copy items and
-//! credentials into CloudWatch.
+//! response bodies, credentials) stay at `warn` whatever the level, unless a `RUST_LOG`
+//! directive names them: debugging at TRACE must not copy items and credentials into
+//! CloudWatch.
 
 use std::str::FromStr;
 
@@ -29,11 +29,11 @@ pub const RUST_LOG: &str = "RUST_LOG";
 ///   streamed response's headers (`metadata_prelude`).
 /// - `lambda_http`, `lambda_runtime_api_client`: the same runtime's HTTP side (events and
 ///   responses cross it); held with it so that a release that logs there does not leak.
-/// - `aws_smithy_runtime`: the orchestrator logs each request and response at TRACE
-///   ("transmitting request", "received response from service") with their headers
-///   (`x-amz-security-token`: the session token) and bodies (items), and the identity it
-///   resolved.
-/// - `aws_sigv4`: "signing request" at TRACE prints the request, headers and body included.
+/// - `aws_smithy_runtime`: "read HTTP response body" at TRACE prints each response body whole
+///   (a GetItem answer is the item), next to each request's and response's headers and the
+///   identity it resolved (the SDK redacts the signature, session token and secret key there).
+/// - `aws_sigv4`: "signing request" at TRACE prints the request being signed, its body too
+///   when `LOG_SIGNABLE_BODY=true`.
 /// - `aws_smithy_http` (event-stream messages at TRACE), `aws_smithy_http_client`,
 ///   `aws_smithy_runtime_api`, `aws_smithy_types`, `aws_runtime`, `aws_types`: the rest of the
 ///   SDK's request path, which handles the same bodies and headers.
