@@ -19,8 +19,9 @@ use crate::{validate, Db};
 
 use super::batch::{
     batch_error, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed, UnprocessedKey,
-    DEFAULT_CONCURRENCY, MAX_BATCH_GET_KEYS,
+    DEFAULT_CONCURRENCY,
 };
+use crate::limits::MAX_BATCH_GET_KEYS;
 
 const OPERATION: &str = "BatchGetItem";
 

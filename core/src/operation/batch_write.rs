@@ -16,8 +16,9 @@ use crate::{managed, validate, Db};
 
 use super::batch::{
     batch_error, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed, UnprocessedWrite,
-    WriteKind, DEFAULT_CONCURRENCY, MAX_BATCH_WRITE_BYTES, MAX_BATCH_WRITE_ITEMS,
+    WriteKind, DEFAULT_CONCURRENCY,
 };
+use crate::limits::{MAX_BATCH_WRITE_BYTES, MAX_BATCH_WRITE_ITEMS};
 
 const OPERATION: &str = "BatchWriteItem";
 
