@@ -15,7 +15,7 @@ pub struct DeleteItem<M> {
     db: Db,
     key: Key<M>,
     condition: Option<Condition>,
-    expected_version: Option<u64>,
+    expect_version: Option<u64>,
 }
 
 impl<M: Model> std::fmt::Debug for DeleteItem<M> {
@@ -29,20 +29,15 @@ impl<M: Model> std::fmt::Debug for DeleteItem<M> {
 
 impl<M: Model> DeleteItem<M> {
     pub(crate) fn new(db: Db, key: Key<M>) -> Self {
-        DeleteItem { db, key, condition: None, expected_version: None }
+        DeleteItem { db, key, condition: None, expect_version: None }
     }
 
-    /// Deletes only if `condition` holds.
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(condition.and_after(self.condition.take()));
-        self
-    }
-
-    /// Deletes only if the stored `#[ferrodyn(version)]` is `version`; otherwise the error's
-    /// [`is_version_conflict`](Error::is_version_conflict) is true.
-    pub fn expect_version(mut self, version: u64) -> Self {
-        self.expected_version = Some(version);
-        self
+    super::setters! {
+        /// Deletes only if `condition` holds.
+        condition(condition: Condition) from old => Some(condition.and_after(old));
+        /// Deletes only if the stored `#[ferrodyn(version)]` is `version`; otherwise the error's
+        /// [`is_version_conflict`](crate::Error::is_version_conflict) is true.
+        expect_version(version: u64) => Some(version);
     }
 
     /// Sends the request.
@@ -73,7 +68,7 @@ impl<M: Model> DeleteItem<M> {
         let mut p = Prepared::new(&self.db, WriteOp::Delete, meta, self.key.into_attributes());
         validate::check_key(meta, &p.item).map_err(|e| p.error(e))?;
         p.expected_version =
-            super::update::expected_version(meta, self.expected_version).map_err(|e| p.error(e))?;
+            super::update::expected_version(meta, self.expect_version).map_err(|e| p.error(e))?;
         let version = p.expected_version.map(|v| v.condition(meta));
         p.finish(None, [version, self.condition], Placeholders::default())
     }

@@ -36,6 +36,24 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 pub(crate) use write::{Prepared, WriteOp};
 
+/// Defines builder setters that store a value in the field of their own name: the options several
+/// builders share, each with the documentation its builder needs. `from old` binds the field's
+/// previous value (taken) for the new one to build on.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) $(from $old:ident)? => $value:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, $arg: $ty) -> Self {
+                $(let $old = self.$name.take();)?
+                self.$name = $value;
+                self
+            }
+        )*
+    };
+}
+
+pub(crate) use setters;
+
 /// Implements `IntoFuture` by calling `send`.
 macro_rules! into_future {
     ($builder:ident, $output:ty) => {

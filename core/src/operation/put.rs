@@ -42,10 +42,9 @@ impl<M: Model> PutItem<M> {
         self
     }
 
-    /// Writes only if `condition` holds (combined with `create`'s own condition by AND).
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(condition.and_after(self.condition.take()));
-        self
+    super::setters! {
+        /// Writes only if `condition` holds (combined with `create`'s own condition by AND).
+        condition(condition: Condition) from old => Some(condition.and_after(old));
     }
 
     /// Sends the request.

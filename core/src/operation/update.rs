@@ -25,7 +25,7 @@ pub struct UpdateItem<M> {
     update: Update,
     condition: Option<Condition>,
     upsert: bool,
-    expected_version: Option<u64>,
+    expect_version: Option<u64>,
 }
 
 impl<M: Model> std::fmt::Debug for UpdateItem<M> {
@@ -41,21 +41,16 @@ impl<M: Model> std::fmt::Debug for UpdateItem<M> {
 
 impl<M: Model> UpdateItem<M> {
     pub(crate) fn new(db: Db, key: Key<M>, update: Update) -> Self {
-        UpdateItem { db, key, update, condition: None, upsert: false, expected_version: None }
+        UpdateItem { db, key, update, condition: None, upsert: false, expect_version: None }
     }
 
-    /// Updates only if `condition` holds.
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(condition.and_after(self.condition.take()));
-        self
-    }
-
-    /// Updates only if the stored `#[ferrodyn(version)]` is `version` (the one you read); otherwise
-    /// the error's [`is_version_conflict`](Error::is_version_conflict) is true. Every update of a
-    /// versioned model increments the version, checked or not.
-    pub fn expect_version(mut self, version: u64) -> Self {
-        self.expected_version = Some(version);
-        self
+    super::setters! {
+        /// Updates only if `condition` holds.
+        condition(condition: Condition) from old => Some(condition.and_after(old));
+        /// Updates only if the stored `#[ferrodyn(version)]` is `version` (the one you read);
+        /// otherwise the error's [`is_version_conflict`](Error::is_version_conflict) is true.
+        /// Every update of a versioned model increments the version, checked or not.
+        expect_version(version: u64) => Some(version);
     }
 
     /// Creates the item when it does not exist (DynamoDB's own UpdateItem behaviour). The new
@@ -92,7 +87,7 @@ impl<M: Model> UpdateItem<M> {
         validate::check_key(meta, &p.item).map_err(ctx)?;
         let mut update = maintain_keys(meta, self.update).map_err(ctx)?;
         managed::on_update(meta, &mut update).map_err(ctx)?;
-        let expected_version = expected_version(meta, self.expected_version).map_err(ctx)?;
+        let expected_version = expected_version(meta, self.expect_version).map_err(ctx)?;
         for (path, value) in update.values() {
             let depth = 1 + path.rest.len();
             validate::check_value(value, depth).map_err(|e| ctx(e.at(&path.to_string())))?;

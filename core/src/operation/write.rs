@@ -235,39 +235,38 @@ impl Prepared {
     pub(crate) async fn send(mut self, db: &Db, return_values: bool) -> Result<Option<Item>> {
         let r = self.take_request();
         let client = db.client();
-        let capacity = db.return_consumed_capacity();
-        let (consumed, attributes) = match self.op {
-            WriteOp::Put => {
-                let output = shared_parts!(client.put_item(), r)
-                    .set_item(Some(r.item))
-                    .set_return_values(return_values.then_some(ReturnValue::AllOld))
-                    .set_return_consumed_capacity(capacity)
+        let returned = |new| return_values.then_some(new);
+        // The kinds' own parts are set by each arm; sending and reading the answer are the same.
+        macro_rules! send {
+            ($builder:expr, $error_type:ident) => {{
+                let output = $builder
+                    .set_return_consumed_capacity(db.return_consumed_capacity())
                     .send()
                     .await
-                    .map_err(|e| write_error!(self, e, PutItemError))?;
+                    .map_err(|e| write_error!(self, e, $error_type))?;
                 (output.consumed_capacity, output.attributes)
-            }
-            WriteOp::Update => {
-                let output = shared_parts!(client.update_item(), r)
+            }};
+        }
+        let (consumed, attributes) = match self.op {
+            WriteOp::Put => send!(
+                shared_parts!(client.put_item(), r)
+                    .set_item(Some(r.item))
+                    .set_return_values(returned(ReturnValue::AllOld)),
+                PutItemError
+            ),
+            WriteOp::Update => send!(
+                shared_parts!(client.update_item(), r)
                     .set_key(Some(r.item))
                     .set_update_expression(r.update)
-                    .set_return_values(return_values.then_some(ReturnValue::AllNew))
-                    .set_return_consumed_capacity(capacity)
-                    .send()
-                    .await
-                    .map_err(|e| write_error!(self, e, UpdateItemError))?;
-                (output.consumed_capacity, output.attributes)
-            }
-            WriteOp::Delete => {
-                let output = shared_parts!(client.delete_item(), r)
+                    .set_return_values(returned(ReturnValue::AllNew)),
+                UpdateItemError
+            ),
+            WriteOp::Delete => send!(
+                shared_parts!(client.delete_item(), r)
                     .set_key(Some(r.item))
-                    .set_return_values(return_values.then_some(ReturnValue::AllOld))
-                    .set_return_consumed_capacity(capacity)
-                    .send()
-                    .await
-                    .map_err(|e| write_error!(self, e, DeleteItemError))?;
-                (output.consumed_capacity, output.attributes)
-            }
+                    .set_return_values(returned(ReturnValue::AllOld)),
+                DeleteItemError
+            ),
             WriteOp::ConditionCheck => {
                 let message = "a condition check is a transaction action, not a request";
                 return Err(self.error(Error::validation(message)));
@@ -284,32 +283,25 @@ impl Prepared {
         };
         let r = self.take_request();
         let action = TransactWriteItem::builder();
+        macro_rules! build {
+            ($builder:expr) => {
+                $builder.build().map_err(built)?
+            };
+        }
         let action = match self.op {
-            WriteOp::Put => action.put(
-                shared_parts!(types::Put::builder(), r)
-                    .set_item(Some(r.item))
-                    .build()
-                    .map_err(built)?,
-            ),
-            WriteOp::Update => action.update(
-                shared_parts!(types::Update::builder(), r)
-                    .set_key(Some(r.item))
-                    .set_update_expression(r.update)
-                    .build()
-                    .map_err(built)?,
-            ),
-            WriteOp::Delete => action.delete(
-                shared_parts!(types::Delete::builder(), r)
-                    .set_key(Some(r.item))
-                    .build()
-                    .map_err(built)?,
-            ),
-            WriteOp::ConditionCheck => action.condition_check(
-                shared_parts!(types::ConditionCheck::builder(), r)
-                    .set_key(Some(r.item))
-                    .build()
-                    .map_err(built)?,
-            ),
+            WriteOp::Put => {
+                action.put(build!(shared_parts!(types::Put::builder(), r).set_item(Some(r.item))))
+            }
+            WriteOp::Update => action.update(build!(shared_parts!(types::Update::builder(), r)
+                .set_key(Some(r.item))
+                .set_update_expression(r.update))),
+            WriteOp::Delete => action
+                .delete(build!(shared_parts!(types::Delete::builder(), r).set_key(Some(r.item)))),
+            WriteOp::ConditionCheck => {
+                action.condition_check(build!(
+                    shared_parts!(types::ConditionCheck::builder(), r).set_key(Some(r.item))
+                ))
+            }
         };
         Ok(action.build())
     }
