@@ -346,4 +346,70 @@ mod tests {
             ]
         );
     }
+
+    fn prepared(op: WriteOp, must_exist: bool) -> Prepared {
+        let key = Item::from([("pk".to_owned(), AttributeValue::S("1".into()))]);
+        Prepared {
+            op,
+            model: "Order",
+            table: "shop".into(),
+            item: key,
+            key_text: "pk=1".into(),
+            update: (op == WriteOp::Update).then(|| "SET #u0 = :u0".to_owned()),
+            condition: Some("attribute_exists(#c0)".into()),
+            names: Some(HashMap::from([("#c0".into(), "pk".into())])),
+            values: Some(HashMap::from([(":u0".into(), AttributeValue::N("1".into()))])),
+            must_exist,
+            expected_version: None,
+        }
+    }
+
+    #[test]
+    fn each_kind_maps_to_its_own_transaction_action() {
+        let all_old = Some(&ReturnValuesOnConditionCheckFailure::AllOld);
+        let put = prepared(WriteOp::Put, false).into_transact_item().unwrap();
+        let p = put.put().expect("a Put");
+        assert!(
+            put.update().is_none() && put.delete().is_none() && put.condition_check().is_none()
+        );
+        assert_eq!((p.table_name(), p.item()["pk"].as_s().unwrap().as_str()), ("shop", "1"));
+        assert_eq!(p.condition_expression(), Some("attribute_exists(#c0)"));
+        assert_eq!(p.return_values_on_condition_check_failure(), None);
+
+        let update = prepared(WriteOp::Update, true).into_transact_item().unwrap();
+        let u = update.update().expect("an Update");
+        assert!(update.put().is_none() && update.delete().is_none());
+        assert_eq!(
+            (u.update_expression(), u.key()["pk"].as_s().ok()),
+            ("SET #u0 = :u0", Some(&"1".to_owned()))
+        );
+        assert_eq!(u.expression_attribute_values().map(HashMap::len), Some(1));
+        // A missing item is told from a false condition by the item DynamoDB returns.
+        assert_eq!(u.return_values_on_condition_check_failure(), all_old);
+
+        let delete = prepared(WriteOp::Delete, false).into_transact_item().unwrap();
+        let d = delete.delete().expect("a Delete");
+        assert!(delete.put().is_none() && delete.update().is_none());
+        assert_eq!(d.expression_attribute_names().map(|n| n["#c0"].as_str()), Some("pk"));
+
+        let check = prepared(WriteOp::ConditionCheck, false).into_transact_item().unwrap();
+        let c = check.condition_check().expect("a ConditionCheck");
+        assert!(check.put().is_none() && check.update().is_none() && check.delete().is_none());
+        assert_eq!(c.condition_expression(), "attribute_exists(#c0)");
+        assert_eq!(c.key()["pk"], AttributeValue::S("1".into()));
+    }
+
+    #[test]
+    fn a_condition_check_has_no_single_item_request() {
+        let p = prepared(WriteOp::ConditionCheck, false);
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .build();
+        let db = Db::from_client(aws_sdk_dynamodb::Client::from_conf(config));
+        let err = futures_util::FutureExt::now_or_never(p.send(&db, false))
+            .expect("refused without awaiting a request")
+            .unwrap_err();
+        assert!(err.is_local_validation(), "{err}");
+        assert_eq!(err.operation(), Some("ConditionCheck"));
+    }
 }
