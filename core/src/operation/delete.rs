@@ -43,7 +43,7 @@ impl<M: Model> DeleteItem<M> {
     /// Sends the request.
     ///
     /// # Errors
-    /// An invalid key (before sending), a false condition ([`Error::is_condition_failed`]), or
+    /// An invalid key (before sending), a false condition ([`Error::is_condition_failed`](crate::Error::is_condition_failed)), or
     /// DynamoDB's error.
     pub async fn send(self) -> Result<()> {
         let db = self.db.clone();

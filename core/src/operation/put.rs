@@ -51,7 +51,7 @@ impl<M: Model> PutItem<M> {
     ///
     /// # Errors
     /// Invalid items are rejected before sending (key, size, numbers, sets, nesting); `create` on an
-    /// existing item and a false condition give [`Error::is_condition_failed`].
+    /// existing item and a false condition give [`Error::is_condition_failed`](crate::Error::is_condition_failed).
     pub async fn send(self) -> Result<()> {
         let (db, create) = (self.db.clone(), self.create);
         dispatch::<M>(&db, self.prepare()?, create, false).await.map(drop)

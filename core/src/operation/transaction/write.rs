@@ -148,7 +148,7 @@ impl Transaction {
 
     /// Adds an update (`db.update(key, update)`, with its condition and upsert choice). Without
     /// `upsert`, a missing item cancels the transaction and its reason is
-    /// [`ErrorKind::NotFound`]. An update that touches a unique field is refused (use
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound). An update that touches a unique field is refused (use
     /// `db.update`, which moves the field's guard item); other updates of such models are fine.
     pub fn update<M: Model>(self, update: UpdateItem<M>) -> Self {
         let touches = crate::operation::unique::touches(M::META, update.update_actions());
@@ -178,7 +178,7 @@ impl Transaction {
 
     /// Makes the transaction idempotent: DynamoDB applies a request with the same token and the
     /// same actions at most once within ten minutes, and reports a token reused for other actions
-    /// as [`ErrorKind::IdempotentParameterMismatch`]. 1 to 36 characters.
+    /// as [`ErrorKind::IdempotentParameterMismatch`](crate::ErrorKind::IdempotentParameterMismatch). 1 to 36 characters.
     ///
     /// Without one, the SDK makes a token for each `send`: its own retries (of an internal error,
     /// say) cannot apply the transaction twice, but sending again after an error may.
