@@ -5,6 +5,10 @@
 //! Each builder validates everything it can before sending (keys, item limits, expression limits),
 //! and its errors carry the operation, the model and the key. Builders are also futures
 //! (`db.put(&order).await`), the same as calling `.send()`.
+//!
+//! Put, create, update, delete and condition checks prepare one value (`write`), from which both
+//! the single-item request and the transaction action are built; Query and Scan are one builder,
+//! [`Read`], generic over the kind of read ([`kind`]).
 
 mod batch;
 mod batch_get;
