@@ -7,6 +7,7 @@ mod entities;
 mod error;
 pub mod expression;
 mod key;
+pub mod limits;
 mod managed;
 mod model;
 pub mod operation;
