@@ -7,6 +7,9 @@
 
 use std::marker::PhantomData;
 
+mod meta;
+pub use self::meta::*;
+
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use std::collections::HashMap;
 pub use std::option::Option::{self, None, Some};

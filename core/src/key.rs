@@ -12,6 +12,13 @@ use crate::value::Item;
 /// A value that can be (part of) a key: strings, integers, [`Number`](crate::Number), timestamps,
 /// unit enums deriving `Attribute`, and `Option`s of those (an absent part leaves a sparse index key
 /// unset).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be part of a key",
+    label = "a field named in a key template must be a key part",
+    note = "key parts are strings (`String`, `&str`, `char`), integers, `ferrodyn::Number`, \
+            `chrono::DateTime<Utc>` and `chrono::NaiveDate` (feature `chrono`), unit enums deriving \
+            `Attribute`, and `Option`s of those"
+)]
 pub trait KeyPart {
     /// The attribute type when the value is a key attribute by itself.
     const SCALAR: ScalarType;
@@ -147,14 +154,14 @@ impl<M: Model> Key<M> {
 /// # Errors
 /// A part that is neither a string nor a number.
 pub(crate) fn render_template<'a>(
-    key: &crate::KeyMeta,
+    key: &crate::meta::KeyMeta,
     value_of: impl Fn(&str) -> Option<&'a AttributeValue>,
 ) -> crate::Result<Option<AttributeValue>> {
     let mut rendered = String::new();
     for part in key.template {
         match part {
-            crate::TemplatePart::Literal(text) => rendered.push_str(text),
-            crate::TemplatePart::Field(field) => match value_of(field) {
+            crate::meta::TemplatePart::Literal(text) => rendered.push_str(text),
+            crate::meta::TemplatePart::Field(field) => match value_of(field) {
                 Some(AttributeValue::S(s)) => rendered.push_str(s),
                 Some(AttributeValue::N(n)) => rendered.push_str(n),
                 None | Some(AttributeValue::Null(_)) => return Ok(None),
@@ -176,7 +183,7 @@ pub(crate) fn render_template<'a>(
 
 /// Bytes that identify an item: the physical table and the key attribute values, in the model's
 /// key order. Two entries with the same identity are the same item.
-pub(crate) fn item_identity(table: &str, meta: &crate::ModelMeta, item: &Item) -> Vec<u8> {
+pub(crate) fn item_identity(table: &str, meta: &crate::meta::ModelMeta, item: &Item) -> Vec<u8> {
     let mut out = Vec::with_capacity(table.len() + 64);
     out.extend_from_slice(table.as_bytes());
     for key in meta.key_attributes() {
@@ -195,7 +202,7 @@ pub(crate) fn item_identity(table: &str, meta: &crate::ModelMeta, item: &Item) -
 }
 
 /// Writes `pk=CUSTOMER#1, sk=ORDER#2` for a key, in the model's key order.
-pub(crate) fn describe_key(meta: &crate::ModelMeta, attributes: &Item) -> String {
+pub(crate) fn describe_key(meta: &crate::meta::ModelMeta, attributes: &Item) -> String {
     let mut out = String::new();
     for key in meta.key_attributes() {
         if !out.is_empty() {

@@ -3,9 +3,10 @@
 mod common;
 
 use common::{Customer, Order, Product};
+use ferrodyn::meta::ScalarType;
 use ferrodyn::schema::TableSchema;
 use ferrodyn::testing::TestDb;
-use ferrodyn::{Model, ScalarType};
+use ferrodyn::Model;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize, Model)]

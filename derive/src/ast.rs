@@ -1,5 +1,5 @@
 //! Parsing: the `#[ferrodyn(...)]` container attribute, the serde attributes that decide attribute
-//! names, and key templates. Nothing here judges whether the pieces fit together; see `valid.rs`.
+//! names, and key templates. Nothing here judges whether the pieces fit together; see `valid`.
 
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, ExprPath, Ident, LitStr, Token, Type};
 
 use crate::case::{RenameRule, RULE_NAMES};
-use crate::valid::Errors;
+use crate::errors::Errors;
 
 /// A named field with the attribute name serde gives it.
 pub(crate) struct Field<'a> {
@@ -66,10 +66,23 @@ pub(crate) enum FieldDefault {
     Function(ExprPath),
 }
 
-/// The container-level serde attributes that matter here.
+/// The container-level serde attributes: the two that change what is stored, parsed, and every
+/// other one by name, for `valid` to accept or refuse.
 #[derive(Default)]
 pub(crate) struct SerdeContainer {
     pub(crate) rename_all: Option<RenameRule>,
+    pub(crate) default: Option<ContainerDefault>,
+    /// The paths of the other entries (`tag`, `deny_unknown_fields`, ...), as written.
+    pub(crate) others: Vec<syn::Path>,
+}
+
+/// `#[serde(default)]` or `#[serde(default = "path")]` on a struct: a missing field takes its
+/// value from `Default::default()`, or from the function's result.
+#[derive(Clone)]
+pub(crate) struct ContainerDefault {
+    /// The `default` path, where errors about the default point.
+    pub(crate) path: syn::Path,
+    pub(crate) function: Option<ExprPath>,
 }
 
 pub(crate) fn serde_container(attrs: &[Attribute], errors: &mut Errors) -> SerdeContainer {
@@ -87,7 +100,17 @@ pub(crate) fn serde_container(attrs: &[Attribute], errors: &mut Errors) -> Serde
                     }
                 }
                 Ok(())
+            } else if meta.path.is_ident("default") {
+                let function = if meta.input.peek(Token![=]) {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    Some(lit.parse()?)
+                } else {
+                    None
+                };
+                container.default = Some(ContainerDefault { path: meta.path.clone(), function });
+                Ok(())
             } else {
+                container.others.push(meta.path.clone());
                 skip_value(&meta)
             }
         });

@@ -6,70 +6,23 @@ use syn::{parse_quote, DeriveInput, Generics};
 
 use crate::ast;
 use crate::fields::{self, Conversion};
-use crate::valid::Errors;
+use crate::valid::{self, AttributeInput};
+use crate::{expand_default, fallback};
 
-const SUPPORTED: &str =
-    "`#[derive(Attribute)]` supports structs with named fields (stored as a map, M) \
-     and enums whose variants are all units (stored as a string, S)";
-
-pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let mut errors = Errors::default();
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("ferrodyn")) {
-        errors.spanned(
-            attr,
-            "`#[derive(Attribute)]` takes no `#[ferrodyn(...)]` options; \
-             rename with `#[serde(rename = \"...\")]` or `#[serde(rename_all = \"...\")]`",
-        );
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    match valid::attribute(input) {
+        Ok(AttributeInput::Struct { input, fields, default }) => {
+            let conversion = expand_struct(input, &fields);
+            let defaults = expand_default::helpers(input, &fields, default.as_ref());
+            quote! { #conversion #defaults }
+        }
+        Ok(AttributeInput::Enum { input, variants }) => expand_enum(input, &variants),
+        Err(error) => fallback::attribute(input, error),
     }
-    let container = ast::serde_container(&input.attrs, &mut errors);
-    match &input.data {
-        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) => {
-            let fields = ast::fields(named, &container, &mut errors);
-            for field in &fields {
-                if let Some((role, span)) = field.role {
-                    errors.push(syn::Error::new(
-                        span,
-                        format!(
-                            "`{}` applies to fields of a `Model`, not of an `Attribute`",
-                            role.name()
-                        ),
-                    ));
-                }
-            }
-            errors.finish()?;
-            return Ok(expand_struct(input, &fields));
-        }
-        syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Unit) => {
-            errors.spanned(&input.ident, format!("{SUPPORTED}, not unit structs"));
-        }
-        syn::Data::Struct(s) => {
-            errors.spanned(&s.fields, format!("{SUPPORTED}, not tuple structs"));
-        }
-        syn::Data::Enum(e) => {
-            let mut variants = Vec::with_capacity(e.variants.len());
-            for variant in &e.variants {
-                if !matches!(variant.fields, syn::Fields::Unit) {
-                    errors.spanned(
-                        variant,
-                        format!("{SUPPORTED}; variant `{}` carries data", variant.ident),
-                    );
-                }
-                variants
-                    .push((&variant.ident, ast::variant_name(variant, &container, &mut errors)));
-            }
-            errors.finish()?;
-            return Ok(expand_enum(input, &variants));
-        }
-        syn::Data::Union(u) => {
-            errors.push(syn::Error::new(u.union_token.span, SUPPORTED));
-        }
-    }
-    errors.finish()?;
-    Ok(TokenStream::new())
 }
 
 /// `generics` with `bound` required of every type parameter, as serde does.
-fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
+pub(crate) fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
     let mut generics = generics.clone();
     let params: Vec<_> = generics.type_params().map(|p| p.ident.clone()).collect();
     let where_clause = generics.make_where_clause();

@@ -4,10 +4,17 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::valid;
+use crate::fallback;
+use crate::valid::{self, EntitiesEnum};
 
-pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
-    let entities = valid::entities(input)?;
+pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
+    match valid::entities(input) {
+        Ok(entities) => expand(&entities),
+        Err(error) => fallback::entities(input, error),
+    }
+}
+
+fn expand(entities: &EntitiesEnum<'_>) -> TokenStream {
     let ident = &entities.input.ident;
     let type_name = ident.to_string();
     let assertions = entities.variants.iter().map(|(variant, ty)| {
@@ -46,7 +53,7 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
                 .map(Self::#variant),
         }
     });
-    Ok(quote! {
+    quote! {
         // Module-level, so that the check runs whether or not anything reads `MODELS`.
         const _: () = { #(#assertions)* };
 
@@ -85,5 +92,5 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
                 }
             }
         }
-    })
+    }
 }

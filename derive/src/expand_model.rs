@@ -6,25 +6,34 @@ use quote::{format_ident, quote};
 use crate::ast::{Field, Role};
 use crate::fields::{self, Conversion};
 use crate::valid::{self, Key, KeyKind, Model, Part};
+use crate::{expand_default, fallback};
 
 /// Lints the generated code must not trip in user crates.
-fn allow_lints() -> TokenStream {
+pub(crate) fn allow_lints() -> TokenStream {
     quote! { #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)] }
 }
 
-pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
-    let model = valid::model(input)?;
+pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
+    match valid::model(input) {
+        Ok(model) => expand(&model),
+        Err(invalid) => fallback::model(input, invalid),
+    }
+}
+
+fn expand(model: &Model<'_>) -> TokenStream {
+    let input = model.input;
     let ident = &input.ident;
     let allow = allow_lints();
-    let meta = meta(&model);
-    let to_item = to_item(&model);
-    let from_item = from_item(&model);
-    let primary_key = primary_key(&model);
-    let key_fn = key_fn(&model);
-    let partition_fns = partition_fns(&model);
-    let fields = field_paths(&model);
-    let role_checks = role_checks(&model);
-    Ok(quote! {
+    let meta = meta(model);
+    let to_item = to_item(model);
+    let from_item = from_item(model);
+    let primary_key = primary_key(model);
+    let key_fn = key_fn(model);
+    let partition_fns = partition_fns(model);
+    let fields = field_paths(model);
+    let role_checks = role_checks(model);
+    let defaults = expand_default::helpers(input, &model.fields, model.default.as_ref());
+    quote! {
         #role_checks
 
         #[automatically_derived]
@@ -62,7 +71,8 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         }
 
         #fields
-    })
+        #defaults
+    }
 }
 
 fn option<T>(value: Option<T>, f: impl FnOnce(T) -> TokenStream) -> TokenStream {
@@ -75,12 +85,14 @@ fn option<T>(value: Option<T>, f: impl FnOnce(T) -> TokenStream) -> TokenStream 
     }
 }
 
+/// `Model::META`, built through `__private`'s constructors: the metadata structs are
+/// `#[non_exhaustive]`, so the user's crate cannot write them as literals.
 fn meta(model: &Model<'_>) -> TokenStream {
     let type_name = model.input.ident.to_string();
     let table = &model.table;
     let entity = option(model.entity.as_ref(), |e| {
         let (attribute, value) = (&e.attribute, &e.value);
-        quote! { ::ferrodyn::__private::EntityMeta { attribute: #attribute, value: #value } }
+        quote! { ::ferrodyn::__private::entity_meta(#attribute, #value) }
     });
     let partition_key = key_meta(model, &model.partition_key);
     let sort_key = option(model.sort_key.as_ref(), |k| key_meta(model, k));
@@ -88,17 +100,11 @@ fn meta(model: &Model<'_>) -> TokenStream {
         let name = &index.name;
         let partition_key = key_meta(model, &index.partition_key);
         let sort_key = option(index.sort_key.as_ref(), |k| key_meta(model, k));
-        quote! {
-            ::ferrodyn::__private::IndexMeta {
-                name: #name,
-                partition_key: #partition_key,
-                sort_key: #sort_key,
-            }
-        }
+        quote! { ::ferrodyn::__private::index_meta(#name, #partition_key, #sort_key) }
     });
     let fields = model.fields.iter().filter(|f| f.is_stored()).map(|f| {
         let (name, attribute) = (&f.name, &f.attribute);
-        quote! { ::ferrodyn::__private::FieldMeta { name: #name, attribute: #attribute } }
+        quote! { ::ferrodyn::__private::field_meta(#name, #attribute) }
     });
     let role = |role: Role| {
         option(model.fields.iter().find(|f| f.role.map(|(r, _)| r) == Some(role)), |f| {
@@ -115,23 +121,23 @@ fn meta(model: &Model<'_>) -> TokenStream {
     );
     let unique = model.unique.iter().map(|&i| &model.fields[i].attribute);
     quote! {
-        const META: &'static ::ferrodyn::__private::ModelMeta = &::ferrodyn::__private::ModelMeta {
-            type_name: #type_name,
-            table: #table,
-            entity: #entity,
-            partition_key: #partition_key,
-            sort_key: #sort_key,
-            indexes: &[#(#indexes),*],
-            fields: &[#(#fields),*],
-            managed: ::ferrodyn::__private::ManagedFields {
-                version: #version,
-                created_at: #created_at,
-                updated_at: #updated_at,
-                ttl: #ttl,
-                id: #id,
-                unique: &[#(#unique),*],
-            },
-        };
+        const META: &'static ::ferrodyn::__private::ModelMeta = &::ferrodyn::__private::model_meta(
+            #type_name,
+            #table,
+            #entity,
+            #partition_key,
+            #sort_key,
+            &[#(#indexes),*],
+            &[#(#fields),*],
+            ::ferrodyn::__private::managed_fields(
+                #version,
+                #created_at,
+                #updated_at,
+                #ttl,
+                #id,
+                &[#(#unique),*],
+            ),
+        );
     }
 }
 
@@ -193,11 +199,7 @@ fn key_meta(model: &Model<'_>, key: &Key) -> TokenStream {
             .collect(),
     };
     quote! {
-        ::ferrodyn::__private::KeyMeta {
-            attribute: #attribute,
-            scalar: #scalar,
-            template: &[#(#template),*],
-        }
+        ::ferrodyn::__private::key_meta(#attribute, #scalar, &[#(#template),*])
     }
 }
 
@@ -402,7 +404,7 @@ fn primary_key(model: &Model<'_>) -> TokenStream {
     }
 }
 
-fn key_fn(model: &Model<'_>) -> TokenStream {
+pub(crate) fn key_fn(model: &Model<'_>) -> TokenStream {
     let vis = &model.input.vis;
     let item = format_ident!("__item");
     let count = primary_keys(model).filter(|k| k.written).count();
@@ -464,7 +466,7 @@ fn local_param<'m>(model: &'m Model<'_>) -> impl Fn(usize) -> TokenStream + 'm {
 
 /// `partition(..)` for the table and `<index>_partition(..)` for each index: the partition key
 /// alone, for queries.
-fn partition_fns(model: &Model<'_>) -> TokenStream {
+pub(crate) fn partition_fns(model: &Model<'_>) -> TokenStream {
     let table = partition_fn(model, &format_ident!("partition"), None, &model.partition_key);
     let indexes = model.indexes.iter().map(|index| {
         partition_fn(model, &index.partition_fn, Some(&index.name), &index.partition_key)
@@ -506,7 +508,7 @@ fn partition_fn(model: &Model<'_>, name: &Ident, index: Option<&str>, key: &Key)
     }
 }
 
-fn field_paths(model: &Model<'_>) -> TokenStream {
+pub(crate) fn field_paths(model: &Model<'_>) -> TokenStream {
     let ident = &model.input.ident;
     let vis = &model.input.vis;
     let fields_ident = format_ident!("{}Fields", ident);

@@ -8,9 +8,12 @@ use syn::{parse_macro_input, DeriveInput};
 
 mod ast;
 mod case;
+mod errors;
 mod expand_attribute;
+mod expand_default;
 mod expand_entities;
 mod expand_model;
+mod fallback;
 mod fields;
 mod valid;
 
@@ -53,7 +56,7 @@ mod valid;
 #[proc_macro_derive(Model, attributes(ferrodyn))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand_model::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand_model::derive(&input).into()
 }
 
 /// Derives `ferrodyn::ToAttributeValue` and `FromAttributeValue`.
@@ -68,7 +71,7 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Attribute, attributes(ferrodyn))]
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand_attribute::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand_attribute::derive(&input).into()
 }
 
 /// Derives `ferrodyn::Entities` for an enum with one newtype variant per model of a shared table
@@ -80,5 +83,5 @@ pub fn derive_attribute(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Entities, attributes(ferrodyn))]
 pub fn derive_entities(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand_entities::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand_entities::derive(&input).into()
 }

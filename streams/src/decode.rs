@@ -18,7 +18,7 @@ use crate::record::{
     Change, ChangeKind, Decoded, InfoParts, KeyValue, Keys, Record, RecordInfo, Span, StreamView,
 };
 use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamViewType};
-use ferrodyn::{DeserializeEntity, ModelMeta};
+use ferrodyn::meta::{DeserializeEntity, ModelMeta};
 
 /// Decodes a DynamoDB stream event from its JSON text (what Lambda sends), the fast path.
 ///

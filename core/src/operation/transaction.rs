@@ -866,10 +866,10 @@ mod tests {
             type_name: "T",
             table: "t",
             entity: None,
-            partition_key: crate::KeyMeta {
+            partition_key: crate::meta::KeyMeta {
                 attribute: "pk",
-                scalar: crate::ScalarType::S,
-                template: &[crate::TemplatePart::Field("pk")],
+                scalar: crate::meta::ScalarType::S,
+                template: &[crate::meta::TemplatePart::Field("pk")],
             },
             sort_key: None,
             indexes: &[],
