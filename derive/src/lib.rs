@@ -1,7 +1,12 @@
 //! Derive macros for ferrodyn: `#[derive(Model)]`, `#[derive(Attribute)]` and `#[derive(Entities)]`.
 //!
-//! Use them through the `ferrodyn` crate, which re-exports both. The generated code names
+//! Use them through the `ferrodyn` crate, which re-exports them. The generated code names
 //! `::ferrodyn::__private` only, so that ferrodyn can change its internals without breaking users.
+//!
+//! The layers go one way: `ast` parses the attributes, `valid` checks them (one submodule per
+//! derive, errors collected by `errors`), and the `expand_*` files generate code from what `valid`
+//! resolved. When the input has an error, `fallback` emits the error with the trait impls a valid
+//! input would have had, so that one mistake is reported once, not again at every use.
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
@@ -53,6 +58,14 @@ mod valid;
 /// Attribute names follow serde: `#[serde(rename)]`, `#[serde(rename_all)]`, `#[serde(skip)]` and
 /// `#[serde(default)]` are honoured. Fields convert through their `ToAttributeValue` /
 /// `FromAttributeValue` impls when they have them, and through serde_dynamo otherwise.
+///
+/// Of serde's container attributes, `rename_all` and `default` (`Default::default()` or
+/// `default = "path"` gives missing fields their values) are honoured; `rename`, `bound`, `crate`
+/// and `expecting` only concern serde's own impls and change nothing stored. The others are
+/// compile errors, as no path could store the model the way serde would: `deny_unknown_fields`
+/// (items carry key, index and entity attributes), `tag`, `content`, `untagged`, `transparent`,
+/// `remote`, `from`, `try_from`, `into`, `rename_all_fields`, `variant_identifier` and
+/// `field_identifier`.
 #[proc_macro_derive(Model, attributes(ferrodyn))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -67,7 +80,9 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 /// - On an enum whose variants are all units: a string (S) naming the variant, also usable in key
 ///   templates (`KeyPart`).
 ///
-/// Names follow `#[serde(rename)]` and `#[serde(rename_all)]`, so both paths store the same thing.
+/// Names follow `#[serde(rename)]` and `#[serde(rename_all)]`, so both paths store the same thing;
+/// a struct's `#[serde(default)]` is honoured as on a `Model`, and the same container attributes
+/// are refused.
 #[proc_macro_derive(Attribute, attributes(ferrodyn))]
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

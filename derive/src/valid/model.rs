@@ -35,7 +35,7 @@ pub(crate) struct Entity {
 /// (none when the input is no struct with named fields), for the fallback expansion.
 pub(crate) struct Invalid<'a> {
     pub(crate) error: syn::Error,
-    pub(crate) partial: Option<Model<'a>>,
+    pub(crate) partial: Option<Box<Model<'a>>>,
 }
 
 impl From<syn::Error> for Invalid<'_> {
@@ -168,7 +168,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
     check_attribute_names(&mut model, &attrs, &mut errors);
     match errors.finish() {
         Ok(()) => Ok(model),
-        Err(error) => Err(Invalid { error, partial: Some(model) }),
+        Err(error) => Err(Invalid { error, partial: Some(Box::new(model)) }),
     }
 }
 
