@@ -16,7 +16,7 @@ pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod validate;
-mod value;
+pub mod value;
 
 #[doc(hidden)]
 pub mod __private;

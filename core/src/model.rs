@@ -5,7 +5,7 @@
 
 use crate::error::Result;
 use crate::key::Key;
-use crate::value::Item;
+use crate::value::{Item, MapSource, Source};
 
 /// A Rust type stored as items of a DynamoDB table. Implement it with `#[derive(Model)]`.
 pub trait Model: Sized {
@@ -23,6 +23,22 @@ pub trait Model: Sized {
     /// # Errors
     /// A typed error naming the attribute: wrong type, missing, out of range, wrong entity type.
     fn from_item(item: Item) -> Result<Self>;
+
+    /// Decodes an item held by any [`MapSource`] (stream JSON, `aws_lambda_events` images): the
+    /// one definition `from_item` and the stream decoders share. The derive generates it; the
+    /// default builds an [`Item`] and calls [`from_item`](Self::from_item).
+    ///
+    /// # Errors
+    /// As [`from_item`](Self::from_item), or a malformed source.
+    #[doc(hidden)]
+    fn decode_item<'de, M: MapSource<'de>>(mut item: M) -> Result<Self> {
+        let mut out = Item::with_capacity(item.size_hint().unwrap_or(0));
+        while let Some(name) = item.next_key()? {
+            let value = item.next_value()?.into_attribute_value()?;
+            out.insert(name.into_owned(), value);
+        }
+        Self::from_item(out)
+    }
 
     /// The primary key of this value.
     fn primary_key(&self) -> Key<Self>;

@@ -22,6 +22,17 @@ pub(crate) struct Field<'a> {
     pub(crate) default: Option<FieldDefault>,
     /// `#[ferrodyn(version)]` and the like, with the span of the option.
     pub(crate) role: Option<(Role, proc_macro2::Span)>,
+    /// `#[serde(alias = "...")]`: further names the attribute is read by.
+    pub(crate) aliases: Vec<String>,
+    /// `serialize_with = "path"`, or `with = "module"` as `module::serialize`.
+    pub(crate) serialize_with: Option<ExprPath>,
+    /// `deserialize_with = "path"`, or `with = "module"` as `module::deserialize`.
+    pub(crate) deserialize_with: Option<ExprPath>,
+    /// `skip_serializing_if = "path"`.
+    pub(crate) skip_serializing_if: Option<ExprPath>,
+    /// The span of the first `with`/`serialize_with`/`deserialize_with`, for errors where the
+    /// field's conversion cannot be replaced (keys, managed fields, `Attribute` structs).
+    pub(crate) with_span: Option<proc_macro2::Span>,
 }
 
 /// What ferrodyn manages in a field, declared with `#[ferrodyn(<role>)]` on it.
@@ -145,6 +156,11 @@ pub(crate) fn fields<'a>(
                 skip_deserializing: false,
                 default: None,
                 role: None,
+                aliases: Vec::new(),
+                serialize_with: None,
+                deserialize_with: None,
+                skip_serializing_if: None,
+                with_span: None,
             };
             for attr in &field.attrs {
                 if attr.path().is_ident("ferrodyn") {
@@ -196,42 +212,119 @@ fn field_role(
     Ok(())
 }
 
+/// The serde field attributes, each honoured by every path (`to_item`, `from_item`, both stream
+/// decoders) or refused here; an entry serde does not know is refused too, so that nothing a
+/// user wrote is silently ignored.
 fn field_serde(
     field: &mut Field<'_>,
     meta: &ParseNestedMeta<'_>,
     errors: &mut Errors,
 ) -> syn::Result<()> {
     let path = &meta.path;
-    if path.is_ident("rename") {
-        if let Some(lit) = single_name(meta, errors)? {
-            field.attribute = lit.value();
+    let name = path_name(path);
+    match name.as_str() {
+        "rename" => {
+            if let Some(lit) = single_name(meta, errors)? {
+                field.attribute = lit.value();
+            }
         }
-    } else if path.is_ident("skip") {
-        field.skip_serializing = true;
-        field.skip_deserializing = true;
-    } else if path.is_ident("skip_serializing") {
-        field.skip_serializing = true;
-    } else if path.is_ident("skip_deserializing") {
-        field.skip_deserializing = true;
-    } else if path.is_ident("default") {
-        field.default = Some(if meta.input.peek(Token![=]) {
+        "alias" => {
             let lit: LitStr = meta.value()?.parse()?;
-            FieldDefault::Function(lit.parse()?)
-        } else {
-            FieldDefault::Trait
-        });
-    } else if path.is_ident("flatten") {
-        // Flattened fields have no attribute of their own; the one-pass decoder cannot route
-        // their entries, so say so instead of silently storing a map.
-        errors.push(syn::Error::new_spanned(
-            path,
-            "ferrodyn does not support `#[serde(flatten)]`; nest the fields as an `Attribute` struct",
-        ));
-        skip_value(meta)?;
-    } else {
-        skip_value(meta)?;
+            field.aliases.push(lit.value());
+        }
+        "skip" => {
+            field.skip_serializing = true;
+            field.skip_deserializing = true;
+        }
+        "skip_serializing" => field.skip_serializing = true,
+        "skip_deserializing" => field.skip_deserializing = true,
+        "default" => {
+            field.default = Some(if meta.input.peek(Token![=]) {
+                let lit: LitStr = meta.value()?.parse()?;
+                FieldDefault::Function(lit.parse()?)
+            } else {
+                FieldDefault::Trait
+            });
+        }
+        "skip_serializing_if" => field.skip_serializing_if = Some(path_value(meta)?),
+        "serialize_with" | "deserialize_with" | "with" => {
+            let value = path_value(meta)?;
+            field.with_span.get_or_insert(path.span());
+            let (serialize, deserialize) = match name.as_str() {
+                "serialize_with" => (Some(value), None),
+                "deserialize_with" => (None, Some(value)),
+                _ => {
+                    let (mut serialize, mut deserialize) = (value.clone(), value);
+                    serialize.path.segments.push(syn::parse_quote!(serialize));
+                    deserialize.path.segments.push(syn::parse_quote!(deserialize));
+                    (Some(serialize), Some(deserialize))
+                }
+            };
+            for (slot, value) in
+                [(&mut field.serialize_with, serialize), (&mut field.deserialize_with, deserialize)]
+            {
+                if let Some(value) = value {
+                    if slot.replace(value).is_some() {
+                        errors.spanned(
+                            path,
+                            "the field's conversion is given twice (`with`, `serialize_with`, \
+                             `deserialize_with`)",
+                        );
+                    }
+                }
+            }
+        }
+        "flatten" => {
+            // Flattened fields have no attribute of their own; the one-pass decoder cannot route
+            // their entries, so say so instead of silently storing a map.
+            errors.spanned(
+                path,
+                "ferrodyn does not support `#[serde(flatten)]`; nest the fields as an `Attribute` struct",
+            );
+            skip_value(meta)?;
+        }
+        "borrow" => {
+            errors.spanned(
+                path,
+                "ferrodyn does not support `#[serde(borrow)]`: models own their values (items and \
+                 stream images are decoded into owned fields)",
+            );
+            skip_value(meta)?;
+        }
+        "bound" => {
+            errors.spanned(
+                path,
+                "ferrodyn does not support `#[serde(bound = \"...\")]` on fields: ferrodyn's impls \
+                 take no bounds from serde",
+            );
+            skip_value(meta)?;
+        }
+        "getter" => {
+            errors.spanned(
+                path,
+                "ferrodyn does not support `#[serde(getter = \"...\")]`: fields are read directly",
+            );
+            skip_value(meta)?;
+        }
+        _ => {
+            errors.spanned(
+                path,
+                format!(
+                    "unknown serde field attribute `{name}`; ferrodyn honours rename, alias, \
+                     default, skip, skip_serializing, skip_deserializing, skip_serializing_if, \
+                     with, serialize_with and deserialize_with"
+                ),
+            );
+            skip_value(meta)?;
+        }
     }
     Ok(())
+}
+
+/// `= "path"`, parsed as a path.
+fn path_value(meta: &ParseNestedMeta<'_>) -> syn::Result<ExprPath> {
+    let lit: LitStr = meta.value()?.parse()?;
+    lit.parse()
 }
 
 /// The name of `#[serde(rename = "x")]` on an enum variant, after `rename_all`.

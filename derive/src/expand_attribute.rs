@@ -37,7 +37,7 @@ fn expand_struct(input: &DeriveInput, fields: &[ast::Field<'_>]) -> TokenStream 
     let map = format_ident!("__map");
     let capacity = fields.iter().filter(|f| !f.skip_serializing).count();
     let encode = fields::encode(fields, Conversion::Direct, &map);
-    let decode = fields::decode(fields, Conversion::Direct, &map, &TokenStream::new());
+    let decode = fields::decode(fields, Conversion::Direct, &map);
 
     let to = bounded(&input.generics, &quote! { ::ferrodyn::__private::ToAttributeValue });
     let (to_impl, to_ty, to_where) = to.split_for_impl();
@@ -57,13 +57,22 @@ fn expand_struct(input: &DeriveInput, fields: &[ast::Field<'_>]) -> TokenStream 
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)]
         impl #from_impl ::ferrodyn::__private::FromAttributeValue for #ident #from_ty #from_where {
+            #[inline]
             fn from_attribute_value(
                 __value: ::ferrodyn::__private::AttributeValue,
             ) -> ::ferrodyn::__private::Result<Self> {
-                let #map = match __value {
-                    ::ferrodyn::__private::AttributeValue::M(__map) => __map,
+                Self::decode(__value)
+            }
+
+            fn decode<'de, __S: ::ferrodyn::__private::Source<'de>>(
+                __source: __S,
+            ) -> ::ferrodyn::__private::Result<Self> {
+                let mut #map = match ::ferrodyn::__private::Source::take(__source)? {
+                    ::ferrodyn::__private::Value::M(__map) => __map,
                     __other => {
-                        return ::ferrodyn::__private::Err(::ferrodyn::__private::expected_map(&__other));
+                        return ::ferrodyn::__private::Err(
+                            ::ferrodyn::__private::expected_map(__other.tag()),
+                        );
                     }
                 };
                 ::ferrodyn::__private::Ok({ #decode })
@@ -94,17 +103,26 @@ fn expand_enum(input: &DeriveInput, variants: &[(&syn::Ident, String)]) -> Token
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)]
         impl #impl_generics ::ferrodyn::__private::FromAttributeValue for #ident #ty_generics #where_clause {
+            #[inline]
             fn from_attribute_value(
                 __value: ::ferrodyn::__private::AttributeValue,
             ) -> ::ferrodyn::__private::Result<Self> {
-                match __value {
-                    ::ferrodyn::__private::AttributeValue::S(__name) => match __name.as_str() {
+                Self::decode(__value)
+            }
+
+            fn decode<'de, __S: ::ferrodyn::__private::Source<'de>>(
+                __source: __S,
+            ) -> ::ferrodyn::__private::Result<Self> {
+                match ::ferrodyn::__private::Source::take(__source)? {
+                    ::ferrodyn::__private::Value::S(__name) => match &*__name {
                         #(#from_name,)*
                         _ => ::ferrodyn::__private::Err(
                             ::ferrodyn::__private::unknown_variant(&[#(#names),*]),
                         ),
                     },
-                    __other => ::ferrodyn::__private::Err(::ferrodyn::__private::expected_string(&__other)),
+                    __other => ::ferrodyn::__private::Err(
+                        ::ferrodyn::__private::expected_string(__other.tag()),
+                    ),
                 }
             }
         }

@@ -45,21 +45,20 @@ fn expand(model: &Model<'_>) -> TokenStream {
             #primary_key
         }
 
-        // Only where the model is `Deserialize<'de>`: models need not use serde.
         #[automatically_derived]
         #allow
-        impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident
-        where
-            #ident: ::ferrodyn::__private::Deserialize<'de>,
-        {
+        impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident {
             const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] =
                 &[<#ident as ::ferrodyn::__private::Model>::META];
+            const WITHOUT_ENTITY: ::ferrodyn::__private::Option<usize> =
+                ::ferrodyn::__private::Some(0);
 
-            fn deserialize_model<D: ::ferrodyn::__private::Deserializer<'de>>(
+            #[inline]
+            fn decode_model<__M: ::ferrodyn::__private::MapSource<'de>>(
                 _index: usize,
-                deserializer: D,
-            ) -> ::ferrodyn::__private::StdResult<Self, D::Error> {
-                <#ident as ::ferrodyn::__private::Deserialize<'de>>::deserialize(deserializer)
+                item: __M,
+            ) -> ::ferrodyn::__private::Result<Self> {
+                <#ident as ::ferrodyn::__private::Model>::decode_item(item)
             }
         }
 
@@ -365,20 +364,29 @@ fn to_item(model: &Model<'_>) -> TokenStream {
 }
 
 fn from_item(model: &Model<'_>) -> TokenStream {
-    let item = format_ident!("item");
+    let item = format_ident!("__item");
     // Checked before decoding so that an item of another entity type reports that, rather than
     // whichever of its attributes happens to be decoded first.
     let entity = model.entity.as_ref().map(|e| {
         let (attribute, value) = (&e.attribute, &e.value);
         quote! {
-            if let ::ferrodyn::__private::Some(__entity) = #item.get(#attribute) {
-                ::ferrodyn::__private::check_entity(__entity, #value)?;
+            if let ::ferrodyn::__private::Some(__entity) =
+                ::ferrodyn::__private::MapSource::lookup_str(&mut #item, #attribute)?
+            {
+                ::ferrodyn::__private::check_entity(&__entity, #value)?;
             }
         }
     });
-    let decode = fields::decode(&model.fields, Conversion::Autoref, &item, &TokenStream::new());
+    let decode = fields::decode(&model.fields, Conversion::Autoref, &item);
     quote! {
-        fn from_item(#item: ::ferrodyn::__private::Item) -> ::ferrodyn::__private::Result<Self> {
+        #[inline]
+        fn from_item(item: ::ferrodyn::__private::Item) -> ::ferrodyn::__private::Result<Self> {
+            Self::decode_item(::ferrodyn::__private::ItemSource::new(item))
+        }
+
+        fn decode_item<'de, __M: ::ferrodyn::__private::MapSource<'de>>(
+            mut #item: __M,
+        ) -> ::ferrodyn::__private::Result<Self> {
             #entity
             ::ferrodyn::__private::Ok({ #decode })
         }

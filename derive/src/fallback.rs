@@ -146,10 +146,12 @@ fn deserialize_entity(input: &DeriveInput) -> Option<TokenStream> {
             #allow
             impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident {
                 const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] = &[];
-                fn deserialize_model<D: ::ferrodyn::__private::Deserializer<'de>>(
+                const WITHOUT_ENTITY: ::ferrodyn::__private::Option<usize> =
+                    ::ferrodyn::__private::None;
+                fn decode_model<__M: ::ferrodyn::__private::MapSource<'de>>(
                     _: usize,
-                    _: D,
-                ) -> ::ferrodyn::__private::StdResult<Self, D::Error> {
+                    _: __M,
+                ) -> ::ferrodyn::__private::Result<Self> {
                     ::core::unreachable!()
                 }
             }

@@ -40,6 +40,13 @@ pub(crate) fn attribute(input: &DeriveInput) -> syn::Result<AttributeInput<'_>> 
             let mut fields = ast::fields(named, &container, &mut errors);
             container::apply_default(&mut fields, &container);
             for field in &fields {
+                if let Some(span) = field.with_span {
+                    errors.push(syn::Error::new(
+                        span,
+                        "`#[derive(Attribute)]` fields convert by their types' impls; \
+                         `with`/`serialize_with`/`deserialize_with` apply to fields of a `Model`",
+                    ));
+                }
                 if let Some((role, span)) = field.role {
                     errors.push(syn::Error::new(
                         span,
