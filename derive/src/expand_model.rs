@@ -28,9 +28,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
     let to_item = to_item(model);
     let from_item = from_item(model);
     let primary_key = primary_key(model);
-    let key_fn = key_fn(model);
-    let partition_fns = partition_fns(model);
-    let fields = field_paths(model);
+    let inherent = inherent(model);
     let role_checks = role_checks(model);
     let defaults = expand_default::helpers(input, &model.fields, model.default.as_ref());
     quote! {
@@ -62,6 +60,19 @@ fn expand(model: &Model<'_>) -> TokenStream {
             }
         }
 
+        #inherent
+        #defaults
+    }
+}
+
+/// The model's own items: `key(..)`, the partition constructors and the typed field paths.
+pub(crate) fn inherent(model: &Model<'_>) -> TokenStream {
+    let ident = &model.input.ident;
+    let allow = allow_lints();
+    let key_fn = key_fn(model);
+    let partition_fns = partition_fns(model);
+    let fields = field_paths(model);
+    quote! {
         #[automatically_derived]
         #allow
         impl #ident {
@@ -70,7 +81,6 @@ fn expand(model: &Model<'_>) -> TokenStream {
         }
 
         #fields
-        #defaults
     }
 }
 
@@ -412,7 +422,7 @@ fn primary_key(model: &Model<'_>) -> TokenStream {
     }
 }
 
-pub(crate) fn key_fn(model: &Model<'_>) -> TokenStream {
+fn key_fn(model: &Model<'_>) -> TokenStream {
     let vis = &model.input.vis;
     let item = format_ident!("__item");
     let count = primary_keys(model).filter(|k| k.written).count();
@@ -474,7 +484,7 @@ fn local_param<'m>(model: &'m Model<'_>) -> impl Fn(usize) -> TokenStream + 'm {
 
 /// `partition(..)` for the table and `<index>_partition(..)` for each index: the partition key
 /// alone, for queries.
-pub(crate) fn partition_fns(model: &Model<'_>) -> TokenStream {
+fn partition_fns(model: &Model<'_>) -> TokenStream {
     let table = partition_fn(model, &format_ident!("partition"), None, &model.partition_key);
     let indexes = model.indexes.iter().map(|index| {
         partition_fn(model, &index.partition_fn, Some(&index.name), &index.partition_key)
@@ -516,7 +526,7 @@ fn partition_fn(model: &Model<'_>, name: &Ident, index: Option<&str>, key: &Key)
     }
 }
 
-pub(crate) fn field_paths(model: &Model<'_>) -> TokenStream {
+fn field_paths(model: &Model<'_>) -> TokenStream {
     let ident = &model.input.ident;
     let vis = &model.input.vis;
     let fields_ident = format_ident!("{}Fields", ident);

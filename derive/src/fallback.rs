@@ -9,7 +9,7 @@ use quote::quote;
 use syn::DeriveInput;
 
 use crate::expand_attribute::bounded;
-use crate::expand_model::{allow_lints, field_paths, key_fn, partition_fns};
+use crate::expand_model::{allow_lints, inherent};
 use crate::valid::Invalid;
 
 pub(crate) fn model(input: &DeriveInput, invalid: Invalid<'_>) -> TokenStream {
@@ -20,21 +20,8 @@ pub(crate) fn model(input: &DeriveInput, invalid: Invalid<'_>) -> TokenStream {
     // The inherent items come from what did resolve: the keys' parameters and the field paths.
     // Generic structs are refused, and their field types could not be named without the
     // parameters, so they get the trait impls only.
-    let inherent = invalid.partial.filter(|_| input.generics.params.is_empty()).map(|model| {
-        let key_fn = key_fn(&model);
-        let partition_fns = partition_fns(&model);
-        let fields = field_paths(&model);
-        quote! {
-            #[automatically_derived]
-            #allow
-            impl #ident {
-                #key_fn
-                #partition_fns
-            }
-
-            #fields
-        }
-    });
+    let inherent =
+        invalid.partial.filter(|_| input.generics.params.is_empty()).map(|model| inherent(&model));
     let deserialize_entity = deserialize_entity(input);
     quote! {
         #error

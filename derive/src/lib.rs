@@ -20,6 +20,7 @@ mod expand_entities;
 mod expand_model;
 mod fallback;
 mod fields;
+mod template;
 mod valid;
 
 /// Derives `ferrodyn::Model` for a struct with named fields, plus inherent `key(..)`,

@@ -7,8 +7,9 @@ use syn::LitStr;
 
 use super::model::Model;
 use super::non_empty;
-use crate::ast::{self, Field, IndexAttrs, ModelAttrs, Piece};
+use crate::ast::{Field, IndexAttrs, ModelAttrs};
 use crate::errors::Errors;
+use crate::template::{lex_template, Piece};
 
 pub(crate) struct Index {
     pub(crate) name: String,
@@ -106,7 +107,7 @@ impl Checker<'_, '_> {
                 });
             }
         }
-        let pieces = match ast::lex_template(&source) {
+        let pieces = match lex_template(&source) {
             Ok(pieces) => pieces,
             Err(message) => {
                 errors.spanned(template, message);

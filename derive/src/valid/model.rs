@@ -47,21 +47,14 @@ impl From<syn::Error> for Invalid<'_> {
 pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>> {
     let named = match &input.data {
         syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) => named,
-        syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Unit) => {
-            return Err(syn::Error::new_spanned(
-                &input.ident,
-                "`#[derive(Model)]` needs a struct with named fields; \
-                 each field becomes an attribute of the item",
-            )
-            .into())
-        }
         syn::Data::Struct(s) => {
-            return Err(syn::Error::new_spanned(
-                &s.fields,
-                "`#[derive(Model)]` needs a struct with named fields; \
-                 each field becomes an attribute of the item",
-            )
-            .into())
+            const NAMED: &str = "`#[derive(Model)]` needs a struct with named fields; \
+                                 each field becomes an attribute of the item";
+            return Err(match s.fields {
+                syn::Fields::Unit => syn::Error::new_spanned(&input.ident, NAMED),
+                _ => syn::Error::new_spanned(&s.fields, NAMED),
+            }
+            .into());
         }
         syn::Data::Enum(e) => {
             return Err(syn::Error::new(
