@@ -8,6 +8,7 @@ mod entities;
 mod error;
 pub mod expression;
 mod key;
+pub mod limits;
 mod managed;
 pub mod meta;
 mod model;

@@ -1,4 +1,5 @@
-//! DynamoDB's limits, checked before a request is sent (see the table in the crate docs).
+//! Checks of DynamoDB's limits ([`crate::limits`]) on items, keys and expressions, made before a
+//! request is sent.
 //!
 //! Errors name the limit and the attribute path, never the value.
 
@@ -8,22 +9,13 @@ use crate::error::{Error, Result};
 use crate::model::{KeyMeta, ModelMeta};
 use crate::value::Item;
 
-/// Maximum item size in bytes, attribute names included.
-pub const MAX_ITEM_BYTES: usize = 400 * 1024;
-/// Maximum partition key value length in bytes.
-pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
-/// Maximum sort key value length in bytes.
-pub const MAX_SORT_KEY_BYTES: usize = 1024;
-/// Maximum nesting depth of lists and maps.
-pub const MAX_DEPTH: usize = 32;
-/// Maximum significant digits of a number.
-pub const MAX_NUMBER_DIGITS: usize = 38;
-/// Maximum length of one expression in bytes.
-pub const MAX_EXPRESSION_BYTES: usize = 4096;
-/// Maximum number of values in an `IN` list.
-pub const MAX_IN_VALUES: usize = 100;
-/// Maximum length of an attribute name used in an expression, in bytes.
-pub const MAX_NAME_BYTES: usize = 255;
+// The limits checked here, under the names this module has always exported them by.
+#[doc(no_inline)]
+pub use crate::limits::{
+    MAX_DEPTH, MAX_EXPRESSION_BYTES, MAX_IN_VALUES, MAX_ITEM_BYTES, MAX_NAME_BYTES,
+    MAX_NUMBER_DIGITS, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES,
+};
+use crate::limits::{MAX_NUMBER_EXPONENT, MIN_NUMBER_EXPONENT};
 
 /// Checks a number string against DynamoDB's rules: a decimal with an optional exponent, at most
 /// 38 significant digits, magnitude between 1E-130 and 9.99…E+125 (or zero).
@@ -65,11 +57,15 @@ pub(crate) fn check_number(n: &str) -> Result<()> {
     }
     // Scientific exponent of the first significant digit: d.ddd × 10^e.
     let e = int.len() as i64 - 1 - first as i64 + exponent;
-    if e > 125 {
-        return Err(Error::validation("number is larger than DynamoDB's 9.99E+125"));
+    if e > MAX_NUMBER_EXPONENT {
+        return Err(Error::validation(format!(
+            "number is larger than DynamoDB's 9.99E+{MAX_NUMBER_EXPONENT}"
+        )));
     }
-    if e < -130 {
-        return Err(Error::validation("number is smaller than DynamoDB's 1E-130"));
+    if e < MIN_NUMBER_EXPONENT {
+        return Err(Error::validation(format!(
+            "number is smaller than DynamoDB's 1E{MIN_NUMBER_EXPONENT}"
+        )));
     }
     Ok(())
 }
@@ -157,7 +153,8 @@ pub(crate) fn check_item(item: &Item) -> Result<usize> {
     }
     if size > MAX_ITEM_BYTES {
         return Err(Error::validation(format!(
-            "item is {size} bytes, over DynamoDB's 400 KB limit"
+            "item is {size} bytes, over DynamoDB's {} KB limit",
+            MAX_ITEM_BYTES / 1024
         )));
     }
     Ok(size)
@@ -224,8 +221,9 @@ pub(crate) fn check_expression(
 ) -> Result<()> {
     if expression.len() > MAX_EXPRESSION_BYTES {
         return Err(Error::validation(format!(
-            "{kind} expression is {} bytes, over DynamoDB's 4 KB limit",
-            expression.len()
+            "{kind} expression is {} bytes, over DynamoDB's {} KB limit",
+            expression.len(),
+            MAX_EXPRESSION_BYTES / 1024
         )));
     }
     if let Some(name) = names.values().find(|n| n.len() > MAX_NAME_BYTES || n.is_empty()) {

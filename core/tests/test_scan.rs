@@ -183,3 +183,71 @@ async fn invalid_scans_are_refused_before_sending() {
     assert!(err.to_string().contains("a cursor cannot start a parallel scan"), "{err}");
     assert_eq!(db.requests_sent(), before);
 }
+
+/// A model with a sparse index: only members with a team have its key attribute.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ferrodyn::Model)]
+#[ferrodyn(table = "members", pk = "id", index(name = "byTeam", pk = "TEAM#{team}", sk = "{id}"))]
+struct Member {
+    id: String,
+    team: Option<String>,
+}
+
+#[tokio::test]
+async fn scan_of_a_sparse_index_reads_only_the_indexed_items() {
+    let db = ferrodyn::testing::TestDb::new().await.unwrap();
+    db.create_table::<Member>().await.unwrap();
+    for (id, team) in [("m1", Some("red")), ("m2", None), ("m3", Some("blue")), ("m4", None)] {
+        db.put(&Member { id: id.into(), team: team.map(Into::into) }).await.unwrap();
+    }
+    assert_eq!(db.scan::<Member>().count().await.unwrap().count, 4);
+
+    let mut indexed = db.scan::<Member>().index("byTeam").all().await.unwrap();
+    indexed.sort_by(|a, b| a.id.cmp(&b.id));
+    let ids: Vec<&str> = indexed.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["m1", "m3"]);
+    assert_eq!(indexed[0].team.as_deref(), Some("red"));
+    let count = db.scan::<Member>().index("byTeam").count().await.unwrap();
+    assert_eq!(count, Count { count: 2, scanned_count: 2 });
+
+    // Pages of the index scan carry cursors of the index, that resume the index scan.
+    let first = db.scan::<Member>().index("byTeam").limit(1).page().await.unwrap();
+    assert_eq!(first.items.len(), 1);
+    let cursor = first.cursor.expect("a second page");
+    let rest = db.scan::<Member>().index("byTeam").cursor(&cursor).all().await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_ne!(rest[0].id, first.items[0].id);
+    // A cursor of the index is refused by a scan of the table, before sending.
+    let before = db.requests_sent();
+    let err = db.scan::<Member>().cursor(&cursor).page().await.unwrap_err();
+    assert!(err.is_local_validation(), "{err}");
+    assert_eq!(db.requests_sent(), before);
+
+    // Parallel segments of the index read the same items.
+    let segmented = db.scan::<Member>().index("byTeam").segments(2).all().await.unwrap();
+    assert_eq!(segmented.len(), 2);
+
+    // What an index cannot do is refused before anything is sent.
+    let before = db.requests_sent();
+    let err = db.scan::<Member>().index("byTeam").consistent_read(true).all().await.unwrap_err();
+    assert!(err.is_local_validation(), "{err}");
+    assert!(err.to_string().contains("consistent reads are not supported"), "{err}");
+    assert!(err.to_string().contains("byTeam"), "{err}");
+    let err = db.scan::<Member>().index("byTeem").page().await.unwrap_err();
+    assert!(err.is_local_validation(), "{err}");
+    assert!(err.to_string().contains("no index `byTeem`"), "{err}");
+    assert!(err.to_string().contains("Scan"), "{err}");
+    assert_eq!(db.requests_sent(), before);
+}
+
+#[test]
+fn scan_debug_names_the_index_and_no_values() {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .build();
+    let db = ferrodyn::Db::from_client(aws_sdk_dynamodb::Client::from_conf(config));
+    let scan = db.scan::<Member>().index("byTeam").filter(Member::FIELDS.team.eq("red"));
+    let text = format!("{scan:?}");
+    assert!(text.starts_with("Scan {"), "{text}");
+    assert!(text.contains("index: Some(\"byTeam\")"), "{text}");
+    assert!(!text.contains("red"), "{text}");
+}

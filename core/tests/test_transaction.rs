@@ -440,3 +440,51 @@ async fn versions_are_set_and_checked_inside_transactions() {
     let b = db.get(Account::key("b")).await.unwrap().unwrap();
     assert_eq!((a.balance, a.version, b.balance, b.version), (70, 2, 30, 2));
 }
+
+#[tokio::test]
+async fn each_action_kind_alone_is_a_transaction_dynamodb_accepts() {
+    let db = setup().await;
+    db.put(&customer("c1")).await.unwrap();
+
+    db.transaction().put(db.put(&order("c1", "o1"))).await.unwrap();
+    assert_eq!(db.get(Order::key("c1", "o1")).await.unwrap(), Some(order("c1", "o1")));
+    db.transaction()
+        .update(db.update(Order::key("c1", "o1"), Update::new().set(Order::FIELDS.total_cents, 7)))
+        .await
+        .unwrap();
+    assert_eq!(db.get(Order::key("c1", "o1")).await.unwrap().unwrap().total_cents, 7);
+    db.transaction()
+        .condition_check(Customer::key("c1"), Customer::FIELDS.name.eq("Ada"))
+        .await
+        .unwrap();
+    db.transaction().delete(db.delete(Order::key("c1", "o1"))).await.unwrap();
+    assert_eq!(db.get(Order::key("c1", "o1")).await.unwrap(), None);
+
+    // A condition check that fails cancels the transaction as a condition check, and writes
+    // nothing: it holds a key and a condition only.
+    let err = db
+        .transaction()
+        .put(db.put(&order("c1", "o2")))
+        .check(ferrodyn::operation::ConditionCheck::new(
+            Customer::key("c1"),
+            Customer::FIELDS.name.eq("Grace"),
+        ))
+        .await
+        .unwrap_err();
+    let failed = err.failed_action().expect("a failed action");
+    assert_eq!((failed.index(), failed.operation()), (1, "ConditionCheck"));
+    assert_eq!(failed.kind(), Some(ErrorKind::ConditionFailed));
+    assert_eq!(db.get(Order::key("c1", "o2")).await.unwrap(), None);
+    assert_eq!(db.get(Customer::key("c1")).await.unwrap(), Some(customer("c1")));
+
+    // A condition check's own validation names it, before sending.
+    let before = db.requests_sent();
+    let err = db
+        .transaction()
+        .condition_check(Customer::key("c1"), ferrodyn::attr("n".repeat(300)).eq("Ada"))
+        .await
+        .unwrap_err();
+    assert!(err.is_local_validation(), "{err}");
+    assert_eq!((err.operation(), err.action_index()), (Some("ConditionCheck"), Some(0)));
+    assert_eq!(db.requests_sent(), before);
+}

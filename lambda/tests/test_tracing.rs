@@ -117,6 +117,28 @@ async fn rust_log_sets_the_level_and_can_open_a_quiet_target() {
 }
 
 #[tokio::test]
+async fn rust_log_names_a_quiet_target_under_the_lambda_level_too() {
+    let lines =
+        invoke(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("RUST_LOG", "aws_smithy_runtime=trace")])
+            .await;
+    assert!(lines.iter().any(|l| l.contains("a request body")), "{lines:#?}");
+    assert!(lines.iter().all(|l| !l.contains("pooling")), "{lines:#?}");
+    // A prefix of a quiet target does not name it.
+    let lines =
+        invoke(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("RUST_LOG", "aws=trace,hyper=trace")]).await;
+    assert!(lines.iter().all(|l| !l.contains("a request body") && !l.contains("pooling")));
+}
+
+#[tokio::test]
+async fn a_span_directive_opens_no_quiet_target() {
+    // The directive is read (the debug line inside the span shows at `warn`), and it raises
+    // every target inside the invocation span but the quiet ones, which it does not name.
+    let lines = invoke(&[("RUST_LOG", "warn,[Lambda runtime invoke]=trace")]).await;
+    assert!(lines.iter().any(|l| l.contains("a debug line")), "{lines:#?}");
+    assert!(lines.iter().all(|l| !l.contains("a request body") && !l.contains("pooling")));
+}
+
+#[tokio::test]
 async fn the_default_is_text_at_info() {
     let config = TracingConfig::from_vars(Vec::<(String, String)>::new());
     assert_eq!(config.format(), LogFormat::Text);

@@ -24,12 +24,6 @@ use crate::value::Item;
 
 /// Requests in flight at once unless a batch asks otherwise.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 4;
-/// Put and delete requests in one BatchWriteItem.
-pub(crate) const MAX_BATCH_WRITE_ITEMS: usize = 25;
-/// Size of one BatchWriteItem request.
-pub(crate) const MAX_BATCH_WRITE_BYTES: usize = 16 * 1024 * 1024;
-/// Keys in one BatchGetItem.
-pub(crate) const MAX_BATCH_GET_KEYS: usize = 100;
 
 /// How unprocessed items and keys are resent: full-jitter exponential backoff, sleeping
 /// `random[0, 1) × min(base · 2^n, cap)` before the n-th resend (n from 0).

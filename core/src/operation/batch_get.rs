@@ -19,8 +19,9 @@ use crate::{validate, Db};
 
 use super::batch::{
     batch_error, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed, UnprocessedKey,
-    DEFAULT_CONCURRENCY, MAX_BATCH_GET_KEYS,
+    DEFAULT_CONCURRENCY,
 };
+use crate::limits::MAX_BATCH_GET_KEYS;
 
 const OPERATION: &str = "BatchGetItem";
 
@@ -128,36 +129,23 @@ struct Wanted {
 }
 
 impl<M: Model> BatchGet<M> {
-    /// Reads with strong consistency.
-    pub fn consistent_read(mut self, consistent: bool) -> Self {
-        self.consistent_read = consistent;
-        self
+    super::setters! {
+        /// Reads with strong consistency.
+        consistent_read(consistent: bool) => consistent;
+        /// Returns only these attributes (the key attributes are always added, to match items to
+        /// keys); the model must then tolerate the others missing.
+        projection(projection: impl Into<Projection>) => Some(projection.into());
     }
 
-    /// Returns only these attributes (the key attributes are always added, to match items to
-    /// keys); the model must then tolerate the others missing.
-    pub fn projection(mut self, projection: impl Into<Projection>) -> Self {
-        self.projection = Some(projection.into());
-        self
-    }
-
-    /// How many requests may be in flight at once (default 4, at least 1).
-    pub fn concurrency(mut self, requests: usize) -> Self {
-        self.concurrency = requests.max(1);
-        self
-    }
-
-    /// How unprocessed keys are resent.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// Calls `progress(read, total)` as keys are answered (found or not), `total` being the
-    /// number of distinct keys; the first argument only grows.
-    pub fn progress(mut self, progress: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Arc::new(progress));
-        self
+    super::setters! {
+        /// How many requests may be in flight at once (default 4, at least 1).
+        concurrency(requests: usize) => requests.max(1);
+        /// How unprocessed keys are resent.
+        retry(policy: RetryPolicy) => policy;
+        /// Calls `progress(read, total)` as keys are answered (found or not), `total` being the
+        /// number of distinct keys; the first argument only grows.
+        progress(progress: impl Fn(usize, usize) + Send + Sync + 'static) =>
+            Some(Arc::new(progress));
     }
 
     /// Renders the projection with the key attributes added.

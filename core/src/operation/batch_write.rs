@@ -11,13 +11,15 @@ use crate::capacity::Usage;
 use crate::error::{Error, Result};
 use crate::key::item_identity;
 use crate::key::{describe_key, Key};
-use crate::model::Model;
+use crate::model::{Model, ModelMeta};
+use crate::value::Item;
 use crate::{managed, validate, Db};
 
 use super::batch::{
     batch_error, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed, UnprocessedWrite,
-    WriteKind, DEFAULT_CONCURRENCY, MAX_BATCH_WRITE_BYTES, MAX_BATCH_WRITE_ITEMS,
+    WriteKind, DEFAULT_CONCURRENCY,
 };
+use crate::limits::{MAX_BATCH_WRITE_BYTES, MAX_BATCH_WRITE_ITEMS};
 
 const OPERATION: &str = "BatchWriteItem";
 
@@ -113,23 +115,15 @@ impl BatchWrite {
         self
     }
 
-    /// How many requests may be in flight at once (default 4, at least 1).
-    pub fn concurrency(mut self, requests: usize) -> Self {
-        self.concurrency = requests.max(1);
-        self
-    }
-
-    /// How unprocessed items are resent.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// Calls `progress(acknowledged, total)` each time DynamoDB acknowledges writes; the first
-    /// argument only grows and reaches `total` when the batch succeeds.
-    pub fn progress(mut self, progress: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Arc::new(progress));
-        self
+    super::setters! {
+        /// How many requests may be in flight at once (default 4, at least 1).
+        concurrency(requests: usize) => requests.max(1);
+        /// How unprocessed items are resent.
+        retry(policy: RetryPolicy) => policy;
+        /// Calls `progress(acknowledged, total)` each time DynamoDB acknowledges writes; the
+        /// first argument only grows and reaches `total` when the batch succeeds.
+        progress(progress: impl Fn(usize, usize) + Send + Sync + 'static) =>
+            Some(Arc::new(progress));
     }
 
     /// The number of writes added.
@@ -199,18 +193,12 @@ fn prepare_put<M: Model>(db: &Db, value: &M) -> Result<UnprocessedWrite> {
     if super::unique::has_unique(meta) {
         return Err(super::unique::refuse(meta, OPERATION, &item, "in a batch write"));
     }
-    managed::on_batch_put(meta, &mut item)
-        .map_err(|e| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item))))?;
-    let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item)));
-    validate::check_key(meta, &item).map_err(ctx)?;
-    validate::check_index_keys(meta, &item).map_err(ctx)?;
-    let size = validate::check_item(&item).map_err(ctx)?;
-    Ok(UnprocessedWrite {
-        kind: WriteKind::Put,
-        meta,
-        table: db.table_name(meta.table),
-        item,
-        size,
+    let managed = managed::on_batch_put(meta, &mut item);
+    checked(db, WriteKind::Put, meta, item, |item| {
+        managed?;
+        validate::check_key(meta, item)?;
+        validate::check_index_keys(meta, item)?;
+        validate::check_item(item)
     })
 }
 
@@ -221,16 +209,23 @@ fn prepare_delete<M: Model>(db: &Db, key: Key<M>) -> Result<UnprocessedWrite> {
     if super::unique::has_unique(meta) {
         return Err(super::unique::refuse(meta, OPERATION, &item, "in a batch write"));
     }
-    let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item)));
-    validate::check_key(meta, &item).map_err(ctx)?;
-    let size = validate::check_item(&item).map_err(ctx)?;
-    Ok(UnprocessedWrite {
-        kind: WriteKind::Delete,
-        meta,
-        table: db.table_name(meta.table),
-        item,
-        size,
+    checked(db, WriteKind::Delete, meta, item, |item| {
+        validate::check_key(meta, item)?;
+        validate::check_item(item)
     })
+}
+
+/// A write of `item` once `check` (which returns its size) passes; its errors name the key.
+fn checked(
+    db: &Db,
+    kind: WriteKind,
+    meta: &'static ModelMeta,
+    item: Item,
+    check: impl FnOnce(&Item) -> Result<usize>,
+) -> Result<UnprocessedWrite> {
+    let size = check(&item)
+        .map_err(|e| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item))))?;
+    Ok(UnprocessedWrite { kind, meta, table: db.table_name(meta.table), item, size })
 }
 
 /// Splits writes into requests of at most 25 writes and 16 MB, keeping their order.

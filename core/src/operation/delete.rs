@@ -1,18 +1,12 @@
 //! DeleteItem.
 
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
-
-use crate::capacity::Usage;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::expression::{Condition, Placeholders};
-use crate::key::{describe_key, Key};
+use crate::key::Key;
 use crate::model::Model;
 use crate::{validate, Db};
 
-use super::Prepared;
-
-const OPERATION: &str = "DeleteItem";
+use super::{Prepared, WriteOp};
 
 /// A DeleteItem request. Deleting a missing item succeeds;
 /// [`send_returning_old`](Self::send_returning_old) tells whether there was one.
@@ -21,7 +15,7 @@ pub struct DeleteItem<M> {
     db: Db,
     key: Key<M>,
     condition: Option<Condition>,
-    expected_version: Option<u64>,
+    expect_version: Option<u64>,
 }
 
 impl<M: Model> std::fmt::Debug for DeleteItem<M> {
@@ -35,29 +29,25 @@ impl<M: Model> std::fmt::Debug for DeleteItem<M> {
 
 impl<M: Model> DeleteItem<M> {
     pub(crate) fn new(db: Db, key: Key<M>) -> Self {
-        DeleteItem { db, key, condition: None, expected_version: None }
+        DeleteItem { db, key, condition: None, expect_version: None }
     }
 
-    /// Deletes only if `condition` holds.
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(condition.and_after(self.condition.take()));
-        self
-    }
-
-    /// Deletes only if the stored `#[ferrodyn(version)]` is `version`; otherwise the error's
-    /// [`is_version_conflict`](Error::is_version_conflict) is true.
-    pub fn expect_version(mut self, version: u64) -> Self {
-        self.expected_version = Some(version);
-        self
+    super::setters! {
+        /// Deletes only if `condition` holds.
+        condition(condition: Condition) from old => Some(condition.and_after(old));
+        /// Deletes only if the stored `#[ferrodyn(version)]` is `version`; otherwise the error's
+        /// [`is_version_conflict`](crate::Error::is_version_conflict) is true.
+        expect_version(version: u64) => Some(version);
     }
 
     /// Sends the request.
     ///
     /// # Errors
-    /// An invalid key (before sending), a false condition ([`Error::is_condition_failed`]), or
+    /// An invalid key (before sending), a false condition ([`Error::is_condition_failed`](crate::Error::is_condition_failed)), or
     /// DynamoDB's error.
     pub async fn send(self) -> Result<()> {
-        self.send_inner(false).await.map(drop)
+        let db = self.db.clone();
+        send::<M>(&db, self.prepare()?, false).await.map(drop)
     }
 
     /// Sends the request and returns the deleted item, or `None` if there was none.
@@ -65,77 +55,32 @@ impl<M: Model> DeleteItem<M> {
     /// # Errors
     /// As [`send`](Self::send), plus a decoding error for the old item.
     pub async fn send_returning_old(self) -> Result<Option<M>> {
-        let key = self.key.clone();
-        match self.send_inner(true).await? {
-            Some(old) => M::from_item(old).map(Some).map_err(|e| {
-                e.context(
-                    "DeleteItem",
-                    M::META.type_name,
-                    Some(describe_key(M::META, key.attributes())),
-                )
-            }),
-            None => Ok(None),
-        }
+        let db = self.db.clone();
+        let p = self.prepare()?;
+        let context = p.clone();
+        let old = send::<M>(&db, p, true).await?;
+        old.map(M::from_item).transpose().map_err(|e| context.error(e))
     }
 
     /// Validates the key and renders the condition.
     pub(crate) fn prepare(self) -> Result<Prepared> {
         let meta = M::META;
-        let key_text = describe_key(meta, self.key.attributes());
-        let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(key_text.clone()));
-        validate::check_key(meta, self.key.attributes()).map_err(ctx)?;
-        let expected_version =
-            super::update::expected_version(meta, self.expected_version).map_err(ctx)?;
-        let condition = [expected_version.map(|v| v.condition(meta)), self.condition]
-            .into_iter()
-            .flatten()
-            .reduce(Condition::and);
-        let mut placeholders = Placeholders::default();
-        let condition = condition
-            .as_ref()
-            .map(|c| super::render_condition(c, &mut placeholders))
-            .transpose()
-            .map_err(ctx)?;
-        Ok(Prepared {
-            operation: OPERATION,
-            model: meta.type_name,
-            table: self.db.table_name(meta.table),
-            item: self.key.into_attributes(),
-            key_text,
-            update: None,
-            condition,
-            names: placeholders.take_names(),
-            values: placeholders.take_values(),
-            must_exist: false,
-            expected_version,
-        })
+        let mut p = Prepared::new(&self.db, WriteOp::Delete, meta, self.key.into_attributes());
+        validate::check_key(meta, &p.item).map_err(|e| p.error(e))?;
+        p.expected_version =
+            super::update::expected_version(meta, self.expect_version).map_err(|e| p.error(e))?;
+        let version = p.expected_version.map(|v| v.condition(meta));
+        p.finish(None, [version, self.condition], Placeholders::default())
     }
+}
 
-    async fn send_inner(self, return_old: bool) -> Result<Option<crate::Item>> {
-        let db = self.db.clone();
-        let mut p = self.prepare()?;
-        if super::unique::has_unique(M::META) {
-            return super::unique::write(&db, M::META, p, super::unique::Change::Delete).await;
-        }
-        let output = db
-            .client()
-            .delete_item()
-            .set_return_consumed_capacity(db.return_consumed_capacity())
-            .table_name(std::mem::take(&mut p.table))
-            .set_key(Some(std::mem::take(&mut p.item)))
-            .set_condition_expression(p.condition.take())
-            .set_expression_attribute_names(p.names.take())
-            .set_expression_attribute_values(p.values.take())
-            .set_return_values(return_old.then_some(ReturnValue::AllOld))
-            .set_return_values_on_condition_check_failure(
-                p.wants_item_on_failure().then_some(ReturnValuesOnConditionCheckFailure::AllOld),
-            )
-            .send()
-            .await
-            .map_err(|e| super::write_error!(p, e, DeleteItemError))?;
-        db.record_capacity(Usage::Write, output.consumed_capacity());
-        Ok(output.attributes.filter(|a| !a.is_empty()))
+/// Sends a single DeleteItem, or for a model with unique fields the transaction that also
+/// removes its guard items (see `unique`).
+async fn send<M: Model>(db: &Db, p: Prepared, return_old: bool) -> Result<Option<crate::Item>> {
+    if super::unique::has_unique(M::META) {
+        return super::unique::write(db, M::META, p, super::unique::Change::Delete).await;
     }
+    p.send(db, return_old).await
 }
 
 super::into_future!(DeleteItem, ());

@@ -28,17 +28,12 @@ impl<M: Model> GetItem<M> {
         GetItem { db, key, consistent_read: false, projection: None }
     }
 
-    /// Reads with strong consistency.
-    pub fn consistent_read(mut self, consistent: bool) -> Self {
-        self.consistent_read = consistent;
-        self
-    }
-
-    /// Returns only these attributes; the model must then tolerate the others missing
-    /// (`Option` or `#[serde(default)]` fields), or use [`send_item`](Self::send_item).
-    pub fn projection(mut self, projection: impl Into<Projection>) -> Self {
-        self.projection = Some(projection.into());
-        self
+    super::setters! {
+        /// Reads with strong consistency.
+        consistent_read(consistent: bool) => consistent;
+        /// Returns only these attributes; the model must then tolerate the others missing
+        /// (`Option` or `#[serde(default)]` fields), or use [`send_item`](Self::send_item).
+        projection(projection: impl Into<Projection>) => Some(projection.into());
     }
 
     fn error(&self, e: Error) -> Error {

@@ -26,11 +26,12 @@ use crate::expression::{
     attr, Accepts, ActionKind, AttributeType, Condition, IntoPath, Path, Placeholders, Update,
 };
 use crate::key::{describe_key, Key};
+use crate::limits::{MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
 use crate::model::{Model, ModelMeta, ScalarType};
 use crate::value::{Item, ToAttributeValue};
-use crate::{validate, Db};
+use crate::Db;
 
-use super::Prepared;
+use super::{Prepared, WriteOp};
 
 /// How many transactions a put, update or delete of a model with unique fields sends before it
 /// gives up because other writers keep changing the item between its read and its transaction.
@@ -134,11 +135,7 @@ fn check_string_keys(meta: &ModelMeta) -> Result<()> {
 fn guard_key(meta: &ModelMeta, attribute: &'static str, value: &str) -> Result<Item> {
     let prefix = meta.entity.as_ref().map_or(meta.type_name, |e| e.value);
     let text = format!("UNIQUE#{prefix}#{attribute}#{value}");
-    let max = if meta.sort_key.is_some() {
-        validate::MAX_SORT_KEY_BYTES
-    } else {
-        validate::MAX_PARTITION_KEY_BYTES
-    };
+    let max = if meta.sort_key.is_some() { MAX_SORT_KEY_BYTES } else { MAX_PARTITION_KEY_BYTES };
     if text.len() > max {
         return Err(Error::validation(format!(
             "the value of unique field `{}` makes a guard key of {} bytes, over DynamoDB's \
@@ -167,27 +164,15 @@ struct Owner<'a> {
 impl Owner<'_> {
     fn prepared(
         &self,
-        operation: &'static str,
+        op: WriteOp,
         attribute: &'static str,
         item: Item,
-        condition: &Condition,
+        condition: Condition,
     ) -> Result<Prepared> {
-        let mut placeholders = Placeholders::default();
-        let condition = super::render_condition(condition, &mut placeholders)?;
-        Ok(Prepared {
-            operation,
-            model: self.meta.type_name,
-            table: self.db.table_name(self.meta.table),
-            item,
-            // The guard's own key holds the value: name it by the owner instead.
-            key_text: format!("unique `{}` of {}", field_name(self.meta, attribute), self.key_text),
-            update: None,
-            condition: Some(condition),
-            names: placeholders.take_names(),
-            values: placeholders.take_values(),
-            must_exist: false,
-            expected_version: None,
-        })
+        let mut p = Prepared::new(self.db, op, self.meta, item);
+        // The guard's own key holds the value: name it by the owner instead.
+        p.key_text = format!("unique `{}` of {}", field_name(self.meta, attribute), self.key_text);
+        p.finish(None, [Some(condition)], Placeholders::default())
     }
 
     /// A put of the guard of `value`, refused if another item holds it.
@@ -195,7 +180,7 @@ impl Owner<'_> {
         let mut item = guard_key(self.meta, attribute, value)?;
         item.insert(UNIQUE_OWNER_ATTRIBUTE.to_owned(), AttributeValue::M(self.key.clone()));
         let condition = Path::<()>::new(self.meta.partition_key.attribute).not_exists();
-        self.prepared("PutItem", attribute, item, &condition)
+        self.prepared(WriteOp::Put, attribute, item, condition)
     }
 
     /// A delete of the guard of `value`, only if this item owns it (or it is already gone, as for
@@ -205,31 +190,8 @@ impl Owner<'_> {
         let condition = Path::<()>::new(self.meta.partition_key.attribute)
             .not_exists()
             .or(attr(UNIQUE_OWNER_ATTRIBUTE).eq(AttributeValue::M(self.key.clone())));
-        self.prepared("DeleteItem", attribute, key, &condition)
+        self.prepared(WriteOp::Delete, attribute, key, condition)
     }
-}
-
-/// ANDs `extra` into a prepared request's condition, with placeholders of its own (`#g`, `:g`).
-fn add_condition(p: &mut Prepared, extra: &Condition) -> Result<()> {
-    let mut placeholders = Placeholders::default();
-    for value in extra.values() {
-        validate::check_value(value, 1)?;
-    }
-    let rendered = extra.render('g', &mut placeholders);
-    let condition = match p.condition.take() {
-        // Rendered conditions are atomic or parenthesised already, and DynamoDB refuses
-        // redundant parentheses.
-        Some(existing) => format!("{existing} AND {rendered}"),
-        None => rendered,
-    };
-    let names = p.names.get_or_insert_with(Default::default);
-    names.extend(placeholders.take_names().unwrap_or_default());
-    validate::check_expression("condition", &condition, names)?;
-    if let Some(values) = placeholders.take_values() {
-        p.values.get_or_insert_with(Default::default).extend(values);
-    }
-    p.condition = Some(condition);
-    Ok(())
 }
 
 /// The primary key attributes of an item.
@@ -271,13 +233,12 @@ enum Outcome {
 /// Sends the item's action and the guard changes from `old` to `new` values in one transaction.
 async fn transact(
     owner: &Owner<'_>,
-    action: &'static str,
     main: Prepared,
     old: &[Option<AttributeValue>],
     new: &[Option<AttributeValue>],
 ) -> Result<Outcome> {
     let meta = owner.meta;
-    let mut tx = owner.db.transaction().push_prepared(meta, action, main);
+    let mut tx = owner.db.transaction().push_prepared(meta, main);
     // (transaction action index, attribute, whether the action puts the guard)
     let mut guards = Vec::new();
     for (i, attribute) in meta.managed.unique.iter().enumerate() {
@@ -288,11 +249,11 @@ async fn transact(
         }
         if let Some(old) = old {
             guards.push((tx.len(), *attribute, false));
-            tx = tx.push_prepared(meta, "Delete", owner.delete_guard(attribute, old)?);
+            tx = tx.push_prepared(meta, owner.delete_guard(attribute, old)?);
         }
         if let Some(new) = new {
             guards.push((tx.len(), *attribute, true));
-            tx = tx.push_prepared(meta, "Put", owner.put_guard(attribute, new)?);
+            tx = tx.push_prepared(meta, owner.put_guard(attribute, new)?);
         }
     }
     let error = match tx.send().await {
@@ -346,7 +307,7 @@ pub(crate) async fn create(db: &Db, meta: &'static ModelMeta, p: Prepared) -> Re
     let new = Snapshot::of(meta, Some(&p.item)).map_err(|e| p.error(e))?;
     let none = vec![None; new.values.len()];
     let context = p.clone();
-    match transact(&owner, "Put", p, &none, &new.values).await.map_err(|e| context.error(e))? {
+    match transact(&owner, p, &none, &new.values).await.map_err(|e| context.error(e))? {
         Outcome::Done => Ok(()),
         Outcome::ItemFailed(e) => {
             let message = "the item already exists (or the condition was false)";
@@ -457,11 +418,6 @@ pub(crate) async fn write(
     change.check(meta, &p).map_err(|e| p.error(e))?;
     let key = key_of(meta, &p.item);
     let owner = Owner { db, meta, key: key.clone(), key_text: p.key_text.clone() };
-    let action = match change {
-        Change::Put => "Put",
-        Change::Update(_) => "Update",
-        Change::Delete => "Delete",
-    };
     // The snapshot the last failed transaction was built from, and its error.
     let mut failed: Option<(Snapshot, Error)> = None;
     for attempt in 0..=MAX_UNIQUE_ATTEMPTS {
@@ -487,10 +443,9 @@ pub(crate) async fn write(
         }
         let new = change.new_values(meta, &p, &old).map_err(|e| p.error(e))?;
         let mut main = p.clone();
-        add_condition(&mut main, &old.unchanged(meta)).map_err(|e| p.error(e))?;
-        let outcome = transact(&owner, action, main, &old.values, &new.values)
-            .await
-            .map_err(|e| p.error(e))?;
+        main.and_condition(&old.unchanged(meta), 'g').map_err(|e| p.error(e))?;
+        let outcome =
+            transact(&owner, main, &old.values, &new.values).await.map_err(|e| p.error(e))?;
         match outcome {
             Outcome::Done => return Ok(current),
             Outcome::ItemFailed(error) => failed = Some((old, error)),

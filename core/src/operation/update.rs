@@ -6,19 +6,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::capacity::Usage;
 use crate::error::{Error, Result};
 use crate::expression::{Action, ActionKind, Condition, Path, Placeholders, Update};
-use crate::key::{describe_key, render_template, Key};
+use crate::key::{render_template, Key};
 use crate::model::{KeyMeta, Model, ModelMeta};
 use crate::{managed, validate, Db};
 
-use super::Prepared;
-
-const OPERATION: &str = "UpdateItem";
+use super::{Prepared, WriteOp};
 
 /// An UpdateItem request. By default the item must exist: a missing one is an error for which
 /// [`Error::is_not_found`] is true.
@@ -29,7 +25,7 @@ pub struct UpdateItem<M> {
     update: Update,
     condition: Option<Condition>,
     upsert: bool,
-    expected_version: Option<u64>,
+    expect_version: Option<u64>,
 }
 
 impl<M: Model> std::fmt::Debug for UpdateItem<M> {
@@ -45,21 +41,16 @@ impl<M: Model> std::fmt::Debug for UpdateItem<M> {
 
 impl<M: Model> UpdateItem<M> {
     pub(crate) fn new(db: Db, key: Key<M>, update: Update) -> Self {
-        UpdateItem { db, key, update, condition: None, upsert: false, expected_version: None }
+        UpdateItem { db, key, update, condition: None, upsert: false, expect_version: None }
     }
 
-    /// Updates only if `condition` holds.
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(condition.and_after(self.condition.take()));
-        self
-    }
-
-    /// Updates only if the stored `#[ferrodyn(version)]` is `version` (the one you read); otherwise
-    /// the error's [`is_version_conflict`](Error::is_version_conflict) is true. Every update of a
-    /// versioned model increments the version, checked or not.
-    pub fn expect_version(mut self, version: u64) -> Self {
-        self.expected_version = Some(version);
-        self
+    super::setters! {
+        /// Updates only if `condition` holds.
+        condition(condition: Condition) from old => Some(condition.and_after(old));
+        /// Updates only if the stored `#[ferrodyn(version)]` is `version` (the one you read);
+        /// otherwise the error's [`is_version_conflict`](Error::is_version_conflict) is true.
+        /// Every update of a versioned model increments the version, checked or not.
+        expect_version(version: u64) => Some(version);
     }
 
     /// Creates the item when it does not exist (DynamoDB's own UpdateItem behaviour). The new
@@ -83,59 +74,36 @@ impl<M: Model> UpdateItem<M> {
     /// # Errors
     /// As [`send`](Self::send), plus a decoding error for the new item.
     pub async fn send_returning_new(self) -> Result<M> {
-        let key = self.key.clone();
-        let ctx = |e: Error| {
-            e.context(
-                "UpdateItem",
-                M::META.type_name,
-                Some(describe_key(M::META, key.attributes())),
-            )
-        };
-        let item = self.send_inner(true).await?.unwrap_or_default();
-        M::from_item(item).map_err(ctx)
+        let (item, context) = self.send_inner(true).await?;
+        M::from_item(item.unwrap_or_default()).map_err(|e| context.error(e))
     }
 
     /// Validates the key and the actions, adds the index key attributes that must follow, and
     /// renders the update and condition.
     pub(crate) fn prepare(self) -> Result<Prepared> {
         let meta = M::META;
-        let key_text = describe_key(meta, self.key.attributes());
-        let ctx = |e: Error| e.context(OPERATION, meta.type_name, Some(key_text.clone()));
-        validate::check_key(meta, self.key.attributes()).map_err(ctx)?;
+        let mut p = Prepared::new(&self.db, WriteOp::Update, meta, self.key.into_attributes());
+        let ctx = |e: Error| p.error(e);
+        validate::check_key(meta, &p.item).map_err(ctx)?;
         let mut update = maintain_keys(meta, self.update).map_err(ctx)?;
         managed::on_update(meta, &mut update).map_err(ctx)?;
-        let expected_version = expected_version(meta, self.expected_version).map_err(ctx)?;
+        let expected_version = expected_version(meta, self.expect_version).map_err(ctx)?;
         for (path, value) in update.values() {
             let depth = 1 + path.rest.len();
             validate::check_value(value, depth).map_err(|e| ctx(e.at(&path.to_string())))?;
         }
+        let mut placeholders = Placeholders::default();
+        let expression = update.render(&mut placeholders);
+        validate::check_expression("update", &expression, &placeholders.names).map_err(ctx)?;
 
         let guards = [
             (!self.upsert).then(|| Path::<()>::new(meta.partition_key.attribute).exists()),
             expected_version.map(|v| v.condition(meta)),
             self.condition,
         ];
-        let condition = guards.into_iter().flatten().reduce(Condition::and);
-        let mut placeholders = Placeholders::default();
-        let expression = update.render(&mut placeholders);
-        validate::check_expression("update", &expression, &placeholders.names).map_err(ctx)?;
-        let condition = condition
-            .map(|c| super::render_condition(&c, &mut placeholders))
-            .transpose()
-            .map_err(ctx)?;
-        Ok(Prepared {
-            operation: OPERATION,
-            model: meta.type_name,
-            table: self.db.table_name(meta.table),
-            item: self.key.into_attributes(),
-            key_text,
-            update: Some(expression),
-            condition,
-            names: placeholders.take_names(),
-            values: placeholders.take_values(),
-            must_exist: !self.upsert,
-            expected_version,
-        })
+        p.must_exist = !self.upsert;
+        p.expected_version = expected_version;
+        p.finish(Some(expression), guards, placeholders)
     }
 
     /// The update's actions, as given.
@@ -143,40 +111,23 @@ impl<M: Model> UpdateItem<M> {
         &self.update
     }
 
-    async fn send_inner(self, return_new: bool) -> Result<Option<crate::Item>> {
+    /// Sends the update; returns the item after it when asked for, and the prepared write for
+    /// the context of later errors.
+    async fn send_inner(self, return_new: bool) -> Result<(Option<crate::Item>, Prepared)> {
         let db = self.db.clone();
         let unique = super::unique::touches(M::META, &self.update)
             .then(|| super::unique::Change::update(M::META, &self.update));
-        let mut p = self.prepare()?;
-        if let Some(change) = unique {
-            // A unique field moves its guard item: read, then one transaction (see `unique`).
-            let change = change.map_err(|e| p.error(e))?;
-            let key = Key::<M>::from_attributes(p.item.clone());
-            super::unique::write(&db, M::META, p, change).await?;
-            if !return_new {
-                return Ok(None);
-            }
-            return db.get(key).consistent_read(true).send_item().await;
+        let p = self.prepare()?;
+        let context = p.clone();
+        let Some(change) = unique else { return Ok((p.send(&db, return_new).await?, context)) };
+        // A unique field moves its guard item: read, then one transaction (see `unique`).
+        let change = change.map_err(|e| p.error(e))?;
+        let key = Key::<M>::from_attributes(p.item.clone());
+        super::unique::write(&db, M::META, p, change).await?;
+        if !return_new {
+            return Ok((None, context));
         }
-        let result = db
-            .client()
-            .update_item()
-            .set_return_consumed_capacity(db.return_consumed_capacity())
-            .table_name(std::mem::take(&mut p.table))
-            .set_key(Some(std::mem::take(&mut p.item)))
-            .set_update_expression(p.update.take())
-            .set_condition_expression(p.condition.take())
-            .set_expression_attribute_names(p.names.take())
-            .set_expression_attribute_values(p.values.take())
-            .set_return_values(return_new.then_some(ReturnValue::AllNew))
-            .set_return_values_on_condition_check_failure(
-                p.wants_item_on_failure().then_some(ReturnValuesOnConditionCheckFailure::AllOld),
-            )
-            .send()
-            .await
-            .map_err(|e| super::write_error!(p, e, UpdateItemError))?;
-        db.record_capacity(Usage::Write, result.consumed_capacity());
-        Ok(result.attributes)
+        Ok((db.get(key).consistent_read(true).send_item().await?, context))
     }
 }
 

@@ -11,6 +11,8 @@ async fn main() -> Result<(), Error> {
     // TABLE_NAME names the physical table that holds the model table `shop`.
     let db = LambdaDb::builder().single_table("shop").init().await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+        // The size, never the images.
+        tracing::trace!(event_bytes = event.payload.get().len(), "received a stream batch");
         // A whole-batch error (not a stream event, a record without a sequence number) is an
         // invocation error: Lambda retries the batch.
         order_stream::handler::handle(db.db(), event).await.map_err(Error::from)

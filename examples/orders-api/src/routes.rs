@@ -43,6 +43,8 @@ pub async fn respond(db: &Db, request: &Request) -> Response<Body> {
         raw => raw.to_owned(),
     };
     let method = request.method().clone();
+    // Sizes, never contents: a body is a customer's name and email.
+    tracing::trace!(method = %method, body_bytes = request.body().len(), "routing a request");
     let outcome = route(db, request, &method, &path).await;
     let status = match &outcome {
         Ok((status, _)) => *status,

@@ -1,5 +1,6 @@
-//! What queries and scans share: a rendered request, fetching one page of it, and the ways of
-//! reading its results — one [`Page`], a lazy stream of items, every item, or a [`Count`].
+//! Fetching what a [`Read`](super::Read) rendered: its request page by page (a Query or a Scan
+//! call), and the ways of reading the results — one [`Page`], a lazy stream of items, every item,
+//! or a [`Count`].
 
 use std::collections::{HashMap, VecDeque};
 
@@ -7,11 +8,13 @@ use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use futures_util::Stream;
 
 use crate::capacity::Usage;
-use crate::entities::{self, Entities, Unknown};
+use crate::entities::Unknown;
 use crate::error::{Error, Result};
-use crate::model::{Model, ModelMeta};
+use crate::model::ModelMeta;
 use crate::value::Item;
 use crate::{cursor, Db};
+
+use super::DecodeFn;
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,17 +40,6 @@ impl std::ops::AddAssign for Count {
         self.count += other.count;
         self.scanned_count += other.scanned_count;
     }
-}
-
-/// Turns an item into the value a read returns; `Ok(None)` skips the item.
-pub(crate) type DecodeFn<T> = fn(Item, Unknown) -> Result<Option<T>>;
-
-pub(crate) fn decode_model<M: Model>(item: Item, _: Unknown) -> Result<Option<M>> {
-    M::from_item(item).map(Some)
-}
-
-pub(crate) fn decode_entities<E: Entities>(item: Item, unknown: Unknown) -> Result<Option<E>> {
-    entities::decode(item, unknown)
 }
 
 /// The parts of a Query or Scan request that stay the same from page to page.
@@ -97,48 +89,37 @@ impl Request {
             (self.projection.clone(), self.names.clone())
         };
         let select = count.then_some(Select::Count);
-        let (items, last, counts) = if self.key_condition.is_some() {
-            let output = client
+        // Query and Scan name their shared parameters alike; each adds its own.
+        macro_rules! send {
+            ($builder:expr) => {{
+                let output = $builder
+                    .table_name(table)
+                    .set_index_name(self.index.map(str::to_owned))
+                    .set_filter_expression(self.filter.clone())
+                    .set_projection_expression(projection)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(self.values.clone())
+                    .consistent_read(self.consistent_read)
+                    .set_limit(self.limit)
+                    .set_exclusive_start_key(start)
+                    .set_select(select)
+                    .set_return_consumed_capacity(self.db.return_consumed_capacity())
+                    .send()
+                    .await
+                    .map_err(|e| self.error(Error::from_sdk(e)))?;
+                self.db.record_capacity(Usage::Read, output.consumed_capacity());
+                (output.items, output.last_evaluated_key, (output.count, output.scanned_count))
+            }};
+        }
+        let (items, last, counts) = match &self.key_condition {
+            Some(key_condition) => send!(client
                 .query()
-                .table_name(table)
-                .set_index_name(self.index.map(str::to_owned))
-                .set_key_condition_expression(self.key_condition.clone())
-                .set_filter_expression(self.filter.clone())
-                .set_projection_expression(projection)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(self.values.clone())
-                .consistent_read(self.consistent_read)
-                .set_limit(self.limit)
-                .scan_index_forward(self.forward)
-                .set_exclusive_start_key(start)
-                .set_select(select)
-                .set_return_consumed_capacity(self.db.return_consumed_capacity())
-                .send()
-                .await
-                .map_err(|e| self.error(Error::from_sdk(e)))?;
-            self.db.record_capacity(Usage::Read, output.consumed_capacity());
-            (output.items, output.last_evaluated_key, (output.count, output.scanned_count))
-        } else {
-            let output = client
+                .key_condition_expression(key_condition)
+                .scan_index_forward(self.forward)),
+            None => send!(client
                 .scan()
-                .table_name(table)
-                .set_index_name(self.index.map(str::to_owned))
-                .set_filter_expression(self.filter.clone())
-                .set_projection_expression(projection)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(self.values.clone())
-                .consistent_read(self.consistent_read)
-                .set_limit(self.limit)
                 .set_segment(self.segment.map(|s| s.0))
-                .set_total_segments(self.segment.map(|s| s.1))
-                .set_exclusive_start_key(start)
-                .set_select(select)
-                .set_return_consumed_capacity(self.db.return_consumed_capacity())
-                .send()
-                .await
-                .map_err(|e| self.error(Error::from_sdk(e)))?;
-            self.db.record_capacity(Usage::Read, output.consumed_capacity());
-            (output.items, output.last_evaluated_key, (output.count, output.scanned_count))
+                .set_total_segments(self.segment.map(|s| s.1))),
         };
         let to_u64 = |n: i32| u64::try_from(n).unwrap_or(0);
         Ok(Fetched {
@@ -269,50 +250,4 @@ enum Next {
     First,
     After(Item),
     Done,
-}
-
-/// Checks a filter's values and renders it with prefix `f`.
-pub(crate) fn render_filter(
-    filter: &crate::expression::Condition,
-    placeholders: &mut crate::expression::Placeholders,
-) -> Result<String> {
-    for value in filter.values() {
-        crate::validate::check_value(value, 1)?;
-    }
-    if filter.largest_in() > crate::validate::MAX_IN_VALUES {
-        return Err(Error::validation(format!(
-            "an IN filter has more than DynamoDB's {} values",
-            crate::validate::MAX_IN_VALUES
-        )));
-    }
-    let expression = filter.render('f', placeholders);
-    crate::validate::check_expression("filter", &expression, &placeholders.names)?;
-    Ok(expression)
-}
-
-/// Renders a projection with prefix `p`; `None` when empty.
-pub(crate) fn render_projection(
-    projection: Option<&crate::expression::Projection>,
-    placeholders: &mut crate::expression::Placeholders,
-) -> Result<Option<String>> {
-    let Some(projection) = projection.filter(|p| !p.is_empty()) else { return Ok(None) };
-    let expression = projection.render(placeholders);
-    crate::validate::check_expression("projection", &expression, &placeholders.names)?;
-    Ok(Some(expression))
-}
-
-/// A page size DynamoDB accepts: 1 ..= i32::MAX.
-pub(crate) fn check_limit(limit: Option<u32>) -> Result<Option<i32>> {
-    match limit {
-        None => Ok(None),
-        Some(0) => Err(Error::validation("limit must be at least 1")),
-        Some(n) => i32::try_from(n)
-            .map(Some)
-            .map_err(|_| Error::validation("limit is over DynamoDB's maximum (2^31 - 1)")),
-    }
-}
-
-/// The filter a read of `meta` adds so that only items of its entity type come back.
-pub(crate) fn entity_filter(meta: &ModelMeta) -> Option<crate::expression::Condition> {
-    meta.entity.as_ref().map(|e| crate::expression::attr(e.attribute).eq(e.value))
 }
