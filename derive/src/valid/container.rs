@@ -27,16 +27,14 @@ const CONVERSION: &str = "the generated conversion would bypass it; derive on th
 fn shape(usage: ContainerUse) -> &'static str {
     match usage {
         ContainerUse::Model => {
-            "ferrodyn stores a model as the item's attributes; to tell kinds of \
-                                item apart, use `#[ferrodyn(entity = \"...\")]`"
+            "ferrodyn stores a model as the item's attributes; to tell kinds of item apart, use \
+             `#[ferrodyn(entity = \"...\")]`"
         }
         ContainerUse::AttributeStruct => {
-            "`#[derive(Attribute)]` stores a struct as a map (M) of \
-                                          its fields"
+            "`#[derive(Attribute)]` stores a struct as a map (M) of its fields"
         }
         ContainerUse::AttributeEnum => {
-            "`#[derive(Attribute)]` stores a unit enum as the \
-                                        variant's name (S)"
+            "`#[derive(Attribute)]` stores a unit enum as the variant's name (S)"
         }
     }
 }
