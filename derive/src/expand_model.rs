@@ -14,6 +14,7 @@ fn allow_lints() -> TokenStream {
 
 pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let model = valid::model(input)?;
+    refuse_replaced_conversions(&model)?;
     let ident = &input.ident;
     let allow = allow_lints();
     let meta = meta(&model);
@@ -134,6 +135,34 @@ fn meta(model: &Model<'_>) -> TokenStream {
     }
 }
 
+/// `with`/`serialize_with`/`deserialize_with` cannot replace the conversion of a field whose stored
+/// form ferrodyn decides: a managed field (epoch seconds, versions, timestamps) or a key attribute
+/// (which `key(..)` builds from the field's own type).
+fn refuse_replaced_conversions(model: &Model<'_>) -> syn::Result<()> {
+    let mut errors = valid::Errors::default();
+    let keys: Vec<usize> = primary_keys(model)
+        .chain(
+            model.indexes.iter().flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
+        )
+        .flat_map(Key::field_indexes)
+        .collect();
+    for (i, field) in model.fields.iter().enumerate() {
+        let Some(span) = field.with_span else { continue };
+        let why = if let Some((role, _)) = field.role {
+            format!("a `{}` field is stored as ferrodyn manages it", role.name())
+        } else if keys.contains(&i) {
+            "a key field is stored as its type's `KeyPart` writes it, for `key(..)` to match".to_owned()
+        } else {
+            continue;
+        };
+        errors.push(syn::Error::new(
+            span,
+            format!("`with`/`serialize_with`/`deserialize_with` cannot apply here: {why}"),
+        ));
+    }
+    errors.finish()
+}
+
 /// Compile-time checks that each role field has a type ferrodyn can manage; the trait's
 /// `on_unimplemented` message names the role.
 fn role_checks(model: &Model<'_>) -> TokenStream {
@@ -148,8 +177,37 @@ fn role_checks(model: &Model<'_>) -> TokenStream {
         };
         Some(quote! { ::ferrodyn::__private::#check::<#ty>(); })
     });
+    // A key template is text: a field that cannot be written as text (`Binary`) is refused.
+    let templates = primary_keys(model)
+        .chain(
+            model.indexes.iter().flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
+        )
+        .filter_map(|key| match &key.kind {
+            KeyKind::Template(parts) => Some(parts),
+            KeyKind::Direct(_) => None,
+        })
+        .flatten()
+        .filter_map(|part| match part {
+            Part::Field(i) => Some(&model.fields[*i]),
+            Part::Literal(_) => None,
+        })
+        .map(|field| {
+            let ty = field.ty;
+            let message = format!(
+                "field `{}` cannot be part of a key template: a `Binary` is a key attribute only \
+                 by itself (`pk = \"{}\"`, a B key)",
+                field.name, field.name
+            );
+            quote::quote_spanned! {field.ident.span()=>
+                const _: () = ::core::assert!(
+                    <#ty as ::ferrodyn::__private::KeyPart>::IN_TEMPLATE,
+                    #message
+                );
+            }
+        });
     quote! {
         const _: fn() = || { #(#checks)* };
+        #(#templates)*
     }
 }
 
