@@ -151,7 +151,8 @@ fn refuse_replaced_conversions(model: &Model<'_>) -> syn::Result<()> {
         let why = if let Some((role, _)) = field.role {
             format!("a `{}` field is stored as ferrodyn manages it", role.name())
         } else if keys.contains(&i) {
-            "a key field is stored as its type's `KeyPart` writes it, for `key(..)` to match".to_owned()
+            "a key field is stored as its type's `KeyPart` writes it, for `key(..)` to match"
+                .to_owned()
         } else {
             continue;
         };
