@@ -23,12 +23,19 @@ pub trait KeyPart {
     /// The attribute type when the value is a key attribute by itself.
     const SCALAR: ScalarType;
 
+    /// Whether the value can appear inside a key template (`ORDER#{id}`), whose text is a
+    /// string: [`Binary`](crate::Binary) cannot, and is a key attribute only by itself
+    /// (`pk = "id"`, a B key).
+    #[doc(hidden)]
+    const IN_TEMPLATE: bool = true;
+
     /// Appends the value as it appears inside a key template; `false` when it is absent (`None`).
     fn write_key_part(&self, out: &mut String) -> bool;
 }
 
 impl<T: KeyPart + ?Sized> KeyPart for &T {
     const SCALAR: ScalarType = T::SCALAR;
+    const IN_TEMPLATE: bool = T::IN_TEMPLATE;
     fn write_key_part(&self, out: &mut String) -> bool {
         (**self).write_key_part(out)
     }
@@ -36,6 +43,7 @@ impl<T: KeyPart + ?Sized> KeyPart for &T {
 
 impl<T: KeyPart> KeyPart for Option<T> {
     const SCALAR: ScalarType = T::SCALAR;
+    const IN_TEMPLATE: bool = T::IN_TEMPLATE;
     fn write_key_part(&self, out: &mut String) -> bool {
         match self {
             Some(v) => v.write_key_part(out),
@@ -73,6 +81,16 @@ impl KeyPart for crate::Number {
     fn write_key_part(&self, out: &mut String) -> bool {
         out.push_str(self.as_str());
         true
+    }
+}
+
+/// A B key attribute, by itself only (`pk = "id"` with `id: Binary`).
+impl KeyPart for crate::Binary {
+    const SCALAR: ScalarType = ScalarType::B;
+    const IN_TEMPLATE: bool = false;
+    fn write_key_part(&self, _out: &mut String) -> bool {
+        // Unreachable from derived code: a template holding a `Binary` field does not compile.
+        false
     }
 }
 

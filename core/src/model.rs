@@ -18,7 +18,9 @@ pub trait Model: Sized {
     /// A field that falls back to serde_dynamo and fails to serialise.
     fn to_item(&self) -> Result<Item>;
 
-    /// Decodes an item, ignoring key, index and unknown attributes.
+    /// Decodes an item, ignoring key, index and unknown attributes. An item whose entity
+    /// attribute names another entity type is refused; an item without the attribute is decoded
+    /// as the model (as the stream decoders do for a model, while an `Entities` enum skips it).
     ///
     /// # Errors
     /// A typed error naming the attribute: wrong type, missing, out of range, wrong entity type.

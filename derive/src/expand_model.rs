@@ -164,8 +164,37 @@ fn role_checks(model: &Model<'_>) -> TokenStream {
         };
         Some(quote! { ::ferrodyn::__private::#check::<#ty>(); })
     });
+    // A key template is text: a field that cannot be written as text (`Binary`) is refused.
+    let templates = primary_keys(model)
+        .chain(
+            model.indexes.iter().flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
+        )
+        .filter_map(|key| match &key.kind {
+            KeyKind::Template(parts) => Some(parts),
+            KeyKind::Direct(_) => None,
+        })
+        .flatten()
+        .filter_map(|part| match part {
+            Part::Field(i) => Some(&model.fields[*i]),
+            Part::Literal(_) => None,
+        })
+        .map(|field| {
+            let ty = field.ty;
+            let message = format!(
+                "field `{}` cannot be part of a key template: a `Binary` is a key attribute only \
+                 by itself (`pk = \"{}\"`, a B key)",
+                field.name, field.name
+            );
+            quote::quote_spanned! {field.ident.span()=>
+                const _: () = ::core::assert!(
+                    <#ty as ::ferrodyn::__private::KeyPart>::IN_TEMPLATE,
+                    #message
+                );
+            }
+        });
     quote! {
         const _: fn() = || { #(#checks)* };
+        #(#templates)*
     }
 }
 

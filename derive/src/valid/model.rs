@@ -159,6 +159,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
         default: container.default,
     };
     check_attribute_names(&mut model, &attrs, &mut errors);
+    check_replaced_conversions(&model, &mut errors);
     match errors.finish() {
         Ok(()) => Ok(model),
         Err(error) => Err(Invalid { error, partial: Some(Box::new(model)) }),
@@ -197,5 +198,33 @@ fn check_field_attributes(fields: &[Field<'_>], named: &syn::FieldsNamed, errors
                 ),
             );
         }
+    }
+}
+
+/// `with`/`serialize_with`/`deserialize_with` cannot replace the conversion of a field whose stored
+/// form ferrodyn decides: a managed field (epoch seconds, versions, timestamps) or a key attribute
+/// (which `key(..)` builds from the field's own type).
+fn check_replaced_conversions(model: &Model<'_>, errors: &mut Errors) {
+    let keys: Vec<usize> = std::iter::once(&model.partition_key)
+        .chain(&model.sort_key)
+        .chain(
+            model.indexes.iter().flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
+        )
+        .flat_map(Key::field_indexes)
+        .collect();
+    for (i, field) in model.fields.iter().enumerate() {
+        let Some(span) = field.with_span else { continue };
+        let why = if let Some((role, _)) = field.role {
+            format!("a `{}` field is stored as ferrodyn manages it", role.name())
+        } else if keys.contains(&i) {
+            "a key field is stored as its type's `KeyPart` writes it, for `key(..)` to match"
+                .to_owned()
+        } else {
+            continue;
+        };
+        errors.push(syn::Error::new(
+            span,
+            format!("`with`/`serialize_with`/`deserialize_with` cannot apply here: {why}"),
+        ));
     }
 }
