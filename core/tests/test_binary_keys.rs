@@ -2,7 +2,8 @@
 //! the sort key by itself (`pk = "id"`), through create, get, query and delete.
 
 use ferrodyn::testing::TestDb;
-use ferrodyn::{AttributeValue, Binary, Model, ScalarType};
+use ferrodyn::meta::ScalarType;
+use ferrodyn::{AttributeValue, Binary, Model};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
