@@ -150,6 +150,14 @@ pub fn check_entity(found: &str, expected: &'static str) -> Result<()> {
     }
 }
 
+/// [`check_entity`] of an item's entity attribute value.
+pub fn check_entity_value(found: &AttributeValue, expected: &'static str) -> Result<()> {
+    match found {
+        AttributeValue::S(s) => check_entity(s, expected),
+        other => Err(Error::wrong_type("S (entity type)", other)),
+    }
+}
+
 /// A primary key template could not be built because a part is absent (`None`).
 pub fn absent_key_part(key_attribute: &str, field: &str) -> Error {
     Error::validation(format!(

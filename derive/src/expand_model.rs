@@ -405,28 +405,40 @@ fn to_item(model: &Model<'_>) -> TokenStream {
 fn from_item(model: &Model<'_>) -> TokenStream {
     let item = format_ident!("__item");
     // Checked before decoding so that an item of another entity type reports that, rather than
-    // whichever of its attributes happens to be decoded first.
-    let entity = model.entity.as_ref().map(|e| {
-        let (attribute, value) = (&e.attribute, &e.value);
-        quote! {
-            if let ::ferrodyn::__private::Some(__entity) =
-                ::ferrodyn::__private::MapSource::lookup_str(&mut #item, #attribute)?
-            {
-                ::ferrodyn::__private::check_entity(&__entity, #value)?;
-            }
+    // whichever of its attributes happens to be decoded first: on the `Item` itself in
+    // `from_item`, through the source's look-ahead in `decode_item`.
+    let (on_item, on_source) = match model.entity.as_ref() {
+        Some(e) => {
+            let (attribute, value) = (&e.attribute, &e.value);
+            (
+                quote! {
+                    if let ::ferrodyn::__private::Some(__entity) = item.get(#attribute) {
+                        ::ferrodyn::__private::check_entity_value(__entity, #value)?;
+                    }
+                },
+                quote! {
+                    if let ::ferrodyn::__private::Some(__entity) =
+                        ::ferrodyn::__private::MapSource::lookup_str(&mut #item, #attribute)?
+                    {
+                        ::ferrodyn::__private::check_entity(&__entity, #value)?;
+                    }
+                },
+            )
         }
-    });
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let decode = fields::decode(&model.fields, Conversion::Autoref, &item);
     quote! {
         #[inline]
         fn from_item(item: ::ferrodyn::__private::Item) -> ::ferrodyn::__private::Result<Self> {
+            #on_item
             Self::decode_item(::ferrodyn::__private::ItemSource::new(item))
         }
 
         fn decode_item<'de, __M: ::ferrodyn::__private::MapSource<'de>>(
             mut #item: __M,
         ) -> ::ferrodyn::__private::Result<Self> {
-            #entity
+            #on_source
             ::ferrodyn::__private::Ok({ #decode })
         }
     }

@@ -36,7 +36,9 @@ pub use binary::Binary;
 pub use number::Number;
 pub use serde_bridge::{to_attribute_value_serde, Deserializer};
 pub use sets::SetElement;
-pub use source::{ItemSource, ListSource, MapSource, OwnedSet, SetSource, Source, Tag, Value};
+pub use source::{
+    ItemSource, ListSource, MapSource, OwnedSet, SetElements, SetSource, Source, Tag, Value,
+};
 #[cfg(feature = "chrono")]
 pub(crate) use time::format_timestamp;
 pub use traits::{FromAttributeValue, ToAttributeValue};

@@ -332,7 +332,9 @@ fn strings<'de>(set: &mut impl SetSource<'de>) -> Result<Vec<String>> {
 
 impl<'de> Source<'de> for AttributeValue {
     type List = std::vec::IntoIter<AttributeValue>;
-    type Map = ItemSource;
+    // Boxed so that a taken value stays small: scalars are the common case, and every decode
+    // returns a `Value`.
+    type Map = Box<ItemSource>;
     type Set = OwnedSet;
 
     #[inline]
@@ -344,10 +346,12 @@ impl<'de> Source<'de> for AttributeValue {
             AttributeValue::Bool(b) => Value::Bool(b),
             AttributeValue::Null(_) => Value::Null,
             AttributeValue::L(l) => Value::L(l.into_iter()),
-            AttributeValue::M(m) => Value::M(ItemSource::new(m)),
-            AttributeValue::Ss(s) => Value::Ss(OwnedSet::Strings(s.into_iter())),
-            AttributeValue::Ns(n) => Value::Ns(OwnedSet::Strings(n.into_iter())),
-            AttributeValue::Bs(b) => Value::Bs(OwnedSet::Bytes(b.into_iter())),
+            AttributeValue::M(m) => Value::M(Box::new(ItemSource::new(m))),
+            AttributeValue::Ss(s) => Value::Ss(SetElements::Strings(s.into_iter())),
+            AttributeValue::Ns(n) => Value::Ns(SetElements::Strings(n.into_iter())),
+            AttributeValue::Bs(b) => {
+                Value::Bs(SetElements::Bytes(b.into_iter().map(Blob::into_inner as fn(Blob) -> _)))
+            }
             _ => {
                 return Err(Error::invalid_value(
                     "an attribute value of a type unknown to ferrodyn",
@@ -380,11 +384,12 @@ impl<'de> ListSource<'de> for std::vec::IntoIter<AttributeValue> {
     }
 }
 
-/// The entries of an owned [`Item`] (or map value), moved out one by one.
+/// The entries of an owned [`Item`] (or map value), moved out one by one. It is kept small (an
+/// iterator and one pending value), as every map decoded from an item is one: a model's
+/// `from_item` checks the entity attribute on the [`Item`] before making it.
 #[derive(Debug)]
 pub struct ItemSource {
-    item: Option<Item>,
-    entries: Option<hash_map::IntoIter<String, AttributeValue>>,
+    entries: hash_map::IntoIter<String, AttributeValue>,
     value: Option<AttributeValue>,
 }
 
@@ -392,7 +397,7 @@ impl ItemSource {
     /// The entries of `item`.
     #[inline]
     pub fn new(item: Item) -> Self {
-        ItemSource { item: Some(item), entries: None, value: None }
+        ItemSource { entries: item.into_iter(), value: None }
     }
 }
 
@@ -401,10 +406,7 @@ impl<'de> MapSource<'de> for ItemSource {
 
     #[inline]
     fn next_key(&mut self) -> Result<Option<Cow<'de, str>>> {
-        let item = &mut self.item;
-        let entries =
-            self.entries.get_or_insert_with(|| item.take().unwrap_or_default().into_iter());
-        Ok(entries.next().map(|(k, v)| {
+        Ok(self.entries.next().map(|(k, v)| {
             self.value = Some(v);
             Cow::Owned(k)
         }))
@@ -416,56 +418,78 @@ impl<'de> MapSource<'de> for ItemSource {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        match (&self.item, &self.entries) {
-            (Some(item), _) => Some(item.len()),
-            (None, Some(entries)) => Some(entries.len()),
-            (None, None) => Some(0),
-        }
+        Some(self.entries.len())
+    }
+}
+
+impl<'de, M: MapSource<'de> + ?Sized> MapSource<'de> for Box<M> {
+    type Value<'a>
+        = M::Value<'a>
+    where
+        Self: 'a;
+
+    #[inline]
+    fn next_key(&mut self) -> Result<Option<Cow<'de, str>>> {
+        (**self).next_key()
+    }
+
+    #[inline]
+    fn next_value(&mut self) -> Result<M::Value<'_>> {
+        (**self).next_value()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        (**self).size_hint()
     }
 
     fn lookup_str(&mut self, attribute: &str) -> Result<Option<Cow<'_, str>>> {
-        let found = match &self.item {
-            Some(item) => item.get(attribute),
-            None => None,
-        };
-        match found {
-            None => Ok(None),
-            Some(AttributeValue::S(s)) => Ok(Some(Cow::Borrowed(s))),
-            Some(other) => Err(Error::wrong_type("S (entity type)", other)),
-        }
+        (**self).lookup_str(attribute)
     }
 }
 
-/// The elements of an owned set.
+/// The elements of a set from iterators of its strings (SS, NS) or bytes (BS), owned or borrowed:
+/// the [`SetSource`] of the SDK's values here and of `aws_lambda_events` images.
 #[derive(Debug)]
-pub enum OwnedSet {
+pub enum SetElements<S, B> {
     /// SS or NS.
-    Strings(std::vec::IntoIter<String>),
+    Strings(S),
     /// BS.
-    Bytes(std::vec::IntoIter<Blob>),
+    Bytes(B),
 }
 
-impl<'de> SetSource<'de> for OwnedSet {
+/// The elements of an owned set.
+pub type OwnedSet = SetElements<
+    std::vec::IntoIter<String>,
+    std::iter::Map<std::vec::IntoIter<Blob>, fn(Blob) -> Vec<u8>>,
+>;
+
+impl<'de, S, B> SetSource<'de> for SetElements<S, B>
+where
+    S: ExactSizeIterator,
+    S::Item: Into<Cow<'de, str>>,
+    B: ExactSizeIterator,
+    B::Item: Into<Cow<'de, [u8]>>,
+{
     #[inline]
     fn next_str(&mut self) -> Result<Option<Cow<'de, str>>> {
         match self {
-            OwnedSet::Strings(s) => Ok(s.next().map(Cow::Owned)),
-            OwnedSet::Bytes(_) => Err(Error::wrong_tag("SS or NS", Tag::Bs)),
+            SetElements::Strings(s) => Ok(s.next().map(Into::into)),
+            SetElements::Bytes(_) => Err(Error::wrong_tag("SS or NS", Tag::Bs)),
         }
     }
 
     #[inline]
     fn next_bytes(&mut self) -> Result<Option<Cow<'de, [u8]>>> {
         match self {
-            OwnedSet::Bytes(b) => Ok(b.next().map(|b| Cow::Owned(b.into_inner()))),
-            OwnedSet::Strings(_) => Err(Error::wrong_tag("BS", Tag::Ss)),
+            SetElements::Bytes(b) => Ok(b.next().map(Into::into)),
+            SetElements::Strings(_) => Err(Error::wrong_tag("BS", Tag::Ss)),
         }
     }
 
     fn size_hint(&self) -> Option<usize> {
         Some(match self {
-            OwnedSet::Strings(s) => s.len(),
-            OwnedSet::Bytes(b) => b.len(),
+            SetElements::Strings(s) => s.len(),
+            SetElements::Bytes(b) => b.len(),
         })
     }
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::hash_map;
 use std::collections::HashMap;
 
-use ferrodyn::value::{ListSource, MapSource, SetSource, Source, Tag, Value};
+use ferrodyn::value::{ListSource, MapSource, SetElements, Source, Tag, Value};
 use ferrodyn::Error;
 use serde_dynamo::AttributeValue;
 
@@ -31,9 +31,9 @@ impl<'de> Source<'de> for Tree<'de> {
             AttributeValue::Null(_) => Value::Null,
             AttributeValue::L(l) => Value::L(TreeList(l.iter())),
             AttributeValue::M(m) => Value::M(TreeMap::new(m)),
-            AttributeValue::Ss(s) => Value::Ss(TreeSet::Strings(s.iter())),
-            AttributeValue::Ns(n) => Value::Ns(TreeSet::Strings(n.iter())),
-            AttributeValue::Bs(b) => Value::Bs(TreeSet::Bytes(b.iter())),
+            AttributeValue::Ss(s) => Value::Ss(SetElements::Strings(s.iter())),
+            AttributeValue::Ns(n) => Value::Ns(SetElements::Strings(n.iter())),
+            AttributeValue::Bs(b) => Value::Bs(SetElements::Bytes(b.iter())),
         })
     }
 
@@ -133,33 +133,5 @@ fn tag(value: &AttributeValue) -> Tag {
     }
 }
 
-#[derive(Debug)]
-pub(crate) enum TreeSet<'de> {
-    Strings(std::slice::Iter<'de, String>),
-    Bytes(std::slice::Iter<'de, Vec<u8>>),
-}
-
-impl<'de> SetSource<'de> for TreeSet<'de> {
-    #[inline]
-    fn next_str(&mut self) -> Result<Option<Cow<'de, str>>> {
-        match self {
-            TreeSet::Strings(s) => Ok(s.next().map(|s| Cow::Borrowed(s.as_str()))),
-            TreeSet::Bytes(_) => Err(Error::wrong_tag("SS or NS", Tag::Bs)),
-        }
-    }
-
-    #[inline]
-    fn next_bytes(&mut self) -> Result<Option<Cow<'de, [u8]>>> {
-        match self {
-            TreeSet::Bytes(b) => Ok(b.next().map(|b| Cow::Borrowed(b.as_slice()))),
-            TreeSet::Strings(_) => Err(Error::wrong_tag("BS", Tag::Ss)),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(match self {
-            TreeSet::Strings(s) => s.len(),
-            TreeSet::Bytes(b) => b.len(),
-        })
-    }
-}
+pub(crate) type TreeSet<'de> =
+    SetElements<std::slice::Iter<'de, String>, std::slice::Iter<'de, Vec<u8>>>;
