@@ -1,13 +1,13 @@
 //! Single-table reads into an enum: the [`Entities`] trait that `#[derive(Entities)]` implements,
 //! what to do with an item whose entity type no variant names ([`Unknown`]), and
-//! [`DeserializeEntity`], the serde route by entity type that decoders of other item encodings
-//! (stream records) use.
+//! [`DeserializeEntity`], the route by entity type into the models' generated decoders that
+//! decoders of other item encodings (stream records) use.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::ModelMeta;
-use crate::value::Item;
+use crate::value::{Item, MapSource};
 
 /// An enum with one newtype variant per model sharing a table, chosen by each item's entity
 /// attribute. Implement it with `#[derive(Entities)]`; every variant's model must declare `entity`.
@@ -39,27 +39,32 @@ pub trait Entities: Sized {
     fn from_entity_item(item: Item) -> Option<Result<Self>>;
 }
 
-/// A model, or an [`Entities`] enum, that serde can decode from an item of one of its entity
-/// types: what decoders of item encodings other than the SDK's (DynamoDB Streams JSON) build.
+/// A model, or an [`Entities`] enum, decodable from an item of one of its entity types held by
+/// any [`MapSource`]: what decoders of item encodings other than the SDK's (DynamoDB Streams
+/// JSON, `aws_lambda_events` images) call, so that they decode by the model's one generated
+/// definition, as `get` does. The model need not implement serde's `Deserialize`.
 ///
-/// `#[derive(Model)]` implements it for a model that implements `Deserialize<'de>`, and
-/// `#[derive(Entities)]` for an enum whose variants' models all do. A decoder reads the item's
-/// entity attribute, finds the matching entry of [`MODELS`](Self::MODELS) (the model itself, or
-/// the variants' models in declaration order) and calls
-/// [`deserialize_model`](Self::deserialize_model) with its index; items of other entity types are
-/// left undecoded.
+/// `#[derive(Model)]` implements it for every model, and `#[derive(Entities)]` for every enum.
+/// A decoder reads the item's entity attribute, finds the matching entry of
+/// [`MODELS`](Self::MODELS) (the model itself, or the variants' models in declaration order) and
+/// calls [`decode_model`](Self::decode_model) with its index. An item without the entity
+/// attribute decodes as the model at [`WITHOUT_ENTITY`](Self::WITHOUT_ENTITY) (a model's own
+/// decoder reads it, as [`Model::from_item`](crate::Model::from_item) does) or, when that is
+/// `None` (an `Entities` enum), is left undecoded; items of other entity types are left
+/// undecoded.
 pub trait DeserializeEntity<'de>: Sized {
     /// The models this type decodes.
     const MODELS: &'static [&'static ModelMeta];
 
-    /// Deserializes an item of the model at `index` in [`MODELS`](Self::MODELS).
+    /// The index in [`MODELS`](Self::MODELS) of the model an item without the entity attribute
+    /// decodes as: `Some(0)` for a model, `None` for an [`Entities`] enum.
+    const WITHOUT_ENTITY: Option<usize>;
+
+    /// Decodes an item of the model at `index` in [`MODELS`](Self::MODELS).
     ///
     /// # Errors
-    /// The deserializer's error, or a custom one for an index out of range.
-    fn deserialize_model<D: serde::Deserializer<'de>>(
-        index: usize,
-        deserializer: D,
-    ) -> std::result::Result<Self, D::Error>;
+    /// The model's decoding error, naming the attribute, or an index out of range.
+    fn decode_model<M: MapSource<'de>>(index: usize, item: M) -> Result<Self>;
 }
 
 /// What a single-table read does with an item whose entity type no variant of the enum names.

@@ -126,6 +126,25 @@ impl Error {
         )
     }
 
+    /// A value of DynamoDB type `found` where `expected` was wanted.
+    #[doc(hidden)]
+    pub fn wrong_tag(expected: &str, found: crate::value::Tag) -> Self {
+        Error::new(ErrorKind::WrongType, format!("expected {expected}, found {found}"))
+    }
+
+    /// A number that does not fit `rust_type`, or is no DynamoDB number.
+    #[doc(hidden)]
+    pub fn out_of_range(rust_type: &str) -> Self {
+        Error::new(ErrorKind::NumberOutOfRange, format!("number does not fit {rust_type}"))
+    }
+
+    /// An error of `kind` with `message`, for value sources outside this crate (stream JSON).
+    /// The message must not hold item contents.
+    #[doc(hidden)]
+    pub fn decode(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error::new(kind, message)
+    }
+
     /// A required attribute is missing.
     #[doc(hidden)]
     pub fn missing_attribute(attribute: &str) -> Self {

@@ -12,9 +12,22 @@ use crate::value::Item;
 /// A value that can be (part of) a key: strings, integers, [`Number`](crate::Number), timestamps,
 /// unit enums deriving `Attribute`, and `Option`s of those (an absent part leaves a sparse index key
 /// unset).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be part of a key",
+    label = "a field named in a key template must be a key part",
+    note = "key parts are strings (`String`, `&str`, `char`), integers, `ferrodyn::Number`, \
+            `chrono::DateTime<Utc>` and `chrono::NaiveDate` (feature `chrono`), unit enums deriving \
+            `Attribute`, and `Option`s of those"
+)]
 pub trait KeyPart {
     /// The attribute type when the value is a key attribute by itself.
     const SCALAR: ScalarType;
+
+    /// Whether the value can appear inside a key template (`ORDER#{id}`), whose text is a
+    /// string: [`Binary`](crate::Binary) cannot, and is a key attribute only by itself
+    /// (`pk = "id"`, a B key).
+    #[doc(hidden)]
+    const IN_TEMPLATE: bool = true;
 
     /// Appends the value as it appears inside a key template; `false` when it is absent (`None`).
     fn write_key_part(&self, out: &mut String) -> bool;
@@ -22,6 +35,7 @@ pub trait KeyPart {
 
 impl<T: KeyPart + ?Sized> KeyPart for &T {
     const SCALAR: ScalarType = T::SCALAR;
+    const IN_TEMPLATE: bool = T::IN_TEMPLATE;
     fn write_key_part(&self, out: &mut String) -> bool {
         (**self).write_key_part(out)
     }
@@ -29,6 +43,7 @@ impl<T: KeyPart + ?Sized> KeyPart for &T {
 
 impl<T: KeyPart> KeyPart for Option<T> {
     const SCALAR: ScalarType = T::SCALAR;
+    const IN_TEMPLATE: bool = T::IN_TEMPLATE;
     fn write_key_part(&self, out: &mut String) -> bool {
         match self {
             Some(v) => v.write_key_part(out),
@@ -66,6 +81,16 @@ impl KeyPart for crate::Number {
     fn write_key_part(&self, out: &mut String) -> bool {
         out.push_str(self.as_str());
         true
+    }
+}
+
+/// A B key attribute, by itself only (`pk = "id"` with `id: Binary`).
+impl KeyPart for crate::Binary {
+    const SCALAR: ScalarType = ScalarType::B;
+    const IN_TEMPLATE: bool = false;
+    fn write_key_part(&self, _out: &mut String) -> bool {
+        // Unreachable from derived code: a template holding a `Binary` field does not compile.
+        false
     }
 }
 
@@ -147,14 +172,14 @@ impl<M: Model> Key<M> {
 /// # Errors
 /// A part that is neither a string nor a number.
 pub(crate) fn render_template<'a>(
-    key: &crate::KeyMeta,
+    key: &crate::meta::KeyMeta,
     value_of: impl Fn(&str) -> Option<&'a AttributeValue>,
 ) -> crate::Result<Option<AttributeValue>> {
     let mut rendered = String::new();
     for part in key.template {
         match part {
-            crate::TemplatePart::Literal(text) => rendered.push_str(text),
-            crate::TemplatePart::Field(field) => match value_of(field) {
+            crate::meta::TemplatePart::Literal(text) => rendered.push_str(text),
+            crate::meta::TemplatePart::Field(field) => match value_of(field) {
                 Some(AttributeValue::S(s)) => rendered.push_str(s),
                 Some(AttributeValue::N(n)) => rendered.push_str(n),
                 None | Some(AttributeValue::Null(_)) => return Ok(None),
@@ -176,7 +201,7 @@ pub(crate) fn render_template<'a>(
 
 /// Bytes that identify an item: the physical table and the key attribute values, in the model's
 /// key order. Two entries with the same identity are the same item.
-pub(crate) fn item_identity(table: &str, meta: &crate::ModelMeta, item: &Item) -> Vec<u8> {
+pub(crate) fn item_identity(table: &str, meta: &crate::meta::ModelMeta, item: &Item) -> Vec<u8> {
     let mut out = Vec::with_capacity(table.len() + 64);
     out.extend_from_slice(table.as_bytes());
     for key in meta.key_attributes() {
@@ -195,7 +220,7 @@ pub(crate) fn item_identity(table: &str, meta: &crate::ModelMeta, item: &Item) -
 }
 
 /// Writes `pk=CUSTOMER#1, sk=ORDER#2` for a key, in the model's key order.
-pub(crate) fn describe_key(meta: &crate::ModelMeta, attributes: &Item) -> String {
+pub(crate) fn describe_key(meta: &crate::meta::ModelMeta, attributes: &Item) -> String {
     let mut out = String::new();
     for key in meta.key_attributes() {
         if !out.is_empty() {

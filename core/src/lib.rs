@@ -9,26 +9,24 @@ pub mod expression;
 mod key;
 pub mod limits;
 mod managed;
+pub mod meta;
 mod model;
 pub mod operation;
 pub mod schema;
 pub mod validate;
-mod value;
+pub mod value;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use capacity::Capacity;
 pub use db::Db;
-pub use entities::{DeserializeEntity, Entities, Unknown};
+pub use entities::{Entities, Unknown};
 pub use error::{Error, ErrorKind, Result};
 pub use expression::{attr, Condition, Path, Projection, Update};
 pub use key::{Key, KeyPart, Partition};
-pub use managed::{new_ulid, IdField, TimestampField, TtlValue, VersionField};
-pub use model::{
-    EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta, ScalarType,
-    TemplatePart,
-};
+pub use managed::new_ulid;
+pub use model::Model;
 pub use operation::{Count, Page};
 pub use value::{
     from_attribute_value, to_attribute_value, Binary, FromAttributeValue, Item, Number, SetElement,

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::expression::{Action, ActionKind, Condition, Path, Update};
 use crate::key::render_template;
 use crate::model::ModelMeta;
-use crate::value::{FromAttributeValue, Item};
+use crate::value::{retake, FromAttributeValue, Item, Source, Value};
 
 /// A type usable as a `#[ferrodyn(version)]` field: an integer.
 #[diagnostic::on_unimplemented(
@@ -53,14 +53,17 @@ pub trait TtlValue: Sized {
     /// # Errors
     /// Not a number, or out of range.
     fn from_ttl(value: AttributeValue) -> Result<Self>;
+    /// Decodes epoch seconds from any source: the definition every path uses.
+    ///
+    /// # Errors
+    /// Not a number, out of range, or a malformed source.
+    fn decode_ttl<'de, S: Source<'de>>(source: S) -> Result<Self> {
+        Self::from_ttl(source.into_attribute_value()?)
+    }
     /// The value when the attribute is missing, if the type has one.
     fn ttl_missing() -> Option<Self> {
         None
     }
-}
-
-fn seconds(value: AttributeValue) -> Result<u64> {
-    u64::from_attribute_value(value)
 }
 
 impl TtlValue for u64 {
@@ -68,7 +71,10 @@ impl TtlValue for u64 {
         Some(AttributeValue::N(itoa::Buffer::new().format(*self).to_owned()))
     }
     fn from_ttl(value: AttributeValue) -> Result<Self> {
-        seconds(value)
+        Self::decode_ttl(value)
+    }
+    fn decode_ttl<'de, S: Source<'de>>(source: S) -> Result<Self> {
+        u64::decode(source)
     }
 }
 
@@ -77,7 +83,10 @@ impl TtlValue for i64 {
         Some(AttributeValue::N(itoa::Buffer::new().format(*self).to_owned()))
     }
     fn from_ttl(value: AttributeValue) -> Result<Self> {
-        i64::from_attribute_value(value)
+        Self::decode_ttl(value)
+    }
+    fn decode_ttl<'de, S: Source<'de>>(source: S) -> Result<Self> {
+        i64::decode(source)
     }
 }
 
@@ -87,7 +96,10 @@ impl TtlValue for SystemTime {
         secs.to_ttl()
     }
     fn from_ttl(value: AttributeValue) -> Result<Self> {
-        Ok(UNIX_EPOCH + Duration::from_secs(seconds(value)?))
+        Self::decode_ttl(value)
+    }
+    fn decode_ttl<'de, S: Source<'de>>(source: S) -> Result<Self> {
+        Ok(UNIX_EPOCH + Duration::from_secs(u64::decode(source)?))
     }
 }
 
@@ -97,7 +109,10 @@ impl TtlValue for chrono::DateTime<chrono::Utc> {
         self.timestamp().to_ttl()
     }
     fn from_ttl(value: AttributeValue) -> Result<Self> {
-        let secs = i64::from_ttl(value)?;
+        Self::decode_ttl(value)
+    }
+    fn decode_ttl<'de, S: Source<'de>>(source: S) -> Result<Self> {
+        let secs = i64::decode(source)?;
         chrono::DateTime::from_timestamp(secs, 0)
             .ok_or_else(|| Error::invalid_value("expected epoch seconds in chrono's range"))
     }
@@ -108,9 +123,12 @@ impl<T: TtlValue> TtlValue for Option<T> {
         self.as_ref().and_then(TtlValue::to_ttl)
     }
     fn from_ttl(value: AttributeValue) -> Result<Self> {
-        match value {
-            AttributeValue::Null(_) => Ok(None),
-            other => T::from_ttl(other).map(Some),
+        Self::decode_ttl(value)
+    }
+    fn decode_ttl<'de, S: Source<'de>>(source: S) -> Result<Self> {
+        match source.take()? {
+            Value::Null => Ok(None),
+            other => T::decode_ttl(retake(other)).map(Some),
         }
     }
     fn ttl_missing() -> Option<Self> {

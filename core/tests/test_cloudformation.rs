@@ -4,8 +4,9 @@
 mod common;
 
 use common::{Customer, Order};
+use ferrodyn::meta::ScalarType;
 use ferrodyn::schema::TableSchema;
-use ferrodyn::{Model, ScalarType};
+use ferrodyn::Model;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
+use ferrodyn::meta::{ScalarType, TemplatePart};
 use ferrodyn::{
-    Attribute, AttributeValue, ErrorKind, FromAttributeValue, Item, Model, ScalarType,
-    TemplatePart, ToAttributeValue,
+    Attribute, AttributeValue, ErrorKind, FromAttributeValue, Item, Model, ToAttributeValue,
 };
 use serde::{Deserialize, Serialize};
 

@@ -3,8 +3,9 @@
 mod common;
 
 use common::{Customer, Order, Product};
+use ferrodyn::meta::ScalarType;
 use ferrodyn::schema::TableSchema;
-use ferrodyn::{Model, ScalarType};
+use ferrodyn::Model;
 use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
 

@@ -360,7 +360,8 @@ async fn guards_are_invisible_to_queries_and_scans_of_the_model() {
     assert_eq!((count.count, count.scanned_count), (2, 4), "guards are read, then filtered out");
     let page = db.query(Account::partition("a")).page().await.unwrap();
     assert_eq!(page.items, [account("a", "ada@example.com")]);
-    // A guard carries its key and its owner, nothing else: no entity, no value outside its key.
+    // A guard carries its key, its owner and the reserved entity value that every reader of the
+    // model's entity type (queries, scans, stream consumers) passes over; no value outside its key.
     let guard = db
         .client()
         .get_item()
@@ -374,7 +375,11 @@ async fn guards_are_invisible_to_queries_and_scans_of_the_model() {
         .unwrap();
     let mut names: Vec<&str> = guard.keys().map(String::as_str).collect();
     names.sort_unstable();
-    assert_eq!(names, ["owner", "pk", "sk"]);
+    assert_eq!(names, ["entity", "owner", "pk", "sk"]);
+    assert_eq!(
+        guard["entity"],
+        ferrodyn::AttributeValue::S(ferrodyn::operation::GUARD_ENTITY.into())
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! Parsing: the `#[ferrodyn(...)]` container attribute, the serde attributes that decide attribute
-//! names, and key templates. Nothing here judges whether the pieces fit together; see `valid.rs`.
+//! Parsing: the `#[ferrodyn(...)]` container attribute and the serde attributes that decide
+//! attribute names (key templates are lexed by `template`). Nothing here judges whether the pieces
+//! fit together; see `valid`.
 
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
@@ -8,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, ExprPath, Ident, LitStr, Token, Type};
 
 use crate::case::{RenameRule, RULE_NAMES};
-use crate::valid::Errors;
+use crate::errors::Errors;
 
 /// A named field with the attribute name serde gives it.
 pub(crate) struct Field<'a> {
@@ -22,6 +23,17 @@ pub(crate) struct Field<'a> {
     pub(crate) default: Option<FieldDefault>,
     /// `#[ferrodyn(version)]` and the like, with the span of the option.
     pub(crate) role: Option<(Role, proc_macro2::Span)>,
+    /// `#[serde(alias = "...")]`: further names the attribute is read by.
+    pub(crate) aliases: Vec<String>,
+    /// `serialize_with = "path"`, or `with = "module"` as `module::serialize`.
+    pub(crate) serialize_with: Option<ExprPath>,
+    /// `deserialize_with = "path"`, or `with = "module"` as `module::deserialize`.
+    pub(crate) deserialize_with: Option<ExprPath>,
+    /// `skip_serializing_if = "path"`.
+    pub(crate) skip_serializing_if: Option<ExprPath>,
+    /// The span of the first `with`/`serialize_with`/`deserialize_with`, for errors where the
+    /// field's conversion cannot be replaced (keys, managed fields, `Attribute` structs).
+    pub(crate) with_span: Option<proc_macro2::Span>,
 }
 
 /// What ferrodyn manages in a field, declared with `#[ferrodyn(<role>)]` on it.
@@ -66,10 +78,23 @@ pub(crate) enum FieldDefault {
     Function(ExprPath),
 }
 
-/// The container-level serde attributes that matter here.
+/// The container-level serde attributes: the two that change what is stored, parsed, and every
+/// other one by name, for `valid` to accept or refuse.
 #[derive(Default)]
 pub(crate) struct SerdeContainer {
     pub(crate) rename_all: Option<RenameRule>,
+    pub(crate) default: Option<ContainerDefault>,
+    /// The paths of the other entries (`tag`, `deny_unknown_fields`, ...), as written.
+    pub(crate) others: Vec<syn::Path>,
+}
+
+/// `#[serde(default)]` or `#[serde(default = "path")]` on a struct: a missing field takes its
+/// value from `Default::default()`, or from the function's result.
+#[derive(Clone)]
+pub(crate) struct ContainerDefault {
+    /// The `default` path, where errors about the default point.
+    pub(crate) path: syn::Path,
+    pub(crate) function: Option<ExprPath>,
 }
 
 pub(crate) fn serde_container(attrs: &[Attribute], errors: &mut Errors) -> SerdeContainer {
@@ -87,7 +112,17 @@ pub(crate) fn serde_container(attrs: &[Attribute], errors: &mut Errors) -> Serde
                     }
                 }
                 Ok(())
+            } else if meta.path.is_ident("default") {
+                let function = if meta.input.peek(Token![=]) {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    Some(lit.parse()?)
+                } else {
+                    None
+                };
+                container.default = Some(ContainerDefault { path: meta.path.clone(), function });
+                Ok(())
             } else {
+                container.others.push(meta.path.clone());
                 skip_value(&meta)
             }
         });
@@ -122,6 +157,11 @@ pub(crate) fn fields<'a>(
                 skip_deserializing: false,
                 default: None,
                 role: None,
+                aliases: Vec::new(),
+                serialize_with: None,
+                deserialize_with: None,
+                skip_serializing_if: None,
+                with_span: None,
             };
             for attr in &field.attrs {
                 if attr.path().is_ident("ferrodyn") {
@@ -173,42 +213,119 @@ fn field_role(
     Ok(())
 }
 
+/// The serde field attributes, each honoured by every path (`to_item`, `from_item`, both stream
+/// decoders) or refused here; an entry serde does not know is refused too, so that nothing a
+/// user wrote is silently ignored.
 fn field_serde(
     field: &mut Field<'_>,
     meta: &ParseNestedMeta<'_>,
     errors: &mut Errors,
 ) -> syn::Result<()> {
     let path = &meta.path;
-    if path.is_ident("rename") {
-        if let Some(lit) = single_name(meta, errors)? {
-            field.attribute = lit.value();
+    let name = path_name(path);
+    match name.as_str() {
+        "rename" => {
+            if let Some(lit) = single_name(meta, errors)? {
+                field.attribute = lit.value();
+            }
         }
-    } else if path.is_ident("skip") {
-        field.skip_serializing = true;
-        field.skip_deserializing = true;
-    } else if path.is_ident("skip_serializing") {
-        field.skip_serializing = true;
-    } else if path.is_ident("skip_deserializing") {
-        field.skip_deserializing = true;
-    } else if path.is_ident("default") {
-        field.default = Some(if meta.input.peek(Token![=]) {
+        "alias" => {
             let lit: LitStr = meta.value()?.parse()?;
-            FieldDefault::Function(lit.parse()?)
-        } else {
-            FieldDefault::Trait
-        });
-    } else if path.is_ident("flatten") {
-        // Flattened fields have no attribute of their own; the one-pass decoder cannot route
-        // their entries, so say so instead of silently storing a map.
-        errors.push(syn::Error::new_spanned(
-            path,
-            "ferrodyn does not support `#[serde(flatten)]`; nest the fields as an `Attribute` struct",
-        ));
-        skip_value(meta)?;
-    } else {
-        skip_value(meta)?;
+            field.aliases.push(lit.value());
+        }
+        "skip" => {
+            field.skip_serializing = true;
+            field.skip_deserializing = true;
+        }
+        "skip_serializing" => field.skip_serializing = true,
+        "skip_deserializing" => field.skip_deserializing = true,
+        "default" => {
+            field.default = Some(if meta.input.peek(Token![=]) {
+                let lit: LitStr = meta.value()?.parse()?;
+                FieldDefault::Function(lit.parse()?)
+            } else {
+                FieldDefault::Trait
+            });
+        }
+        "skip_serializing_if" => field.skip_serializing_if = Some(path_value(meta)?),
+        "serialize_with" | "deserialize_with" | "with" => {
+            let value = path_value(meta)?;
+            field.with_span.get_or_insert(path.span());
+            let (serialize, deserialize) = match name.as_str() {
+                "serialize_with" => (Some(value), None),
+                "deserialize_with" => (None, Some(value)),
+                _ => {
+                    let (mut serialize, mut deserialize) = (value.clone(), value);
+                    serialize.path.segments.push(syn::parse_quote!(serialize));
+                    deserialize.path.segments.push(syn::parse_quote!(deserialize));
+                    (Some(serialize), Some(deserialize))
+                }
+            };
+            for (slot, value) in
+                [(&mut field.serialize_with, serialize), (&mut field.deserialize_with, deserialize)]
+            {
+                if let Some(value) = value {
+                    if slot.replace(value).is_some() {
+                        errors.spanned(
+                            path,
+                            "the field's conversion is given twice (`with`, `serialize_with`, \
+                             `deserialize_with`)",
+                        );
+                    }
+                }
+            }
+        }
+        "flatten" => {
+            // Flattened fields have no attribute of their own; the one-pass decoder cannot route
+            // their entries, so say so instead of silently storing a map.
+            errors.spanned(
+                path,
+                "ferrodyn does not support `#[serde(flatten)]`; nest the fields as an `Attribute` struct",
+            );
+            skip_value(meta)?;
+        }
+        "borrow" => {
+            errors.spanned(
+                path,
+                "ferrodyn does not support `#[serde(borrow)]`: models own their values (items and \
+                 stream images are decoded into owned fields)",
+            );
+            skip_value(meta)?;
+        }
+        "bound" => {
+            errors.spanned(
+                path,
+                "ferrodyn does not support `#[serde(bound = \"...\")]` on fields: ferrodyn's impls \
+                 take no bounds from serde",
+            );
+            skip_value(meta)?;
+        }
+        "getter" => {
+            errors.spanned(
+                path,
+                "ferrodyn does not support `#[serde(getter = \"...\")]`: fields are read directly",
+            );
+            skip_value(meta)?;
+        }
+        _ => {
+            errors.spanned(
+                path,
+                format!(
+                    "unknown serde field attribute `{name}`; ferrodyn honours rename, alias, \
+                     default, skip, skip_serializing, skip_deserializing, skip_serializing_if, \
+                     with, serialize_with and deserialize_with"
+                ),
+            );
+            skip_value(meta)?;
+        }
     }
     Ok(())
+}
+
+/// `= "path"`, parsed as a path.
+fn path_value(meta: &ParseNestedMeta<'_>) -> syn::Result<ExprPath> {
+    let lit: LitStr = meta.value()?.parse()?;
+    lit.parse()
 }
 
 /// The name of `#[serde(rename = "x")]` on an enum variant, after `rename_all`.
@@ -411,72 +528,4 @@ fn unknown_key(path: &syn::Path, expected: &str) -> syn::Error {
 
 fn path_name(path: &syn::Path) -> String {
     quote::ToTokens::to_token_stream(path).to_string().replace(' ', "")
-}
-
-/// A piece of a key template, fields still by Rust name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Piece {
-    Literal(String),
-    Field(String),
-}
-
-/// Splits `CUSTOMER#{customer_id}` into pieces; `{{` and `}}` are literal braces, as in `format!`.
-pub(crate) fn lex_template(template: &str) -> Result<Vec<Piece>, String> {
-    if template.is_empty() {
-        return Err("empty key template".to_owned());
-    }
-    let mut pieces = Vec::new();
-    let mut literal = String::new();
-    let mut chars = template.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                literal.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                literal.push('}');
-            }
-            '{' => {
-                let mut name = String::new();
-                loop {
-                    match chars.next() {
-                        Some('}') => break,
-                        Some('{') => {
-                            return Err("unexpected `{` inside a placeholder; \
-                                        write `{{` for a literal brace"
-                                .to_owned())
-                        }
-                        Some(c) => name.push(c),
-                        None => {
-                            return Err("unclosed `{` in key template; \
-                                        write `{{` for a literal brace"
-                                .to_owned())
-                        }
-                    }
-                }
-                if name.is_empty() {
-                    return Err(
-                        "empty placeholder `{}` in key template; name a field, as in `{id}`"
-                            .to_owned(),
-                    );
-                }
-                if !literal.is_empty() {
-                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
-                }
-                pieces.push(Piece::Field(name));
-            }
-            '}' => {
-                return Err(
-                    "unmatched `}` in key template; write `}}` for a literal brace".to_owned()
-                )
-            }
-            c => literal.push(c),
-        }
-    }
-    if !literal.is_empty() {
-        pieces.push(Piece::Literal(literal));
-    }
-    Ok(pieces)
 }

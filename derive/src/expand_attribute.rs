@@ -6,70 +6,23 @@ use syn::{parse_quote, DeriveInput, Generics};
 
 use crate::ast;
 use crate::fields::{self, Conversion};
-use crate::valid::Errors;
+use crate::valid::{self, AttributeInput};
+use crate::{expand_default, fallback};
 
-const SUPPORTED: &str =
-    "`#[derive(Attribute)]` supports structs with named fields (stored as a map, M) \
-     and enums whose variants are all units (stored as a string, S)";
-
-pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let mut errors = Errors::default();
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("ferrodyn")) {
-        errors.spanned(
-            attr,
-            "`#[derive(Attribute)]` takes no `#[ferrodyn(...)]` options; \
-             rename with `#[serde(rename = \"...\")]` or `#[serde(rename_all = \"...\")]`",
-        );
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    match valid::attribute(input) {
+        Ok(AttributeInput::Struct { input, fields, default }) => {
+            let conversion = expand_struct(input, &fields);
+            let defaults = expand_default::helpers(input, &fields, default.as_ref());
+            quote! { #conversion #defaults }
+        }
+        Ok(AttributeInput::Enum { input, variants }) => expand_enum(input, &variants),
+        Err(error) => fallback::attribute(input, error),
     }
-    let container = ast::serde_container(&input.attrs, &mut errors);
-    match &input.data {
-        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) => {
-            let fields = ast::fields(named, &container, &mut errors);
-            for field in &fields {
-                if let Some((role, span)) = field.role {
-                    errors.push(syn::Error::new(
-                        span,
-                        format!(
-                            "`{}` applies to fields of a `Model`, not of an `Attribute`",
-                            role.name()
-                        ),
-                    ));
-                }
-            }
-            errors.finish()?;
-            return Ok(expand_struct(input, &fields));
-        }
-        syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Unit) => {
-            errors.spanned(&input.ident, format!("{SUPPORTED}, not unit structs"));
-        }
-        syn::Data::Struct(s) => {
-            errors.spanned(&s.fields, format!("{SUPPORTED}, not tuple structs"));
-        }
-        syn::Data::Enum(e) => {
-            let mut variants = Vec::with_capacity(e.variants.len());
-            for variant in &e.variants {
-                if !matches!(variant.fields, syn::Fields::Unit) {
-                    errors.spanned(
-                        variant,
-                        format!("{SUPPORTED}; variant `{}` carries data", variant.ident),
-                    );
-                }
-                variants
-                    .push((&variant.ident, ast::variant_name(variant, &container, &mut errors)));
-            }
-            errors.finish()?;
-            return Ok(expand_enum(input, &variants));
-        }
-        syn::Data::Union(u) => {
-            errors.push(syn::Error::new(u.union_token.span, SUPPORTED));
-        }
-    }
-    errors.finish()?;
-    Ok(TokenStream::new())
 }
 
 /// `generics` with `bound` required of every type parameter, as serde does.
-fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
+pub(crate) fn bounded(generics: &Generics, bound: &TokenStream) -> Generics {
     let mut generics = generics.clone();
     let params: Vec<_> = generics.type_params().map(|p| p.ident.clone()).collect();
     let where_clause = generics.make_where_clause();
@@ -84,7 +37,7 @@ fn expand_struct(input: &DeriveInput, fields: &[ast::Field<'_>]) -> TokenStream 
     let map = format_ident!("__map");
     let capacity = fields.iter().filter(|f| !f.skip_serializing).count();
     let encode = fields::encode(fields, Conversion::Direct, &map);
-    let decode = fields::decode(fields, Conversion::Direct, &map, &TokenStream::new());
+    let decode = fields::decode(fields, Conversion::Direct, &map);
 
     let to = bounded(&input.generics, &quote! { ::ferrodyn::__private::ToAttributeValue });
     let (to_impl, to_ty, to_where) = to.split_for_impl();
@@ -104,13 +57,22 @@ fn expand_struct(input: &DeriveInput, fields: &[ast::Field<'_>]) -> TokenStream 
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)]
         impl #from_impl ::ferrodyn::__private::FromAttributeValue for #ident #from_ty #from_where {
+            #[inline]
             fn from_attribute_value(
                 __value: ::ferrodyn::__private::AttributeValue,
             ) -> ::ferrodyn::__private::Result<Self> {
-                let #map = match __value {
-                    ::ferrodyn::__private::AttributeValue::M(__map) => __map,
+                Self::decode(__value)
+            }
+
+            fn decode<'de, __S: ::ferrodyn::__private::Source<'de>>(
+                __source: __S,
+            ) -> ::ferrodyn::__private::Result<Self> {
+                let mut #map = match ::ferrodyn::__private::Source::take(__source)? {
+                    ::ferrodyn::__private::Value::M(__map) => __map,
                     __other => {
-                        return ::ferrodyn::__private::Err(::ferrodyn::__private::expected_map(&__other));
+                        return ::ferrodyn::__private::Err(
+                            ::ferrodyn::__private::expected_map(__other.tag()),
+                        );
                     }
                 };
                 ::ferrodyn::__private::Ok({ #decode })
@@ -141,17 +103,26 @@ fn expand_enum(input: &DeriveInput, variants: &[(&syn::Ident, String)]) -> Token
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)]
         impl #impl_generics ::ferrodyn::__private::FromAttributeValue for #ident #ty_generics #where_clause {
+            #[inline]
             fn from_attribute_value(
                 __value: ::ferrodyn::__private::AttributeValue,
             ) -> ::ferrodyn::__private::Result<Self> {
-                match __value {
-                    ::ferrodyn::__private::AttributeValue::S(__name) => match __name.as_str() {
+                Self::decode(__value)
+            }
+
+            fn decode<'de, __S: ::ferrodyn::__private::Source<'de>>(
+                __source: __S,
+            ) -> ::ferrodyn::__private::Result<Self> {
+                match ::ferrodyn::__private::Source::take(__source)? {
+                    ::ferrodyn::__private::Value::S(__name) => match &*__name {
                         #(#from_name,)*
                         _ => ::ferrodyn::__private::Err(
                             ::ferrodyn::__private::unknown_variant(&[#(#names),*]),
                         ),
                     },
-                    __other => ::ferrodyn::__private::Err(::ferrodyn::__private::expected_string(&__other)),
+                    __other => ::ferrodyn::__private::Err(
+                        ::ferrodyn::__private::expected_string(__other.tag()),
+                    ),
                 }
             }
         }

@@ -4,10 +4,17 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::valid;
+use crate::fallback;
+use crate::valid::{self, EntitiesEnum};
 
-pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
-    let entities = valid::entities(input)?;
+pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
+    match valid::entities(input) {
+        Ok(entities) => expand(&entities),
+        Err(error) => fallback::entities(input, error),
+    }
+}
+
+fn expand(entities: &EntitiesEnum<'_>) -> TokenStream {
     let ident = &entities.input.ident;
     let type_name = ident.to_string();
     let assertions = entities.variants.iter().map(|(variant, ty)| {
@@ -34,19 +41,15 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
-    let bounds = entities.variants.iter().map(|(_, ty)| {
-        quote! { #ty: ::ferrodyn::__private::Deserialize<'de> }
-    });
     let models2 = entities.variants.iter().map(|(_, ty)| {
         quote! { <#ty as ::ferrodyn::__private::Model>::META }
     });
-    let deserialize_arms = entities.variants.iter().enumerate().map(|(index, (variant, ty))| {
+    let decode_arms = entities.variants.iter().enumerate().map(|(index, (variant, ty))| {
         quote! {
-            #index => <#ty as ::ferrodyn::__private::Deserialize<'de>>::deserialize(deserializer)
-                .map(Self::#variant),
+            #index => <#ty as ::ferrodyn::__private::Model>::decode_item(item).map(Self::#variant),
         }
     });
-    Ok(quote! {
+    quote! {
         // Module-level, so that the check runs whether or not anything reads `MODELS`.
         const _: () = { #(#assertions)* };
 
@@ -64,26 +67,22 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
-        // Only where every variant's model is `Deserialize<'de>`: models need not use serde.
+        // An item without the entity attribute names no variant, so it is left undecoded.
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)]
-        impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident
-        where
-            #(#bounds,)*
-        {
+        impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident {
             const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] = &[#(#models2),*];
+            const WITHOUT_ENTITY: ::ferrodyn::__private::Option<usize> = ::ferrodyn::__private::None;
 
-            fn deserialize_model<D: ::ferrodyn::__private::Deserializer<'de>>(
+            fn decode_model<__M: ::ferrodyn::__private::MapSource<'de>>(
                 index: usize,
-                deserializer: D,
-            ) -> ::ferrodyn::__private::StdResult<Self, D::Error> {
+                item: __M,
+            ) -> ::ferrodyn::__private::Result<Self> {
                 match index {
-                    #(#deserialize_arms)*
-                    _ => ::ferrodyn::__private::Err(
-                        ::ferrodyn::__private::no_model::<D::Error>(#type_name, index),
-                    ),
+                    #(#decode_arms)*
+                    _ => ::ferrodyn::__private::Err(::ferrodyn::__private::no_model(#type_name, index)),
                 }
             }
         }
-    })
+    }
 }

@@ -6,25 +6,32 @@ use quote::{format_ident, quote};
 use crate::ast::{Field, Role};
 use crate::fields::{self, Conversion};
 use crate::valid::{self, Key, KeyKind, Model, Part};
+use crate::{expand_default, fallback};
 
 /// Lints the generated code must not trip in user crates.
-fn allow_lints() -> TokenStream {
+pub(crate) fn allow_lints() -> TokenStream {
     quote! { #[allow(unused_qualifications, clippy::all, clippy::pedantic, clippy::nursery)] }
 }
 
-pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
-    let model = valid::model(input)?;
+pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
+    match valid::model(input) {
+        Ok(model) => expand(&model),
+        Err(invalid) => fallback::model(input, invalid),
+    }
+}
+
+fn expand(model: &Model<'_>) -> TokenStream {
+    let input = model.input;
     let ident = &input.ident;
     let allow = allow_lints();
-    let meta = meta(&model);
-    let to_item = to_item(&model);
-    let from_item = from_item(&model);
-    let primary_key = primary_key(&model);
-    let key_fn = key_fn(&model);
-    let partition_fns = partition_fns(&model);
-    let fields = field_paths(&model);
-    let role_checks = role_checks(&model);
-    Ok(quote! {
+    let meta = meta(model);
+    let to_item = to_item(model);
+    let from_item = from_item(model);
+    let primary_key = primary_key(model);
+    let inherent = inherent(model);
+    let role_checks = role_checks(model);
+    let defaults = expand_default::helpers(input, &model.fields, model.default.as_ref());
+    quote! {
         #role_checks
 
         #[automatically_derived]
@@ -36,24 +43,36 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             #primary_key
         }
 
-        // Only where the model is `Deserialize<'de>`: models need not use serde.
         #[automatically_derived]
         #allow
-        impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident
-        where
-            #ident: ::ferrodyn::__private::Deserialize<'de>,
-        {
+        impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident {
             const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] =
                 &[<#ident as ::ferrodyn::__private::Model>::META];
+            const WITHOUT_ENTITY: ::ferrodyn::__private::Option<usize> =
+                ::ferrodyn::__private::Some(0);
 
-            fn deserialize_model<D: ::ferrodyn::__private::Deserializer<'de>>(
+            #[inline]
+            fn decode_model<__M: ::ferrodyn::__private::MapSource<'de>>(
                 _index: usize,
-                deserializer: D,
-            ) -> ::ferrodyn::__private::StdResult<Self, D::Error> {
-                <#ident as ::ferrodyn::__private::Deserialize<'de>>::deserialize(deserializer)
+                item: __M,
+            ) -> ::ferrodyn::__private::Result<Self> {
+                <#ident as ::ferrodyn::__private::Model>::decode_item(item)
             }
         }
 
+        #inherent
+        #defaults
+    }
+}
+
+/// The model's own items: `key(..)`, the partition constructors and the typed field paths.
+pub(crate) fn inherent(model: &Model<'_>) -> TokenStream {
+    let ident = &model.input.ident;
+    let allow = allow_lints();
+    let key_fn = key_fn(model);
+    let partition_fns = partition_fns(model);
+    let fields = field_paths(model);
+    quote! {
         #[automatically_derived]
         #allow
         impl #ident {
@@ -62,7 +81,7 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         }
 
         #fields
-    })
+    }
 }
 
 fn option<T>(value: Option<T>, f: impl FnOnce(T) -> TokenStream) -> TokenStream {
@@ -75,12 +94,14 @@ fn option<T>(value: Option<T>, f: impl FnOnce(T) -> TokenStream) -> TokenStream 
     }
 }
 
+/// `Model::META`, built through `__private`'s constructors: the metadata structs are
+/// `#[non_exhaustive]`, so the user's crate cannot write them as literals.
 fn meta(model: &Model<'_>) -> TokenStream {
     let type_name = model.input.ident.to_string();
     let table = &model.table;
     let entity = option(model.entity.as_ref(), |e| {
         let (attribute, value) = (&e.attribute, &e.value);
-        quote! { ::ferrodyn::__private::EntityMeta { attribute: #attribute, value: #value } }
+        quote! { ::ferrodyn::__private::entity_meta(#attribute, #value) }
     });
     let partition_key = key_meta(model, &model.partition_key);
     let sort_key = option(model.sort_key.as_ref(), |k| key_meta(model, k));
@@ -88,17 +109,11 @@ fn meta(model: &Model<'_>) -> TokenStream {
         let name = &index.name;
         let partition_key = key_meta(model, &index.partition_key);
         let sort_key = option(index.sort_key.as_ref(), |k| key_meta(model, k));
-        quote! {
-            ::ferrodyn::__private::IndexMeta {
-                name: #name,
-                partition_key: #partition_key,
-                sort_key: #sort_key,
-            }
-        }
+        quote! { ::ferrodyn::__private::index_meta(#name, #partition_key, #sort_key) }
     });
     let fields = model.fields.iter().filter(|f| f.is_stored()).map(|f| {
         let (name, attribute) = (&f.name, &f.attribute);
-        quote! { ::ferrodyn::__private::FieldMeta { name: #name, attribute: #attribute } }
+        quote! { ::ferrodyn::__private::field_meta(#name, #attribute) }
     });
     let role = |role: Role| {
         option(model.fields.iter().find(|f| f.role.map(|(r, _)| r) == Some(role)), |f| {
@@ -115,23 +130,23 @@ fn meta(model: &Model<'_>) -> TokenStream {
     );
     let unique = model.unique.iter().map(|&i| &model.fields[i].attribute);
     quote! {
-        const META: &'static ::ferrodyn::__private::ModelMeta = &::ferrodyn::__private::ModelMeta {
-            type_name: #type_name,
-            table: #table,
-            entity: #entity,
-            partition_key: #partition_key,
-            sort_key: #sort_key,
-            indexes: &[#(#indexes),*],
-            fields: &[#(#fields),*],
-            managed: ::ferrodyn::__private::ManagedFields {
-                version: #version,
-                created_at: #created_at,
-                updated_at: #updated_at,
-                ttl: #ttl,
-                id: #id,
-                unique: &[#(#unique),*],
-            },
-        };
+        const META: &'static ::ferrodyn::__private::ModelMeta = &::ferrodyn::__private::model_meta(
+            #type_name,
+            #table,
+            #entity,
+            #partition_key,
+            #sort_key,
+            &[#(#indexes),*],
+            &[#(#fields),*],
+            ::ferrodyn::__private::managed_fields(
+                #version,
+                #created_at,
+                #updated_at,
+                #ttl,
+                #id,
+                &[#(#unique),*],
+            ),
+        );
     }
 }
 
@@ -149,8 +164,37 @@ fn role_checks(model: &Model<'_>) -> TokenStream {
         };
         Some(quote! { ::ferrodyn::__private::#check::<#ty>(); })
     });
+    // A key template is text: a field that cannot be written as text (`Binary`) is refused.
+    let templates = primary_keys(model)
+        .chain(
+            model.indexes.iter().flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
+        )
+        .filter_map(|key| match &key.kind {
+            KeyKind::Template(parts) => Some(parts),
+            KeyKind::Direct(_) => None,
+        })
+        .flatten()
+        .filter_map(|part| match part {
+            Part::Field(i) => Some(&model.fields[*i]),
+            Part::Literal(_) => None,
+        })
+        .map(|field| {
+            let ty = field.ty;
+            let message = format!(
+                "field `{}` cannot be part of a key template: a `Binary` is a key attribute only \
+                 by itself (`pk = \"{}\"`, a B key)",
+                field.name, field.name
+            );
+            quote::quote_spanned! {field.ident.span()=>
+                const _: () = ::core::assert!(
+                    <#ty as ::ferrodyn::__private::KeyPart>::IN_TEMPLATE,
+                    #message
+                );
+            }
+        });
     quote! {
         const _: fn() = || { #(#checks)* };
+        #(#templates)*
     }
 }
 
@@ -193,11 +237,7 @@ fn key_meta(model: &Model<'_>, key: &Key) -> TokenStream {
             .collect(),
     };
     quote! {
-        ::ferrodyn::__private::KeyMeta {
-            attribute: #attribute,
-            scalar: #scalar,
-            template: &[#(#template),*],
-        }
+        ::ferrodyn::__private::key_meta(#attribute, #scalar, &[#(#template),*])
     }
 }
 
@@ -363,21 +403,42 @@ fn to_item(model: &Model<'_>) -> TokenStream {
 }
 
 fn from_item(model: &Model<'_>) -> TokenStream {
-    let item = format_ident!("item");
+    let item = format_ident!("__item");
     // Checked before decoding so that an item of another entity type reports that, rather than
-    // whichever of its attributes happens to be decoded first.
-    let entity = model.entity.as_ref().map(|e| {
-        let (attribute, value) = (&e.attribute, &e.value);
-        quote! {
-            if let ::ferrodyn::__private::Some(__entity) = #item.get(#attribute) {
-                ::ferrodyn::__private::check_entity(__entity, #value)?;
-            }
+    // whichever of its attributes happens to be decoded first: on the `Item` itself in
+    // `from_item`, through the source's look-ahead in `decode_item`.
+    let (on_item, on_source) = match model.entity.as_ref() {
+        Some(e) => {
+            let (attribute, value) = (&e.attribute, &e.value);
+            (
+                quote! {
+                    if let ::ferrodyn::__private::Some(__entity) = item.get(#attribute) {
+                        ::ferrodyn::__private::check_entity_value(__entity, #value)?;
+                    }
+                },
+                quote! {
+                    if let ::ferrodyn::__private::Some(__entity) =
+                        ::ferrodyn::__private::MapSource::lookup_str(&mut #item, #attribute)?
+                    {
+                        ::ferrodyn::__private::check_entity(&__entity, #value)?;
+                    }
+                },
+            )
         }
-    });
-    let decode = fields::decode(&model.fields, Conversion::Autoref, &item, &TokenStream::new());
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+    let decode = fields::decode(&model.fields, Conversion::Autoref, &item);
     quote! {
-        fn from_item(#item: ::ferrodyn::__private::Item) -> ::ferrodyn::__private::Result<Self> {
-            #entity
+        #[inline]
+        fn from_item(item: ::ferrodyn::__private::Item) -> ::ferrodyn::__private::Result<Self> {
+            #on_item
+            Self::decode_item(::ferrodyn::__private::ItemSource::new(item))
+        }
+
+        fn decode_item<'de, __M: ::ferrodyn::__private::MapSource<'de>>(
+            mut #item: __M,
+        ) -> ::ferrodyn::__private::Result<Self> {
+            #on_source
             ::ferrodyn::__private::Ok({ #decode })
         }
     }

@@ -1,17 +1,26 @@
 //! Derive macros for ferrodyn: `#[derive(Model)]`, `#[derive(Attribute)]` and `#[derive(Entities)]`.
 //!
-//! Use them through the `ferrodyn` crate, which re-exports both. The generated code names
+//! Use them through the `ferrodyn` crate, which re-exports them. The generated code names
 //! `::ferrodyn::__private` only, so that ferrodyn can change its internals without breaking users.
+//!
+//! The layers go one way: `ast` parses the attributes, `valid` checks them (one submodule per
+//! derive, errors collected by `errors`), and the `expand_*` files generate code from what `valid`
+//! resolved. When the input has an error, `fallback` emits the error with the trait impls a valid
+//! input would have had, so that one mistake is reported once, not again at every use.
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
 mod ast;
 mod case;
+mod errors;
 mod expand_attribute;
+mod expand_default;
 mod expand_entities;
 mod expand_model;
+mod fallback;
 mod fields;
+mod template;
 mod valid;
 
 /// Derives `ferrodyn::Model` for a struct with named fields, plus inherent `key(..)`,
@@ -50,10 +59,18 @@ mod valid;
 /// Attribute names follow serde: `#[serde(rename)]`, `#[serde(rename_all)]`, `#[serde(skip)]` and
 /// `#[serde(default)]` are honoured. Fields convert through their `ToAttributeValue` /
 /// `FromAttributeValue` impls when they have them, and through serde_dynamo otherwise.
+///
+/// Of serde's container attributes, `rename_all` and `default` (`Default::default()` or
+/// `default = "path"` gives missing fields their values) are honoured; `rename`, `bound`, `crate`
+/// and `expecting` only concern serde's own impls and change nothing stored. The others are
+/// compile errors, as no path could store the model the way serde would: `deny_unknown_fields`
+/// (items carry key, index and entity attributes), `tag`, `content`, `untagged`, `transparent`,
+/// `remote`, `from`, `try_from`, `into`, `rename_all_fields`, `variant_identifier` and
+/// `field_identifier`.
 #[proc_macro_derive(Model, attributes(ferrodyn))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand_model::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand_model::derive(&input).into()
 }
 
 /// Derives `ferrodyn::ToAttributeValue` and `FromAttributeValue`.
@@ -64,11 +81,13 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 /// - On an enum whose variants are all units: a string (S) naming the variant, also usable in key
 ///   templates (`KeyPart`).
 ///
-/// Names follow `#[serde(rename)]` and `#[serde(rename_all)]`, so both paths store the same thing.
+/// Names follow `#[serde(rename)]` and `#[serde(rename_all)]`, so both paths store the same thing;
+/// a struct's `#[serde(default)]` is honoured as on a `Model`, and the same container attributes
+/// are refused.
 #[proc_macro_derive(Attribute, attributes(ferrodyn))]
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand_attribute::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand_attribute::derive(&input).into()
 }
 
 /// Derives `ferrodyn::Entities` for an enum with one newtype variant per model of a shared table
@@ -80,5 +99,5 @@ pub fn derive_attribute(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Entities, attributes(ferrodyn))]
 pub fn derive_entities(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand_entities::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand_entities::derive(&input).into()
 }

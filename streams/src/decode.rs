@@ -7,18 +7,18 @@
 //! so records of entity types the consumer does not handle cost only a scan of their image.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use crate::de::reader::{Mark, Reader, Str, Syntax};
-use crate::de::{self, decode_base64, json, own_error, tree, Tag};
+use crate::de::{decode_base64, json, malformed, tree};
 use crate::entity::{self, Found};
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::{
     Change, ChangeKind, Decoded, InfoParts, KeyValue, Keys, Record, RecordInfo, Span, StreamView,
 };
 use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamViewType};
-use ferrodyn::{DeserializeEntity, ModelMeta};
+use ferrodyn::meta::{DeserializeEntity, ModelMeta};
+use ferrodyn::value::Tag;
 
 /// Decodes a DynamoDB stream event from its JSON text (what Lambda sends), the fast path.
 ///
@@ -79,6 +79,9 @@ struct Dispatch {
     models: &'static [&'static ModelMeta],
     /// The entity attribute, when every model declares one.
     attribute: Option<&'static str>,
+    /// The model an image without the entity attribute decodes as (a model's own decoder reads
+    /// it, as `from_item` does); `None` (an `Entities` enum) skips the record.
+    without_entity: Option<usize>,
 }
 
 impl Dispatch {
@@ -89,7 +92,7 @@ impl Dispatch {
             .map(|m| m.entity.as_ref().map(|e| e.attribute))
             .collect::<Option<Vec<_>>>()
             .and_then(|attributes| attributes.first().copied());
-        Dispatch { models, attribute }
+        Dispatch { models, attribute, without_entity: T::WITHOUT_ENTITY }
     }
 
     /// The index in `models` of the model for entity `value`.
@@ -111,7 +114,7 @@ enum Pick {
 fn pick(dispatch: &Dispatch, entity: Result<Option<Cow<'_, str>>, ()>) -> Result<Pick, ()> {
     match entity? {
         Some(value) => Ok(dispatch.index(&value).map_or(Pick::Skip, Pick::Model)),
-        None => Ok(Pick::Skip),
+        None => Ok(dispatch.without_entity.map_or(Pick::Skip, Pick::Model)),
     }
 }
 
@@ -279,7 +282,7 @@ struct Image<T> {
     at: Mark,
     pick: Result<Pick, ()>,
     /// For `Pick::Model`, the image decoded as that model.
-    decoded: Option<std::result::Result<T, json::JsonError>>,
+    decoded: Option<std::result::Result<T, ferrodyn::Error>>,
 }
 
 /// What the `dynamodb` part of a record gives. It is filled in place: images are large.
@@ -391,10 +394,10 @@ fn record_json<'de, T: DeserializeEntity<'de>>(
             // The image names another model than the record's: read it again as that one.
             _ => {
                 let mut r = Reader::at(text, image.at);
-                T::deserialize_model(index, json::Item(&mut r))
+                json::Entries::image(&mut r).and_then(|image| T::decode_model(index, image))
             }
         };
-        decoded.map_err(|e| decode_error(info, which, dispatch.type_name(index), &e))
+        decoded.map_err(|e| decode_error(info, which, dispatch.type_name(index), e))
     };
     Ok(assemble(info, kind, old, new, decode))
 }
@@ -505,9 +508,9 @@ fn key_value(
     r: &mut Reader<'_>,
     keys: &mut Keys,
     name: Span,
-) -> std::result::Result<(), json::JsonError> {
+) -> std::result::Result<(), ferrodyn::Error> {
     if r.peek()? != b'{' {
-        return Err(own_error(format_args!("not a key value")));
+        return Err(malformed("not a key value"));
     }
     r.open(b'{', "an object")?;
     let tag = match r.next_key(true)? {
@@ -515,19 +518,17 @@ fn key_value(
         None => None,
     };
     if r.peek()? != b'"' {
-        return Err(own_error(format_args!("not a key value")));
+        return Err(malformed("not a key value"));
     }
     let text = r.string()?;
     match tag {
         Some(Tag::S) => keys.push(name, KeyValue::S(text.as_str())),
         Some(Tag::N) => keys.push(name, KeyValue::N(text.as_str())),
-        Some(Tag::B) => {
-            keys.push(name, KeyValue::B(&decode_base64::<json::JsonError>(text.as_str())?))
-        }
-        _ => return Err(own_error(format_args!("not a key value"))),
+        Some(Tag::B) => keys.push(name, KeyValue::B(&decode_base64(text.as_str())?)),
+        _ => return Err(malformed("not a key value")),
     }
     if r.next_key(false)?.is_some() {
-        return Err(own_error(format_args!("not a key value")));
+        return Err(malformed("not a key value"));
     }
     Ok(())
 }
@@ -551,7 +552,9 @@ fn image_json<'de, T: DeserializeEntity<'de>>(
     let image = slot.insert(Image { at, pick, decoded: None });
     match image.pick {
         Ok(Pick::Model(index)) => {
-            let decoded = image.decoded.insert(T::deserialize_model(index, json::Item(r)));
+            let decoded = image
+                .decoded
+                .insert(json::Entries::image(r).and_then(|image| T::decode_model(index, image)));
             if decoded.is_err() {
                 // The model did not fit; whether the text is JSON at all, the skip tells.
                 r.seek(at);
@@ -636,17 +639,18 @@ fn invalid_entity<T>(info: RecordInfo, attribute: &str) -> Decoded<T> {
     Decoded::Failed(info, error)
 }
 
-fn decode_error(info: &RecordInfo, which: &str, type_name: &str, e: &dyn fmt::Display) -> Error {
+/// The model's own error (it names the attribute, never its value), in the record's context.
+fn decode_error(info: &RecordInfo, which: &str, type_name: &str, e: ferrodyn::Error) -> Error {
     Error::new(
         ErrorKind::Decode,
         format!(
-            "cannot decode the {which} image of {} record {} ({}) as {type_name}: {}",
+            "cannot decode the {which} image of {} record {} ({}) as {type_name}: {e}",
             info.kind.map_or("a", ChangeKind::as_str),
             info.sequence_number(),
             info.keys,
-            de::sanitize(&e.to_string())
         ),
     )
+    .with_decode(e)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -759,8 +763,8 @@ fn event_record<'de, T: DeserializeEntity<'de>>(
         _ => 0,
     };
     let decode = |image: &'de serde_dynamo::Item, which: &str, info: &RecordInfo| -> Result<T> {
-        T::deserialize_model(index, tree::TreeItem(image))
-            .map_err(|e| decode_error(info, which, dispatch.type_name(index), &e))
+        T::decode_model(index, tree::TreeMap::image(image))
+            .map_err(|e| decode_error(info, which, dispatch.type_name(index), e))
     };
     Ok(assemble(info, kind, old, new, decode))
 }

@@ -30,6 +30,8 @@ pub struct Error {
 struct Inner {
     kind: ErrorKind,
     message: String,
+    /// For [`ErrorKind::Decode`]: the model's own decoding error, as `Db::get` would give it.
+    decode: Option<ferrodyn::Error>,
 }
 
 /// `Result` with this crate's [`Error`].
@@ -37,7 +39,18 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { inner: Box::new(Inner { kind, message: message.into() }) }
+        Error { inner: Box::new(Inner { kind, message: message.into(), decode: None }) }
+    }
+
+    pub(crate) fn with_decode(mut self, error: ferrodyn::Error) -> Self {
+        self.inner.decode = Some(error);
+        self
+    }
+
+    /// For an image that failed to decode, the model's decoding error: the same error, naming
+    /// the same attribute ([`ferrodyn::Error::attribute_path`]), as `Db::get` gives for the item.
+    pub fn decode_error(&self) -> Option<&ferrodyn::Error> {
+        self.inner.decode.as_ref()
     }
 
     /// What went wrong.
@@ -71,4 +84,8 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.decode.as_ref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

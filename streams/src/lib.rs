@@ -14,4 +14,4 @@ pub use process::{process, BatchResponse, EventInput, Mode, Processor};
 pub use record::{Change, ChangeKind, Decoded, KeyValue, Keys, Record, RecordInfo, StreamView};
 
 /// The trait a model or `#[derive(Entities)]` enum implements to be decoded from stream images.
-pub use ferrodyn::DeserializeEntity;
+pub use ferrodyn::meta::DeserializeEntity;

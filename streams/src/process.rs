@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use ferrodyn::DeserializeEntity;
+use ferrodyn::meta::DeserializeEntity;
 use futures_util::FutureExt as _;
 use serde_json::value::RawValue;
 

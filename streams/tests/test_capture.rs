@@ -12,7 +12,7 @@ fn changes<'de, T>(
     event: &'de aws_lambda_events::event::dynamodb::Event,
 ) -> Vec<Option<Change<T>>>
 where
-    T: ferrodyn::DeserializeEntity<'de> + PartialEq + std::fmt::Debug,
+    T: ferrodyn::meta::DeserializeEntity<'de> + PartialEq + std::fmt::Debug,
 {
     agree::<T>(json, event)
         .into_iter()
@@ -26,7 +26,7 @@ where
 
 fn same_changes<T>(name: &str, live: &[u8])
 where
-    T: for<'de> ferrodyn::DeserializeEntity<'de> + PartialEq + std::fmt::Debug,
+    T: for<'de> ferrodyn::meta::DeserializeEntity<'de> + PartialEq + std::fmt::Debug,
 {
     let committed = common::fixture(name);
     let (live_event, committed_event) = (common::event(live), common::event(&committed));

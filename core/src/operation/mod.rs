@@ -33,7 +33,7 @@ pub use transaction::{
     CancellationReason, ConditionCheck, TransactGet, TransactGetOutput, Transaction,
     MAX_CLIENT_REQUEST_TOKEN_CHARS, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES,
 };
-pub use unique::{MAX_UNIQUE_ATTEMPTS, UNIQUE_OWNER_ATTRIBUTE};
+pub use unique::{GUARD_ENTITY, MAX_UNIQUE_ATTEMPTS, UNIQUE_OWNER_ATTRIBUTE};
 pub use update::UpdateItem;
 
 use aws_sdk_dynamodb::types::AttributeValue;

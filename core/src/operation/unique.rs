@@ -5,9 +5,11 @@
 //! A guard lives in the model's own table. Its partition key (and sort key, when the table has one)
 //! is `UNIQUE#<entity or type name>#<attribute>#<value>`, and its `owner` attribute is a map of the
 //! owner's primary key. Values are the attribute's S or N text compared exactly: `a@x.com` and
-//! `A@x.com` are two values (normalise them yourself). Guards carry no entity attribute, so
-//! queries and scans of a model that declares `entity` skip them; a model without `entity` reads
-//! them in a scan of its table (give such models an `entity`).
+//! `A@x.com` are two values (normalise them yourself). A guard of a model that declares `entity`
+//! carries that entity attribute with the reserved value [`GUARD_ENTITY`], so queries, scans and
+//! stream consumers of the model skip it (an item without the attribute would be read as the
+//! model); a model without `entity` reads them in a scan of its table (give such models an
+//! `entity`).
 //!
 //! `create` is one transaction (the item's put and a put per guard, each `attribute_not_exists`).
 //! `put`, `delete` and updates that SET or REMOVE a unique attribute first read the item (a
@@ -36,6 +38,10 @@ use super::{Prepared, WriteOp};
 /// How many transactions a put, update or delete of a model with unique fields sends before it
 /// gives up because other writers keep changing the item between its read and its transaction.
 pub const MAX_UNIQUE_ATTEMPTS: usize = 3;
+
+/// The entity value of guard items: no model's (entity types are Rust-like names), so every
+/// reader of a model's entity type passes over guards.
+pub const GUARD_ENTITY: &str = "ferrodyn:unique-guard";
 
 /// The guard attribute holding the owner's primary key (a map).
 pub const UNIQUE_OWNER_ATTRIBUTE: &str = "owner";
@@ -179,6 +185,9 @@ impl Owner<'_> {
     fn put_guard(&self, attribute: &'static str, value: &str) -> Result<Prepared> {
         let mut item = guard_key(self.meta, attribute, value)?;
         item.insert(UNIQUE_OWNER_ATTRIBUTE.to_owned(), AttributeValue::M(self.key.clone()));
+        if let Some(entity) = &self.meta.entity {
+            item.insert(entity.attribute.to_owned(), AttributeValue::S(GUARD_ENTITY.to_owned()));
+        }
         let condition = Path::<()>::new(self.meta.partition_key.attribute).not_exists();
         self.prepared(WriteOp::Put, attribute, item, condition)
     }

@@ -27,7 +27,7 @@ impl TableSchema {
     ///
     /// ```
     /// use ferrodyn::schema::TableSchema;
-    /// use ferrodyn::ScalarType;
+    /// use ferrodyn::meta::ScalarType;
     ///
     /// let schema = TableSchema {
     ///     table: "counters",

@@ -1,356 +1,214 @@
-//! The fast path: a `Deserializer` over DynamoDB JSON (`{"S":"…"}`, `{"N":"…"}`, `{"M":{…}}`, …)
-//! read straight from the event's text by [`Reader`], so that a model decodes in one pass, with
-//! strings borrowed when they have no escapes and no attribute-value tree built.
+//! The fast path's source: DynamoDB JSON (`{"S":"…"}`, `{"N":"…"}`, `{"M":{…}}`, …) read straight
+//! from the event's text by [`Reader`], so that a model decodes in one pass, with strings borrowed
+//! when they have no escapes and no attribute-value tree built.
+//!
+//! A decode error leaves the reader anywhere inside the image; the caller reads the image again
+//! with [`Reader::skip`] to tell a model that does not fit (a record's failure) from malformed
+//! JSON (the event's).
 
-use std::fmt;
+use std::borrow::Cow;
 
-use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
-use serde::de::{
-    DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
-};
+use ferrodyn::value::{ListSource, MapSource, SetSource, Source, Tag, Value};
+use ferrodyn::{Error, ErrorKind};
 
 use super::reader::{Reader, Str, Syntax};
-use super::{
-    decode_base64, forward_hints, own_error, two_types, unexpected_end, unknown_tag, visit_number,
-    Hint, Num, Tag,
-};
+use super::{decode_base64, malformed};
 
-/// A decode error of the fast path. The caller reads the image again with [`Reader::skip`] to
-/// tell a model that does not fit (a record's failure) from malformed JSON (the event's).
-#[derive(Debug)]
-pub(crate) struct JsonError(String);
-
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for JsonError {}
-
-impl serde::de::Error for JsonError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        JsonError(msg.to_string())
-    }
-}
-
-impl From<Syntax> for JsonError {
+impl From<Syntax> for Error {
     fn from(e: Syntax) -> Self {
-        JsonError(e.to_string())
+        Error::decode(ErrorKind::InvalidValue, e.to_string())
     }
 }
 
-type Result<T, E = JsonError> = std::result::Result<T, E>;
+type Result<T> = std::result::Result<T, Error>;
 
-/// Visits a string read from the text, borrowed when it can be.
-fn visit_str<'de, V: Visitor<'de>>(s: Str<'de, '_>, visitor: V) -> Result<V::Value> {
+#[inline(always)]
+fn cow<'de>(s: Str<'de, '_>) -> Cow<'de, str> {
     match s {
-        Str::Borrowed(s) => visitor.visit_borrowed_str(s),
-        Str::Copied(s) => visitor.visit_str(s),
-    }
-}
-
-/// Reads an item (`{"name": {"<type>": …}, …}`) as a map or struct.
-pub(crate) struct Item<'a, 'de>(pub(crate) &'a mut Reader<'de>);
-
-impl<'de> Item<'_, 'de> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value> {
-        match hint {
-            Hint::Option => visitor.visit_some(self),
-            Hint::NewtypeStruct => visitor.visit_newtype_struct(self),
-            Hint::Ignore => {
-                self.0.skip()?;
-                visitor.visit_unit()
-            }
-            _ => map(self.0, visitor),
-        }
-    }
-}
-
-impl<'de> Deserializer<'de> for Item<'_, 'de> {
-    type Error = JsonError;
-    forward_hints!();
-}
-
-/// Reads one DynamoDB-typed value (`{"<type>": <value>}`).
-struct Attr<'a, 'de>(&'a mut Reader<'de>);
-
-impl<'de> Attr<'_, 'de> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value> {
-        let r = self.0;
-        if let Hint::Ignore = hint {
-            r.skip()?;
-            return visitor.visit_unit();
-        }
-        r.open(b'{', "a DynamoDB attribute value")?;
-        let tag = match r.next_key(true)? {
-            Some(tag) => Tag::parse(tag.as_str()).ok_or_else(unknown_tag::<JsonError>)?,
-            None => return Err(unexpected_end()),
-        };
-        let value = typed(tag, hint, r, visitor)?;
-        if r.next_key(false)?.is_some() {
-            return Err(two_types());
-        }
-        Ok(value)
-    }
-}
-
-impl<'de> Deserializer<'de> for Attr<'_, 'de> {
-    type Error = JsonError;
-    forward_hints!();
-}
-
-/// A value whose type tag is read, for `visit_some` and `visit_newtype_struct`.
-struct TypedDe<'a, 'de> {
-    tag: Tag,
-    r: &'a mut Reader<'de>,
-}
-
-impl<'de> TypedDe<'_, 'de> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value> {
-        typed(self.tag, hint, self.r, visitor)
-    }
-}
-
-impl<'de> Deserializer<'de> for TypedDe<'_, 'de> {
-    type Error = JsonError;
-    forward_hints!();
-}
-
-fn typed<'de, V: Visitor<'de>>(
-    tag: Tag,
-    hint: Hint,
-    r: &mut Reader<'de>,
-    visitor: V,
-) -> Result<V::Value> {
-    match hint {
-        Hint::Option if tag == Tag::Null => {
-            r.skip()?;
-            return visitor.visit_none();
-        }
-        Hint::Option => return visitor.visit_some(TypedDe { tag, r }),
-        Hint::NewtypeStruct => return visitor.visit_newtype_struct(TypedDe { tag, r }),
-        Hint::Ignore => {
-            r.skip()?;
-            return visitor.visit_unit();
-        }
-        _ => {}
-    }
-    match tag {
-        Tag::S => match hint {
-            Hint::Enum => match string(r, "S")? {
-                Str::Borrowed(s) => visitor.visit_enum(BorrowedStrDeserializer::new(s)),
-                Str::Copied(s) => visitor.visit_enum(StrDeserializer::new(s)),
-            },
-            _ => visit_str(string(r, "S")?, visitor),
-        },
-        Tag::N | Tag::B => {
-            scalar(if tag == Tag::N { Elem::Num } else { Elem::B64 }, hint, r, visitor)
-        }
-        Tag::Bool => match r.bool()? {
-            Some(b) => visitor.visit_bool(b),
-            None => Err(own_error(format_args!("BOOL is not true or false"))),
-        },
-        Tag::Null => {
-            r.skip()?;
-            visitor.visit_unit()
-        }
-        Tag::L => seq(r, Elem::Attr, visitor),
-        Tag::M => match hint {
-            Hint::Enum => {
-                r.open(b'{', "a map")?;
-                let value = visitor.visit_enum(Variant { r: &mut *r })?;
-                if r.next_key(false)?.is_some() {
-                    return Err(own_error(format_args!("enum map has more than one variant")));
-                }
-                Ok(value)
-            }
-            _ => map(r, visitor),
-        },
-        Tag::Ss => seq(r, Elem::Str, visitor),
-        Tag::Ns => seq(r, Elem::Num, visitor),
-        Tag::Bs => seq(r, Elem::B64, visitor),
+        Str::Borrowed(s) => Cow::Borrowed(s),
+        Str::Copied(s) => Cow::Owned(s.to_owned()),
     }
 }
 
 /// The string value of a type that holds one (`what` names it for the error).
-fn string<'de, 's>(r: &'s mut Reader<'de>, what: &str) -> Result<Str<'de, 's>> {
+#[inline(always)]
+fn string<'de, 's>(r: &'s mut Reader<'de>, what: &'static str) -> Result<Str<'de, 's>> {
     if r.peek()? != b'"' {
-        return Err(own_error(format_args!("{what} value is not a string")));
+        return Err(malformed(what));
     }
     Ok(r.string()?)
 }
 
-/// A value held in a string: text (S, SS elements), a number (N, NS) or base64 (B, BS).
-#[derive(Clone, Copy)]
-enum Elem {
-    /// Typed values (L).
-    Attr,
-    Str,
-    Num,
-    B64,
-}
-
-fn scalar<'de, V: Visitor<'de>>(
-    elem: Elem,
-    hint: Hint,
-    r: &mut Reader<'de>,
-    visitor: V,
-) -> Result<V::Value> {
-    match elem {
-        Elem::Num => match string(r, "N")? {
-            Str::Borrowed(n) => visit_number(n, Some(n), hint, visitor),
-            Str::Copied(n) => visit_number(n, None, hint, visitor),
-        },
-        Elem::B64 => {
-            let bytes = decode_base64::<JsonError>(string(r, "B")?.as_str())?;
-            visitor.visit_byte_buf(bytes)
-        }
-        Elem::Str | Elem::Attr => visit_str(string(r, "S")?, visitor),
+/// Past a typed value: the `}` closing `{"<type>": …}`, with no second type.
+#[inline(always)]
+fn close(r: &mut Reader<'_>) -> Result<()> {
+    if r.next_key(false)?.is_some() {
+        return Err(malformed("more than one type"));
     }
+    Ok(())
 }
 
-/// An element of a set: a bare string.
-struct ScalarDe<'a, 'de> {
-    elem: Elem,
-    r: &'a mut Reader<'de>,
-}
+/// One DynamoDB-typed value (`{"<type>": <value>}`) at the reader.
+pub(crate) struct Attr<'a, 'de>(pub(crate) &'a mut Reader<'de>);
 
-impl<'de> ScalarDe<'_, 'de> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value> {
-        match hint {
-            Hint::Option => visitor.visit_some(self),
-            Hint::NewtypeStruct => visitor.visit_newtype_struct(self),
-            Hint::Ignore => {
-                self.r.skip()?;
-                visitor.visit_unit()
+impl<'a, 'de> Source<'de> for Attr<'a, 'de> {
+    type List = Elements<'a, 'de>;
+    type Map = Entries<'a, 'de>;
+    type Set = Elements<'a, 'de>;
+
+    #[inline]
+    fn take(self) -> Result<Value<'de, Self>> {
+        let r = self.0;
+        r.open(b'{', "a DynamoDB attribute value")?;
+        let tag = match r.next_key(true)? {
+            Some(tag) => Tag::parse(tag.as_str()).ok_or_else(|| malformed("unknown type"))?,
+            None => return Err(malformed("no type")),
+        };
+        let value = match tag {
+            Tag::S => Value::S(cow(string(r, "S is not a string")?)),
+            Tag::N => Value::N(cow(string(r, "N is not a string")?)),
+            Tag::B => {
+                Value::B(Cow::Owned(decode_base64(string(r, "B is not a string")?.as_str())?))
             }
-            _ => scalar(self.elem, hint, self.r, visitor),
-        }
+            Tag::Bool => match r.bool()? {
+                Some(b) => Value::Bool(b),
+                None => return Err(malformed("BOOL is not true or false")),
+            },
+            Tag::Null => {
+                r.skip()?;
+                Value::Null
+            }
+            Tag::M => {
+                if r.peek()? != b'{' {
+                    return Err(malformed("M is not an object"));
+                }
+                r.open(b'{', "a map")?;
+                return Ok(Value::M(Entries { r, first: true, done: false, wrapped: true }));
+            }
+            list => {
+                if r.peek()? != b'[' {
+                    return Err(malformed("a list or set is not an array"));
+                }
+                r.open(b'[', "a list")?;
+                let elements = Elements { r, first: true, done: false };
+                return Ok(match list {
+                    Tag::Ss => Value::Ss(elements),
+                    Tag::Ns => Value::Ns(elements),
+                    Tag::Bs => Value::Bs(elements),
+                    _ => Value::L(elements),
+                });
+            }
+        };
+        close(r)?;
+        Ok(value)
+    }
+
+    #[inline]
+    fn skip(self) -> Result<()> {
+        Ok(self.0.skip()?)
     }
 }
 
-impl<'de> Deserializer<'de> for ScalarDe<'_, 'de> {
-    type Error = JsonError;
-    forward_hints!();
-}
-
-fn seq<'de, V: Visitor<'de>>(r: &mut Reader<'de>, elem: Elem, visitor: V) -> Result<V::Value> {
-    if r.peek()? != b'[' {
-        return Err(own_error(format_args!("a list or set is not an array")));
-    }
-    r.open(b'[', "a list")?;
-    let mut elems = Elems { r, elem, first: true, done: false };
-    let value = visitor.visit_seq(&mut elems)?;
-    if !elems.done {
-        return Err(own_error(format_args!("the list has more elements than the model takes")));
-    }
-    Ok(value)
-}
-
-struct Elems<'a, 'de> {
+/// The elements of a list or set; past the `]`, the `}` of its typed value is read too.
+pub(crate) struct Elements<'a, 'de> {
     r: &'a mut Reader<'de>,
-    elem: Elem,
     first: bool,
     done: bool,
 }
 
-impl<'de> SeqAccess<'de> for &mut Elems<'_, 'de> {
-    type Error = JsonError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        if self.done || !self.r.next_element(std::mem::take(&mut self.first))? {
-            self.done = true;
+impl<'de> Elements<'_, 'de> {
+    /// Whether another element follows.
+    #[inline(always)]
+    fn more(&mut self) -> Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        if self.r.next_element(std::mem::take(&mut self.first))? {
+            return Ok(true);
+        }
+        self.done = true;
+        close(self.r)?;
+        Ok(false)
+    }
+}
+
+impl<'de> ListSource<'de> for Elements<'_, 'de> {
+    type Element<'b>
+        = Attr<'b, 'de>
+    where
+        Self: 'b;
+
+    #[inline]
+    fn next_element(&mut self) -> Result<Option<Attr<'_, 'de>>> {
+        Ok(if self.more()? { Some(Attr(&mut *self.r)) } else { None })
+    }
+}
+
+impl<'de> SetSource<'de> for Elements<'_, 'de> {
+    #[inline]
+    fn next_str(&mut self) -> Result<Option<Cow<'de, str>>> {
+        if !self.more()? {
             return Ok(None);
         }
-        let value = match self.elem {
-            Elem::Attr => seed.deserialize(Attr(&mut *self.r))?,
-            elem => seed.deserialize(ScalarDe { elem, r: &mut *self.r })?,
-        };
-        Ok(Some(value))
+        Ok(Some(cow(string(self.r, "a set element is not a string")?)))
+    }
+
+    fn next_bytes(&mut self) -> Result<Option<Cow<'de, [u8]>>> {
+        if !self.more()? {
+            return Ok(None);
+        }
+        let text = string(self.r, "a set element is not a string")?;
+        Ok(Some(Cow::Owned(decode_base64(text.as_str())?)))
     }
 }
 
-fn map<'de, V: Visitor<'de>>(r: &mut Reader<'de>, visitor: V) -> Result<V::Value> {
-    if r.peek()? != b'{' {
-        return Err(own_error(format_args!("an item or map is not an object")));
-    }
-    r.open(b'{', "a map")?;
-    let mut entries = Entries { r, first: true, done: false };
-    let value = visitor.visit_map(&mut entries)?;
-    if !entries.done {
-        return Err(own_error(format_args!("the map has more entries than the model takes")));
-    }
-    Ok(value)
-}
-
-struct Entries<'a, 'de> {
+/// The entries of a map, or of a whole image (`Entries::image`).
+pub(crate) struct Entries<'a, 'de> {
     r: &'a mut Reader<'de>,
     first: bool,
     done: bool,
+    /// Inside `{"M": …}`, whose `}` is read past the last entry.
+    wrapped: bool,
 }
 
-impl<'de> MapAccess<'de> for &mut Entries<'_, 'de> {
-    type Error = JsonError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+impl<'a, 'de> Entries<'a, 'de> {
+    /// The image (an item, `{"name": {"<type>": …}, …}`) at the reader. Its entity attribute is
+    /// not looked up again ([`MapSource::lookup_str`] gives `None`): the stream decoder has read
+    /// it to pick the model.
+    pub(crate) fn image(r: &'a mut Reader<'de>) -> Result<Self> {
+        if r.peek()? != b'{' {
+            return Err(malformed("an item is not an object"));
+        }
+        r.open(b'{', "an item")?;
+        Ok(Entries { r, first: true, done: false, wrapped: false })
+    }
+}
+
+impl<'de> MapSource<'de> for Entries<'_, 'de> {
+    type Value<'b>
+        = Attr<'b, 'de>
+    where
+        Self: 'b;
+
+    #[inline]
+    fn next_key(&mut self) -> Result<Option<Cow<'de, str>>> {
         if self.done {
             return Ok(None);
         }
         match self.r.next_key(std::mem::take(&mut self.first))? {
-            Some(Str::Borrowed(key)) => {
-                seed.deserialize(BorrowedStrDeserializer::<JsonError>::new(key)).map(Some)
-            }
-            Some(Str::Copied(key)) => {
-                seed.deserialize(StrDeserializer::<JsonError>::new(key)).map(Some)
-            }
+            Some(key) => Ok(Some(cow(key))),
             None => {
                 self.done = true;
+                if self.wrapped {
+                    close(self.r)?;
+                }
                 Ok(None)
             }
         }
     }
-    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
-        seed.deserialize(Attr(&mut *self.r))
-    }
-}
 
-/// An enum variant with data: a map (M) of one entry, variant name to value, as serde_dynamo
-/// writes it. The `{` is read.
-struct Variant<'a, 'de> {
-    r: &'a mut Reader<'de>,
-}
-
-impl<'de> EnumAccess<'de> for Variant<'_, 'de> {
-    type Error = JsonError;
-    type Variant = Self;
-    fn variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<(T::Value, Self)> {
-        let variant = match self.r.next_key(true)? {
-            Some(Str::Borrowed(key)) => {
-                seed.deserialize(BorrowedStrDeserializer::<JsonError>::new(key))?
-            }
-            Some(Str::Copied(key)) => seed.deserialize(StrDeserializer::<JsonError>::new(key))?,
-            None => return Err(own_error(format_args!("enum map has no variant"))),
-        };
-        Ok((variant, self))
-    }
-}
-
-impl<'de> VariantAccess<'de> for Variant<'_, 'de> {
-    type Error = JsonError;
-    fn unit_variant(self) -> Result<()> {
-        self.r.skip()?;
-        Ok(())
-    }
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
-        seed.deserialize(Attr(self.r))
-    }
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value> {
-        Attr(self.r).hinted(Hint::Seq, v)
-    }
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value> {
-        Attr(self.r).hinted(Hint::Map, v)
+    #[inline]
+    fn next_value(&mut self) -> Result<Attr<'_, 'de>> {
+        Ok(Attr(&mut *self.r))
     }
 }

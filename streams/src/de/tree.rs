@@ -1,208 +1,137 @@
-//! The `aws_lambda_events` path: a `Deserializer` over the borrowed attribute-value trees
-//! (`serde_dynamo::AttributeValue`) that `aws_lambda_events` builds, with the same rules as the
-//! JSON path.
+//! The `aws_lambda_events` path's source: the attribute-value trees (`serde_dynamo::AttributeValue`)
+//! that `aws_lambda_events` builds, borrowed, so strings and bytes are not copied until a field
+//! owns them.
 
+use std::borrow::Cow;
+use std::collections::hash_map;
 use std::collections::HashMap;
-use std::fmt;
 
-use serde::de::value::{BorrowedBytesDeserializer, BorrowedStrDeserializer};
-use serde::de::{
-    DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
-};
+use ferrodyn::value::{ListSource, MapSource, SetElements, Source, Tag, Value};
+use ferrodyn::Error;
 use serde_dynamo::AttributeValue;
 
-use super::{forward_hints, own_error, visit_number, Hint, Num};
-
-/// A decode error of the tree path.
-#[derive(Debug)]
-pub(crate) struct TreeError(String);
-
-impl fmt::Display for TreeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for TreeError {}
-
-impl serde::de::Error for TreeError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        TreeError(msg.to_string())
-    }
-}
+type Result<T> = std::result::Result<T, Error>;
 
 /// One attribute value.
-#[derive(Clone, Copy)]
-pub(crate) struct Tree<'a>(pub(crate) &'a AttributeValue);
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tree<'de>(pub(crate) &'de AttributeValue);
 
-/// A whole item.
-#[derive(Clone, Copy)]
-pub(crate) struct TreeItem<'a>(pub(crate) &'a HashMap<String, AttributeValue>);
+impl<'de> Source<'de> for Tree<'de> {
+    type List = TreeList<'de>;
+    type Map = TreeMap<'de>;
+    type Set = TreeSet<'de>;
 
-impl<'de> TreeItem<'de> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value, TreeError> {
-        match hint {
-            Hint::Option => visitor.visit_some(self),
-            Hint::NewtypeStruct => visitor.visit_newtype_struct(self),
-            Hint::Ignore => visitor.visit_unit(),
-            _ => visitor.visit_map(Entries { iter: self.0.iter(), value: None }),
-        }
+    #[inline]
+    fn take(self) -> Result<Value<'de, Self>> {
+        Ok(match self.0 {
+            AttributeValue::S(s) => Value::S(Cow::Borrowed(s)),
+            AttributeValue::N(n) => Value::N(Cow::Borrowed(n)),
+            AttributeValue::B(b) => Value::B(Cow::Borrowed(b)),
+            AttributeValue::Bool(b) => Value::Bool(*b),
+            AttributeValue::Null(_) => Value::Null,
+            AttributeValue::L(l) => Value::L(TreeList(l.iter())),
+            AttributeValue::M(m) => Value::M(TreeMap::new(m)),
+            AttributeValue::Ss(s) => Value::Ss(SetElements::Strings(s.iter())),
+            AttributeValue::Ns(n) => Value::Ns(SetElements::Strings(n.iter())),
+            AttributeValue::Bs(b) => Value::Bs(SetElements::Bytes(b.iter())),
+        })
     }
-}
 
-impl<'de> Deserializer<'de> for TreeItem<'de> {
-    type Error = TreeError;
-    forward_hints!();
-}
-
-impl<'de> Tree<'de> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value, TreeError> {
-        match (hint, self.0) {
-            (Hint::Option, AttributeValue::Null(_)) => return visitor.visit_none(),
-            (Hint::Option, _) => return visitor.visit_some(self),
-            (Hint::NewtypeStruct, _) => return visitor.visit_newtype_struct(self),
-            (Hint::Ignore, _) => return visitor.visit_unit(),
-            _ => {}
-        }
-        match self.0 {
-            AttributeValue::S(s) => match hint {
-                Hint::Enum => visitor.visit_enum(BorrowedStrDeserializer::<TreeError>::new(s)),
-                _ => visitor.visit_borrowed_str(s),
-            },
-            AttributeValue::N(n) => visit_number(n, Some(n), hint, visitor),
-            AttributeValue::B(b) => visitor.visit_borrowed_bytes(b),
-            AttributeValue::Bool(b) => visitor.visit_bool(*b),
-            AttributeValue::Null(_) => visitor.visit_unit(),
-            AttributeValue::L(l) => visitor.visit_seq(Elems(l.iter().map(Tree))),
-            AttributeValue::M(m) => match hint {
-                Hint::Enum => {
-                    let mut entries = m.iter();
-                    match (entries.next(), entries.next()) {
-                        (Some((name, value)), None) => visitor.visit_enum(Variant { name, value }),
-                        _ => Err(own_error(format_args!("enum map must have one entry"))),
-                    }
-                }
-                _ => visitor.visit_map(Entries { iter: m.iter(), value: None }),
-            },
-            AttributeValue::Ss(ss) => {
-                visitor.visit_seq(Elems(ss.iter().map(|s| BorrowedStrDeserializer::new(s))))
-            }
-            AttributeValue::Ns(ns) => visitor.visit_seq(Elems(ns.iter().map(|n| NumTree(n)))),
-            AttributeValue::Bs(bs) => {
-                visitor.visit_seq(Elems(bs.iter().map(|b| BorrowedBytesDeserializer::new(b))))
-            }
-        }
-    }
-}
-
-impl<'de> Deserializer<'de> for Tree<'de> {
-    type Error = TreeError;
-    forward_hints!();
-}
-
-/// An element of a number set.
-struct NumTree<'a>(&'a str);
-
-impl<'de> NumTree<'de> {
-    fn hinted<V: Visitor<'de>>(self, hint: Hint, visitor: V) -> Result<V::Value, TreeError> {
-        match hint {
-            Hint::Option => visitor.visit_some(self),
-            Hint::NewtypeStruct => visitor.visit_newtype_struct(self),
-            _ => visit_number(self.0, Some(self.0), hint, visitor),
-        }
-    }
-}
-
-impl<'de> Deserializer<'de> for NumTree<'de> {
-    type Error = TreeError;
-    forward_hints!();
-}
-
-struct Elems<I>(I);
-
-impl<'de, I, D> SeqAccess<'de> for Elems<I>
-where
-    I: Iterator<Item = D>,
-    D: Deserializer<'de, Error = TreeError>,
-{
-    type Error = TreeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, TreeError> {
-        match self.0.next() {
-            Some(d) => seed.deserialize(d).map(Some),
-            None => Ok(None),
-        }
-    }
-    fn size_hint(&self) -> Option<usize> {
-        self.0.size_hint().1
-    }
-}
-
-struct Entries<'a> {
-    iter: std::collections::hash_map::Iter<'a, String, AttributeValue>,
-    value: Option<&'a AttributeValue>,
-}
-
-impl<'de> MapAccess<'de> for Entries<'de> {
-    type Error = TreeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, TreeError> {
-        match self.iter.next() {
-            Some((name, value)) => {
-                self.value = Some(value);
-                seed.deserialize(BorrowedStrDeserializer::new(name)).map(Some)
-            }
-            None => Ok(None),
-        }
-    }
-    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, TreeError> {
-        match self.value.take() {
-            Some(value) => seed.deserialize(Tree(value)),
-            None => Err(own_error(format_args!("map value without a key"))),
-        }
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.iter.len())
-    }
-}
-
-struct Variant<'a> {
-    name: &'a str,
-    value: &'a AttributeValue,
-}
-
-impl<'de> EnumAccess<'de> for Variant<'de> {
-    type Error = TreeError;
-    type Variant = Tree<'de>;
-    fn variant_seed<T: DeserializeSeed<'de>>(
-        self,
-        seed: T,
-    ) -> Result<(T::Value, Tree<'de>), TreeError> {
-        let variant = seed.deserialize(BorrowedStrDeserializer::<TreeError>::new(self.name))?;
-        Ok((variant, Tree(self.value)))
-    }
-}
-
-impl<'de> VariantAccess<'de> for Tree<'de> {
-    type Error = TreeError;
-    fn unit_variant(self) -> Result<(), TreeError> {
+    #[inline]
+    fn skip(self) -> Result<()> {
         Ok(())
     }
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, TreeError> {
-        seed.deserialize(self)
+}
+
+#[derive(Debug)]
+pub(crate) struct TreeList<'de>(std::slice::Iter<'de, AttributeValue>);
+
+impl<'de> ListSource<'de> for TreeList<'de> {
+    type Element<'b>
+        = Tree<'de>
+    where
+        Self: 'b;
+
+    #[inline]
+    fn next_element(&mut self) -> Result<Option<Tree<'de>>> {
+        Ok(self.0.next().map(Tree))
     }
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, TreeError> {
-        self.hinted(Hint::Seq, v)
-    }
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, TreeError> {
-        self.hinted(Hint::Map, v)
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
     }
 }
+
+/// The entries of a map or a whole image.
+#[derive(Debug)]
+pub(crate) struct TreeMap<'de> {
+    /// For [`MapSource::lookup_str`]; `None` for an image, whose entity attribute the stream
+    /// decoder has read to pick the model.
+    map: Option<&'de HashMap<String, AttributeValue>>,
+    entries: hash_map::Iter<'de, String, AttributeValue>,
+    value: Option<&'de AttributeValue>,
+}
+
+impl<'de> TreeMap<'de> {
+    fn new(map: &'de HashMap<String, AttributeValue>) -> Self {
+        TreeMap { map: Some(map), entries: map.iter(), value: None }
+    }
+
+    /// A whole image.
+    pub(crate) fn image(map: &'de HashMap<String, AttributeValue>) -> Self {
+        TreeMap { map: None, entries: map.iter(), value: None }
+    }
+}
+
+impl<'de> MapSource<'de> for TreeMap<'de> {
+    type Value<'b>
+        = Tree<'de>
+    where
+        Self: 'b;
+
+    #[inline]
+    fn next_key(&mut self) -> Result<Option<Cow<'de, str>>> {
+        Ok(self.entries.next().map(|(k, v)| {
+            self.value = Some(v);
+            Cow::Borrowed(k.as_str())
+        }))
+    }
+
+    #[inline]
+    fn next_value(&mut self) -> Result<Tree<'de>> {
+        self.value
+            .take()
+            .map(Tree)
+            .ok_or_else(|| Error::invalid_value("a map value was asked for before its name"))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+
+    fn lookup_str(&mut self, attribute: &str) -> Result<Option<Cow<'_, str>>> {
+        match self.map.and_then(|m| m.get(attribute)) {
+            None => Ok(None),
+            Some(AttributeValue::S(s)) => Ok(Some(Cow::Borrowed(s))),
+            Some(other) => Err(Error::wrong_tag("S (entity type)", tag(other))),
+        }
+    }
+}
+
+fn tag(value: &AttributeValue) -> Tag {
+    match value {
+        AttributeValue::S(_) => Tag::S,
+        AttributeValue::N(_) => Tag::N,
+        AttributeValue::B(_) => Tag::B,
+        AttributeValue::Bool(_) => Tag::Bool,
+        AttributeValue::Null(_) => Tag::Null,
+        AttributeValue::L(_) => Tag::L,
+        AttributeValue::M(_) => Tag::M,
+        AttributeValue::Ss(_) => Tag::Ss,
+        AttributeValue::Ns(_) => Tag::Ns,
+        AttributeValue::Bs(_) => Tag::Bs,
+    }
+}
+
+pub(crate) type TreeSet<'de> =
+    SetElements<std::slice::Iter<'de, String>, std::slice::Iter<'de, Vec<u8>>>;

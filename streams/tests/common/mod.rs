@@ -310,7 +310,7 @@ pub fn agree<'de, T>(
     event: &'de aws_lambda_events::event::dynamodb::Event,
 ) -> Vec<ferrodyn_streams::Decoded<T>>
 where
-    T: ferrodyn::DeserializeEntity<'de> + PartialEq + std::fmt::Debug,
+    T: ferrodyn::meta::DeserializeEntity<'de> + PartialEq + std::fmt::Debug,
 {
     let fast = ferrodyn_streams::decode_json::<T>(json).expect("the event decodes");
     let slow = ferrodyn_streams::decode_event::<T>(event).expect("the event decodes");

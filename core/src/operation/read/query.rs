@@ -96,7 +96,7 @@ impl<T> Read<T, Query> {
     }
 
     /// `begins_with(sort key, prefix)`; `M::META.sort_key` gives a template's
-    /// [`literal_prefix`](crate::KeyMeta::literal_prefix) (`ORDER#`).
+    /// [`literal_prefix`](crate::meta::KeyMeta::literal_prefix) (`ORDER#`).
     pub fn sort_key_begins_with(mut self, prefix: impl ToAttributeValue) -> Self {
         self.kind.sort = Some(SortKey::BeginsWith(prefix.to_attribute_value()));
         self
