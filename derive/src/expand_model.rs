@@ -25,6 +25,13 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let partition_fns = partition_fns(&model);
     let fields = field_paths(&model);
     let role_checks = role_checks(&model);
+    // A model that declares `entity` skips entity-less stream images: items created by an
+    // update (an upsert) carry no entity attribute, and may be another model's.
+    let without_entity = if model.entity.is_some() {
+        quote! { ::ferrodyn::__private::None }
+    } else {
+        quote! { ::ferrodyn::__private::Some(0) }
+    };
     Ok(quote! {
         #role_checks
 
@@ -42,8 +49,7 @@ pub(crate) fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident {
             const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] =
                 &[<#ident as ::ferrodyn::__private::Model>::META];
-            const WITHOUT_ENTITY: ::ferrodyn::__private::Option<usize> =
-                ::ferrodyn::__private::Some(0);
+            const WITHOUT_ENTITY: ::ferrodyn::__private::Option<usize> = #without_entity;
 
             #[inline]
             fn decode_model<__M: ::ferrodyn::__private::MapSource<'de>>(
