@@ -20,7 +20,7 @@ pub trait Model: Sized {
 
     /// Decodes an item, ignoring key, index and unknown attributes. An item whose entity
     /// attribute names another entity type is refused; an item without the attribute is decoded
-    /// as the model (as the stream decoders do for a model, while an `Entities` enum skips it).
+    /// as the model (stream consumers of a model that declares `entity` skip such images).
     ///
     /// # Errors
     /// A typed error naming the attribute: wrong type, missing, out of range, wrong entity type.

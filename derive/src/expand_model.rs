@@ -31,6 +31,13 @@ fn expand(model: &Model<'_>) -> TokenStream {
     let inherent = inherent(model);
     let role_checks = role_checks(model);
     let defaults = expand_default::helpers(input, &model.fields, model.default.as_ref());
+    // A model that declares `entity` skips entity-less stream images: items created by an
+    // update (an upsert) carry no entity attribute, and may be another model's.
+    let without_entity = if model.entity.is_some() {
+        quote! { ::ferrodyn::__private::None }
+    } else {
+        quote! { ::ferrodyn::__private::Some(0) }
+    };
     quote! {
         #role_checks
 
@@ -48,8 +55,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
         impl<'de> ::ferrodyn::__private::DeserializeEntity<'de> for #ident {
             const MODELS: &'static [&'static ::ferrodyn::__private::ModelMeta] =
                 &[<#ident as ::ferrodyn::__private::Model>::META];
-            const WITHOUT_ENTITY: ::ferrodyn::__private::Option<usize> =
-                ::ferrodyn::__private::Some(0);
+            const WITHOUT_ENTITY: ::ferrodyn::__private::Option<usize> = #without_entity;
 
             #[inline]
             fn decode_model<__M: ::ferrodyn::__private::MapSource<'de>>(
