@@ -1,9 +1,9 @@
 //! Binary (B) key attributes against DynamoDB Local: a `Binary` field as the partition key and as
 //! the sort key by itself (`pk = "id"`), through create, get, query and delete.
 
-use ferrodyn_testing::TestDb;
 use ferrodyn::meta::ScalarType;
 use ferrodyn::{AttributeValue, Binary, Model};
+use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
