@@ -1,23 +1,18 @@
-//! Decoding a whole stream event into [`Decoded`] records, by two routes that give the same
-//! result: [`decode_json`] reads the event's JSON text in one pass with the crate's own reader
-//! (each image feeds the model's `Deserialize` where it stands in the text), and [`decode_event`]
-//! reads an `aws_lambda_events` [`Event`] already parsed.
-//!
-//! Which model an image belongs to is read from its entity attribute before anything is decoded,
-//! so records of entity types the consumer does not handle cost only a scan of their image.
+//! The fast path: a stream event read from its JSON text in one pass by the crate's own reader,
+//! each image decoded where it stands in the text by the model's generated decoder.
 
 use std::borrow::Cow;
-use std::time::{Duration, SystemTime};
 
+use super::{
+    assemble, decode_error, float_time, invalid, invalid_entity, is_ttl, missing_sequence_number,
+    pick, Dispatch, Pick,
+};
 use crate::de::reader::{Mark, Reader, Str, Syntax};
-use crate::de::{decode_base64, json, malformed, tree};
+use crate::de::{decode_base64, json, malformed};
 use crate::entity::{self, Found};
 use crate::error::{Error, ErrorKind, Result};
-use crate::record::{
-    Change, ChangeKind, Decoded, InfoParts, KeyValue, Keys, Record, RecordInfo, Span, StreamView,
-};
-use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamViewType};
-use ferrodyn::meta::{DeserializeEntity, ModelMeta};
+use crate::record::{ChangeKind, Decoded, InfoParts, KeyValue, Keys, RecordInfo, Span, StreamView};
+use ferrodyn::meta::DeserializeEntity;
 use ferrodyn::value::Tag;
 
 /// Decodes a DynamoDB stream event from its JSON text (what Lambda sends), the fast path.
@@ -62,115 +57,6 @@ pub fn decode_json<'de, T: DeserializeEntity<'de>>(json: &'de [u8]) -> Result<Ve
 fn invalid_event(why: &str) -> Error {
     Error::new(ErrorKind::InvalidEvent, format!("not a DynamoDB stream event: {why}"))
 }
-
-/// Decodes a DynamoDB stream event that `aws_lambda_events` has parsed; the same result as
-/// [`decode_json`] on its JSON text.
-///
-/// # Errors
-/// [`ErrorKind::MissingSequenceNumber`] when a record has no sequence number.
-pub fn decode_event<'de, T: DeserializeEntity<'de>>(event: &'de Event) -> Result<Vec<Decoded<T>>> {
-    let dispatch = Dispatch::of::<T>();
-    let mut keys = Keys::default();
-    event.records.iter().map(|r| event_record(r, &dispatch, &mut keys)).collect()
-}
-
-/// Where `T` reads its entity type from.
-struct Dispatch {
-    models: &'static [&'static ModelMeta],
-    /// The entity attribute, when every model declares one.
-    attribute: Option<&'static str>,
-    /// The model an image without the entity attribute decodes as (a model's own decoder reads
-    /// it, as `from_item` does); `None` (an `Entities` enum) skips the record.
-    without_entity: Option<usize>,
-}
-
-impl Dispatch {
-    fn of<'de, T: DeserializeEntity<'de>>() -> Self {
-        let models = T::MODELS;
-        let attribute = models
-            .iter()
-            .map(|m| m.entity.as_ref().map(|e| e.attribute))
-            .collect::<Option<Vec<_>>>()
-            .and_then(|attributes| attributes.first().copied());
-        Dispatch { models, attribute, without_entity: T::WITHOUT_ENTITY }
-    }
-
-    /// The index in `models` of the model for entity `value`.
-    fn index(&self, value: &str) -> Option<usize> {
-        self.models.iter().position(|m| m.entity.as_ref().is_some_and(|e| e.value == value))
-    }
-
-    fn type_name(&self, index: usize) -> &'static str {
-        self.models.get(index).map_or("the model", |m| m.type_name)
-    }
-}
-
-/// What became of a record's entity check.
-enum Pick {
-    Model(usize),
-    Skip,
-}
-
-fn pick(dispatch: &Dispatch, entity: Result<Option<Cow<'_, str>>, ()>) -> Result<Pick, ()> {
-    match entity? {
-        Some(value) => Ok(dispatch.index(&value).map_or(Pick::Skip, Pick::Model)),
-        None => Ok(dispatch.without_entity.map_or(Pick::Skip, Pick::Model)),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Shared by both paths
-
-fn is_ttl(kind: Option<&str>, principal: Option<&str>) -> bool {
-    kind == Some("Service") && principal == Some("dynamodb.amazonaws.com")
-}
-
-/// Lambda writes `ApproximateCreationDateTime` as float seconds; microseconds are the precision
-/// both paths keep (see `event_time`).
-fn float_time(seconds: f64) -> Option<SystemTime> {
-    if !(seconds.is_finite() && seconds >= 0.0) {
-        return None;
-    }
-    let micros = (seconds.fract() * 1_000_000.0).floor() as u64;
-    let whole = Duration::from_secs(seconds.trunc() as u64) + Duration::from_micros(micros);
-    SystemTime::UNIX_EPOCH.checked_add(whole)
-}
-
-fn missing_sequence_number(event_id: Option<&str>) -> Error {
-    Error::new(
-        ErrorKind::MissingSequenceNumber,
-        format!(
-            "stream record {} has no sequence number, so its failure cannot be reported alone",
-            event_id.unwrap_or("without an event id")
-        ),
-    )
-}
-
-/// The record of a change whose images `decode` turns into models (one path's way of reading an
-/// image): the images the change kind carries are decoded, and a failed one fails the record.
-fn assemble<I, T>(
-    info: RecordInfo,
-    kind: ChangeKind,
-    old: Option<I>,
-    new: Option<I>,
-    decode: impl Fn(I, &str, &RecordInfo) -> Result<T>,
-) -> Decoded<T> {
-    let image =
-        |image: Option<I>, which| image.map(|image| decode(image, which, &info)).transpose();
-    let change = match kind {
-        ChangeKind::Insert => image(new, "new").map(|new| Change::Insert { new }),
-        ChangeKind::Modify => image(old, "old")
-            .and_then(|old| image(new, "new").map(|new| Change::Modify { old, new })),
-        ChangeKind::Remove => image(old, "old").map(|old| Change::Remove { old }),
-    };
-    match change {
-        Ok(change) => Decoded::Record(Record { info, change }),
-        Err(e) => Decoded::Failed(info, e),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The JSON path
 
 /// Why the JSON path gave up on the whole event.
 enum Fail {
@@ -617,154 +503,4 @@ fn string_attr<'de>(r: &mut Reader<'de>) -> Result<Cow<'de, str>, ()> {
         Ok(None) => Ok(value),
         _ => Err(()),
     }
-}
-
-fn invalid<T>(info: RecordInfo, why: &str) -> Decoded<T> {
-    let error = Error::new(
-        ErrorKind::InvalidRecord,
-        format!("stream record {} ({}) is malformed: {why}", info.sequence_number(), info.keys),
-    );
-    Decoded::Failed(info, error)
-}
-
-fn invalid_entity<T>(info: RecordInfo, attribute: &str) -> Decoded<T> {
-    let error = Error::new(
-        ErrorKind::Decode,
-        format!(
-            "stream record {} ({}): the image is not an item with a string `{attribute}` attribute",
-            info.sequence_number(),
-            info.keys
-        ),
-    );
-    Decoded::Failed(info, error)
-}
-
-/// The model's own error (it names the attribute, never its value), in the record's context.
-fn decode_error(info: &RecordInfo, which: &str, type_name: &str, e: ferrodyn::Error) -> Error {
-    Error::new(
-        ErrorKind::Decode,
-        format!(
-            "cannot decode the {which} image of {} record {} ({}) as {type_name}: {e}",
-            info.kind.map_or("a", ChangeKind::as_str),
-            info.sequence_number(),
-            info.keys,
-        ),
-    )
-    .with_decode(e)
-}
-
-// ---------------------------------------------------------------------------------------------
-// The aws_lambda_events path
-
-/// `aws_lambda_events` reads `ApproximateCreationDateTime` into a `DateTime` whose nanosecond
-/// field holds the microseconds (it scales the fraction by 10⁶); read it back as such, so that
-/// both paths give the same time. The epoch itself is its default for a missing value.
-fn event_time(seconds: i64, subsec: u32) -> Option<SystemTime> {
-    if seconds <= 0 && subsec == 0 {
-        return None;
-    }
-    let seconds = u64::try_from(seconds).ok()?;
-    let whole = Duration::from_secs(seconds) + Duration::from_micros(u64::from(subsec));
-    SystemTime::UNIX_EPOCH.checked_add(whole)
-}
-
-fn view_of(view: &StreamViewType) -> StreamView {
-    match view {
-        StreamViewType::NewImage => StreamView::NewImage,
-        StreamViewType::OldImage => StreamView::OldImage,
-        StreamViewType::NewAndOldImages => StreamView::NewAndOldImages,
-        StreamViewType::KeysOnly => StreamView::KeysOnly,
-    }
-}
-
-fn keys_from_item(item: &serde_dynamo::Item, keys: &mut Keys) -> Result<(), ()> {
-    keys.clear();
-    for (name, value) in item.iter() {
-        let value = match value {
-            serde_dynamo::AttributeValue::S(s) => KeyValue::S(s),
-            serde_dynamo::AttributeValue::N(n) => KeyValue::N(n),
-            serde_dynamo::AttributeValue::B(b) => KeyValue::B(b),
-            _ => return Err(()),
-        };
-        let name = keys.push_text(name);
-        keys.push(name, value);
-    }
-    if keys.is_empty() {
-        return Err(());
-    }
-    keys.sort();
-    Ok(())
-}
-
-fn entity_from_item<'a>(
-    item: &'a serde_dynamo::Item,
-    attribute: &str,
-) -> Result<Option<Cow<'a, str>>, ()> {
-    match item.get(attribute) {
-        Some(serde_dynamo::AttributeValue::S(s)) => Ok(Some(Cow::Borrowed(s))),
-        Some(_) => Err(()),
-        None => Ok(None),
-    }
-}
-
-/// Reads a record; `keys` is a buffer for its keys, reused from record to record.
-fn event_record<'de, T: DeserializeEntity<'de>>(
-    r: &'de EventRecord,
-    dispatch: &Dispatch,
-    keys: &mut Keys,
-) -> Result<Decoded<T>> {
-    let stream = &r.change;
-    let sequence_number = match stream.sequence_number.as_deref() {
-        Some(s) if !s.is_empty() => s,
-        _ => {
-            return Err(missing_sequence_number(
-                Some(&r.event_id).filter(|id| !id.is_empty()).map(String::as_str),
-            ))
-        }
-    };
-    let keys_valid = keys_from_item(&stream.keys, keys).is_ok();
-    if !keys_valid {
-        keys.clear();
-    }
-    let time = &stream.approximate_creation_date_time;
-    let parts = InfoParts {
-        event_id: &r.event_id,
-        sequence_number,
-        kind: ChangeKind::parse(&r.event_name),
-        approximate_creation_time: event_time(time.timestamp(), time.timestamp_subsec_nanos()),
-        view: stream.stream_view_type.as_ref().map(view_of),
-        ttl_expiry: r
-            .user_identity
-            .as_ref()
-            .is_some_and(|u| is_ttl(Some(&u.type_), Some(&u.principal_id))),
-    };
-    let info = RecordInfo::new(keys, parts);
-    let Some(kind) = info.kind else {
-        return Ok(invalid(info, "its eventName is missing or unknown"));
-    };
-    if !keys_valid {
-        return Ok(invalid(info, "its Keys are missing or malformed"));
-    }
-    // aws_lambda_events reads a missing image as an empty one; an item is never empty.
-    let present = |item: &'de serde_dynamo::Item| Some(item).filter(|i| !i.is_empty());
-    let (new, old) = match kind {
-        ChangeKind::Insert => (present(&stream.new_image), None),
-        ChangeKind::Modify => (present(&stream.new_image), present(&stream.old_image)),
-        ChangeKind::Remove => (None, present(&stream.old_image)),
-    };
-    let index = match (dispatch.attribute, new.or(old)) {
-        (Some(attribute), Some(image)) => {
-            match pick(dispatch, entity_from_item(image, attribute)) {
-                Ok(Pick::Model(index)) => index,
-                Ok(Pick::Skip) => return Ok(Decoded::Skipped(info)),
-                Err(()) => return Ok(invalid_entity(info, attribute)),
-            }
-        }
-        _ => 0,
-    };
-    let decode = |image: &'de serde_dynamo::Item, which: &str, info: &RecordInfo| -> Result<T> {
-        T::decode_model(index, tree::TreeMap::image(image))
-            .map_err(|e| decode_error(info, which, dispatch.type_name(index), e))
-    };
-    Ok(assemble(info, kind, old, new, decode))
 }
