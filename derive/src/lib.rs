@@ -17,6 +17,7 @@ mod errors;
 mod expand_attribute;
 mod expand_default;
 mod expand_entities;
+mod expand_keys;
 mod expand_model;
 mod fallback;
 mod fields;
