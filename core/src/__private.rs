@@ -158,6 +158,14 @@ pub fn check_entity_value(found: &AttributeValue, expected: &'static str) -> Res
     }
 }
 
+/// The error for an item without the entity attribute, read as a model that declares `entity`.
+pub fn missing_entity(attribute: &'static str, expected: &'static str) -> Error {
+    Error::new(
+        ErrorKind::WrongEntity,
+        format!("item has no entity type attribute `{attribute}`, expected `{expected}`"),
+    )
+}
+
 /// A primary key template could not be built because a part is absent (`None`).
 pub fn absent_key_part(key_attribute: &str, field: &str) -> Error {
     Error::validation(format!(

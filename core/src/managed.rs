@@ -303,6 +303,14 @@ pub(crate) fn on_update(meta: &ModelMeta, update: &mut Update) -> Result<()> {
             kind: ActionKind::Add(AttributeValue::N("1".to_owned())),
         });
     }
+    // An upsert creates the item, which must carry its entity type as a put's does: stream
+    // consumers and single-table reads tell the models apart by it.
+    if let Some(entity) = &meta.entity {
+        update.actions.push(Action {
+            path: Path::new(entity.attribute),
+            kind: ActionKind::SetIfNotExists(AttributeValue::S(entity.value.to_owned())),
+        });
+    }
     if let Some(updated_at) = managed.updated_at {
         if !update.actions.iter().any(|a| a.path.root() == updated_at) {
             update.actions.push(Action {

@@ -18,9 +18,11 @@ pub trait Model: Sized {
     /// A field that falls back to serde_dynamo and fails to serialise.
     fn to_item(&self) -> Result<Item>;
 
-    /// Decodes an item, ignoring key, index and unknown attributes. An item whose entity
-    /// attribute names another entity type is refused; an item without the attribute is decoded
-    /// as the model (stream consumers of a model that declares `entity` skip such images).
+    /// Decodes an item, ignoring key, index and unknown attributes. When the model declares
+    /// `entity`, an item whose entity attribute names another entity type, or that has none, is
+    /// refused ([`ErrorKind::WrongEntity`](crate::ErrorKind::WrongEntity)), as queries and scans
+    /// filter such items out and stream consumers skip them. Every write of such a model (put,
+    /// create, update, upsert) stores the attribute.
     ///
     /// # Errors
     /// A typed error naming the attribute: wrong type, missing, out of range, wrong entity type.
@@ -35,8 +37,8 @@ pub trait Model: Sized {
     #[doc(hidden)]
     fn decode_item<'de, M: MapSource<'de>>(mut item: M) -> Result<Self> {
         let mut out = Item::with_capacity(item.size_hint().unwrap_or(0));
-        while let Some(name) = item.next_key()? {
-            let value = item.next_value()?.into_attribute_value()?;
+        while let Some((name, value)) = item.next_entry()? {
+            let value = value.into_attribute_value()?;
             out.insert(name.into_owned(), value);
         }
         Self::from_item(out)

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{order, setup, Customer, Order, Status};
-use ferrodyn::{AttributeValue, Entities, ErrorKind, Model, Unknown};
+use ferrodyn::{AttributeValue, Entities, ErrorKind, Model, Unknown, Update};
 use ferrodyn_testing::TestDb;
 use futures_util::StreamExt;
 
@@ -129,6 +129,55 @@ async fn scan_a_table_into_the_enum() {
     assert_eq!((items.len(), customers), (4, 2));
     let err = db.scan::<Order>().entities::<CustomerView>().all().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WrongEntity);
+}
+
+#[tokio::test]
+async fn an_item_without_the_entity_attribute_is_not_the_model_s() {
+    let db = setup().await;
+    // Every write of the model stores its entity type, an upsert's too.
+    db.update(Order::key("c1", "u1"), Update::new().set(Order::FIELDS.note, "x"))
+        .upsert()
+        .await
+        .unwrap();
+    let raw = |sk: &str| {
+        db.client()
+            .get_item()
+            .table_name(db.table_name("shop"))
+            .key("pk", AttributeValue::S("CUSTOMER#c1".into()))
+            .key("sk", AttributeValue::S(sk.into()))
+            .send()
+    };
+    let upserted = raw("ORDER#u1").await.unwrap().item.unwrap();
+    assert_eq!(upserted["entity"], AttributeValue::S("Order".into()));
+    // An update keeps the entity type the item has.
+    db.update(Order::key("c1", "u1"), Update::new().set(Order::FIELDS.note, "y")).await.unwrap();
+    assert_eq!(raw("ORDER#u1").await.unwrap().item.unwrap()["entity"], upserted["entity"]);
+
+    // An item another writer stored without it: `get` refuses it, a query filters it out.
+    db.put(&order("c1", "01")).await.unwrap();
+    let mut item = order("c1", "02").to_item().unwrap();
+    item.remove("entity");
+    db.client()
+        .put_item()
+        .table_name(db.table_name("shop"))
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    let err = db.get(Order::key("c1", "02")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongEntity);
+    assert!(err.to_string().contains("no entity type attribute `entity`"), "{err}");
+    assert_eq!((err.operation(), err.model()), (Some("GetItem"), Some("Order")));
+    let ids: Vec<String> = db
+        .query(Order::partition("c1"))
+        .sort_key_begins_with("ORDER#0")
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.order_id)
+        .collect();
+    assert_eq!(ids, ["01"]);
 }
 
 #[test]

@@ -35,8 +35,9 @@ fn expand(model: &Model<'_>) -> TokenStream {
     let inherent = inherent(model);
     let role_checks = role_checks(model);
     let defaults = expand_default::helpers(input, &model.fields, model.default.as_ref());
-    // A model that declares `entity` skips entity-less stream images: items created by an
-    // update (an upsert) carry no entity attribute, and may be another model's.
+    // A model that declares `entity` reads only items of its entity type, on every path: an image
+    // without the attribute is another model's (or another writer's), as it is to `from_item` and
+    // to the entity filter of queries and scans.
     let without_entity = if model.entity.is_some() {
         quote! { ::ferrodyn::__private::None }
     } else {
@@ -279,8 +280,15 @@ fn from_item(model: &Model<'_>) -> TokenStream {
             let (attribute, value) = (&e.attribute, &e.value);
             (
                 quote! {
-                    if let ::ferrodyn::__private::Some(__entity) = item.get(#attribute) {
-                        ::ferrodyn::__private::check_entity_value(__entity, #value)?;
+                    match item.get(#attribute) {
+                        ::ferrodyn::__private::Some(__entity) => {
+                            ::ferrodyn::__private::check_entity_value(__entity, #value)?;
+                        }
+                        ::ferrodyn::__private::None => {
+                            return ::ferrodyn::__private::Err(
+                                ::ferrodyn::__private::missing_entity(#attribute, #value),
+                            );
+                        }
                     }
                 },
                 quote! {

@@ -179,7 +179,6 @@ pub(crate) fn decode(fields: &[Field<'_>], conversion: Conversion, map: &Ident) 
         let decoded = decode_present(field, conversion);
         quote! {
             #attribute #(| #aliases)* => {
-                let __value = ::ferrodyn::__private::MapSource::next_value(&mut #map)?;
                 #slot = ::ferrodyn::__private::Some(
                     #decoded.map_err(|__error| __error.at(#attribute))?
                 );
@@ -206,14 +205,12 @@ pub(crate) fn decode(fields: &[Field<'_>], conversion: Conversion, map: &Ident) 
     });
     quote! {
         #(#slots)*
-        while let ::ferrodyn::__private::Some(__name) =
-            ::ferrodyn::__private::MapSource::next_key(&mut #map)?
+        while let ::ferrodyn::__private::Some((__name, __value)) =
+            ::ferrodyn::__private::MapSource::next_entry(&mut #map)?
         {
             match &*__name {
                 #(#arms)*
-                _ => ::ferrodyn::__private::Source::skip(
-                    ::ferrodyn::__private::MapSource::next_value(&mut #map)?,
-                )?,
+                _ => ::ferrodyn::__private::Source::skip(__value)?,
             }
         }
         Self { #(#inits),* }

@@ -359,11 +359,12 @@ fn managed_and_renamed_fields_have_their_stored_forms() {
     for outcome in outcomes(&text) {
         assert_eq!(outcome, Err((ferrodyn::ErrorKind::WrongType, "n".to_owned())));
     }
-    // An item without the entity attribute: `from_item` reads it as the model; a stream consumer
-    // of a model that declares `entity` skips it (upserts write no entity attribute).
+    // An item without the entity attribute is not the model's: `from_item` refuses it, a stream
+    // consumer skips it (and queries filter it out).
     let mut no_entity = item;
     no_entity.remove("entity");
-    assert_eq!(Thing::from_item(no_entity.clone()).ok().as_ref(), Some(&thing));
+    let refused = Thing::from_item(no_entity.clone()).expect_err("refused");
+    assert_eq!(refused.kind(), ferrodyn::ErrorKind::WrongEntity);
     let decoded = decode_json::<Thing>(&event(&no_entity)).expect("the event decodes");
     assert!(matches!(decoded.as_slice(), [Decoded::Skipped(_)]));
 }

@@ -154,19 +154,54 @@ impl<K: AsRef<str>, T: ToAttributeValue> ToAttributeValue for BTreeMap<K, T> {
     }
 }
 
-/// Decodes the entries of a map (M) into `insert`.
-fn decode_map<'de, S: Source<'de>, K: From<String>, T: FromAttributeValue>(
-    source: S,
-    mut insert: impl FnMut(Option<usize>, K, T),
-) -> Result<()> {
+/// A collection built from a map's entries or a set's elements, one at a time.
+#[doc(hidden)]
+pub trait Collect<T>: Sized {
+    /// An empty collection for about `hint` elements.
+    fn with_capacity(hint: Option<usize>) -> Self;
+    /// Adds an element.
+    fn push(&mut self, element: T);
+}
+
+impl<K: Eq + Hash, T, H: BuildHasher + Default> Collect<(K, T)> for HashMap<K, T, H> {
+    #[inline]
+    fn with_capacity(hint: Option<usize>) -> Self {
+        HashMap::with_capacity_and_hasher(hint.unwrap_or(0), H::default())
+    }
+    #[inline]
+    fn push(&mut self, (k, v): (K, T)) {
+        self.insert(k, v);
+    }
+}
+
+impl<K: Ord, T> Collect<(K, T)> for BTreeMap<K, T> {
+    #[inline]
+    fn with_capacity(_: Option<usize>) -> Self {
+        BTreeMap::new()
+    }
+    #[inline]
+    fn push(&mut self, (k, v): (K, T)) {
+        self.insert(k, v);
+    }
+}
+
+/// Decodes the entries of a map (M).
+#[inline]
+fn decode_map<'de, S, K, T, C>(source: S) -> Result<C>
+where
+    S: Source<'de>,
+    K: From<String>,
+    T: FromAttributeValue,
+    C: Collect<(K, T)>,
+{
     match source.take()? {
         Value::M(mut map) => {
-            let hint = map.size_hint();
-            while let Some(k) = map.next_key()? {
-                let v = T::decode(map.next_value()?).map_err(|e| e.at(&k))?;
-                insert(hint, K::from(k.into_owned()), v);
+            let mut out = C::with_capacity(map.size_hint());
+            while let Some((k, v)) = map.next_entry()? {
+                let v = T::decode(v).map_err(|e| e.at(&k))?;
+                out.push((K::from(k.into_owned()), v));
             }
-            Ok(())
+            Ok(out)
         }
         other => Err(Error::wrong_tag("M (map)", other.tag())),
     }
@@ -180,14 +215,7 @@ where
 {
     from_by_decode!();
     fn decode<'de, S: Source<'de>>(source: S) -> Result<Self> {
-        let mut out: Option<HashMap<K, T, H>> = None;
-        decode_map(source, |hint, k, v| {
-            out.get_or_insert_with(|| {
-                HashMap::with_capacity_and_hasher(hint.unwrap_or(0), H::default())
-            })
-            .insert(k, v);
-        })?;
-        Ok(out.unwrap_or_default())
+        decode_map(source)
     }
 }
 
@@ -198,10 +226,6 @@ where
 {
     from_by_decode!();
     fn decode<'de, S: Source<'de>>(source: S) -> Result<Self> {
-        let mut out = BTreeMap::new();
-        decode_map(source, |_, k, v| {
-            out.insert(k, v);
-        })?;
-        Ok(out)
+        decode_map(source)
     }
 }

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::binary::Binary;
+use super::collections::Collect;
 use super::number::Number;
 use super::source::{ListSource, SetSource, Source, Value};
 use super::traits::{from_by_decode, FromAttributeValue, ToAttributeValue};
@@ -19,24 +20,25 @@ pub trait SetElement: Sized {
     fn to_set<'a, I: Iterator<Item = &'a Self>>(elements: I) -> AttributeValue
     where
         Self: 'a;
-    /// Decodes a set's elements into `push`.
+    /// Decodes a set's elements.
     #[doc(hidden)]
-    fn decode_set<'de, S: Source<'de>>(source: S, push: &mut dyn FnMut(Self)) -> Result<()>;
+    fn decode_set<'de, S: Source<'de>, C: Collect<Self>>(source: S) -> Result<C>;
 }
 
 impl SetElement for String {
     fn to_set<'a, I: Iterator<Item = &'a Self>>(elements: I) -> AttributeValue {
         AttributeValue::Ss(elements.cloned().collect())
     }
-    fn decode_set<'de, S: Source<'de>>(source: S, push: &mut dyn FnMut(Self)) -> Result<()> {
+    fn decode_set<'de, S: Source<'de>, C: Collect<Self>>(source: S) -> Result<C> {
         match source.take()? {
             Value::Ss(mut set) => {
+                let mut out = C::with_capacity(set.size_hint());
                 while let Some(s) = set.next_str()? {
-                    push(s.into_owned());
+                    out.push(s.into_owned());
                 }
-                Ok(())
+                Ok(out)
             }
-            Value::L(list) => list_elements(list, push),
+            Value::L(list) => list_elements(list),
             other => Err(Error::wrong_tag("SS (string set)", other.tag())),
         }
     }
@@ -46,13 +48,14 @@ impl SetElement for Binary {
     fn to_set<'a, I: Iterator<Item = &'a Self>>(elements: I) -> AttributeValue {
         AttributeValue::Bs(elements.map(|b| Blob::new(b.0.clone())).collect())
     }
-    fn decode_set<'de, S: Source<'de>>(source: S, push: &mut dyn FnMut(Self)) -> Result<()> {
+    fn decode_set<'de, S: Source<'de>, C: Collect<Self>>(source: S) -> Result<C> {
         match source.take()? {
             Value::Bs(mut set) => {
+                let mut out = C::with_capacity(set.size_hint());
                 while let Some(b) = set.next_bytes()? {
-                    push(Binary(b.into_owned()));
+                    out.push(Binary(b.into_owned()));
                 }
-                Ok(())
+                Ok(out)
             }
             other => Err(Error::wrong_tag("BS (binary set)", other.tag())),
         }
@@ -60,16 +63,16 @@ impl SetElement for Binary {
 }
 
 /// A list (L) where a set is declared: what serde writes for a set, so it is read too.
-fn list_elements<'de, L: ListSource<'de>, T: FromAttributeValue>(
+fn list_elements<'de, L: ListSource<'de>, T: FromAttributeValue, C: Collect<T>>(
     mut list: L,
-    push: &mut dyn FnMut(T),
-) -> Result<()> {
+) -> Result<C> {
+    let mut out = C::with_capacity(list.size_hint());
     let mut i = 0;
     while let Some(v) = list.next_element()? {
-        push(T::decode(v).map_err(|e| e.at_index(i))?);
+        out.push(T::decode(v).map_err(|e| e.at_index(i))?);
         i += 1;
     }
-    Ok(())
+    Ok(out)
 }
 
 /// A number set's text, one element at a time, as an N value.
@@ -85,18 +88,16 @@ impl<'de> Source<'de> for NumberText<'de> {
     }
 }
 
-fn number_set<'de, S: Source<'de>, T: FromAttributeValue>(
-    source: S,
-    push: &mut dyn FnMut(T),
-) -> Result<()> {
+fn number_set<'de, S: Source<'de>, T: FromAttributeValue, C: Collect<T>>(source: S) -> Result<C> {
     match source.take()? {
         Value::Ns(mut set) => {
+            let mut out = C::with_capacity(set.size_hint());
             while let Some(n) = set.next_str()? {
-                push(T::decode(NumberText(n))?);
+                out.push(T::decode(NumberText(n))?);
             }
-            Ok(())
+            Ok(out)
         }
-        Value::L(list) => list_elements(list, push),
+        Value::L(list) => list_elements(list),
         other => Err(Error::wrong_tag("NS (number set)", other.tag())),
     }
 }
@@ -107,8 +108,8 @@ macro_rules! number_set_element {
             fn to_set<'a, I: Iterator<Item = &'a Self>>(elements: I) -> AttributeValue {
                 AttributeValue::Ns(elements.map(|n| itoa::Buffer::new().format(*n).to_owned()).collect())
             }
-            fn decode_set<'de, S: Source<'de>>(source: S, push: &mut dyn FnMut(Self)) -> Result<()> {
-                number_set(source, push)
+            fn decode_set<'de, S: Source<'de>, C: Collect<Self>>(source: S) -> Result<C> {
+                number_set(source)
             }
         }
     )*};
@@ -120,8 +121,30 @@ impl SetElement for Number {
     fn to_set<'a, I: Iterator<Item = &'a Self>>(elements: I) -> AttributeValue {
         AttributeValue::Ns(elements.map(|n| n.text().to_owned()).collect())
     }
-    fn decode_set<'de, S: Source<'de>>(source: S, push: &mut dyn FnMut(Self)) -> Result<()> {
-        number_set(source, push)
+    fn decode_set<'de, S: Source<'de>, C: Collect<Self>>(source: S) -> Result<C> {
+        number_set(source)
+    }
+}
+
+impl<T: Ord> Collect<T> for BTreeSet<T> {
+    #[inline]
+    fn with_capacity(_: Option<usize>) -> Self {
+        BTreeSet::new()
+    }
+    #[inline]
+    fn push(&mut self, element: T) {
+        self.insert(element);
+    }
+}
+
+impl<T: Eq + Hash, H: BuildHasher + Default> Collect<T> for HashSet<T, H> {
+    #[inline]
+    fn with_capacity(hint: Option<usize>) -> Self {
+        HashSet::with_capacity_and_hasher(hint.unwrap_or(0), H::default())
+    }
+    #[inline]
+    fn push(&mut self, element: T) {
+        self.insert(element);
     }
 }
 
@@ -137,11 +160,7 @@ impl<T: SetElement + Ord> ToAttributeValue for BTreeSet<T> {
 impl<T: SetElement + Ord> FromAttributeValue for BTreeSet<T> {
     from_by_decode!();
     fn decode<'de, S: Source<'de>>(source: S) -> Result<Self> {
-        let mut out = BTreeSet::new();
-        T::decode_set(source, &mut |v| {
-            out.insert(v);
-        })?;
-        Ok(out)
+        T::decode_set(source)
     }
     fn from_missing() -> Option<Self> {
         Some(BTreeSet::new())
@@ -160,11 +179,7 @@ impl<T: SetElement + Eq + Hash, H: BuildHasher> ToAttributeValue for HashSet<T, 
 impl<T: SetElement + Eq + Hash, H: BuildHasher + Default> FromAttributeValue for HashSet<T, H> {
     from_by_decode!();
     fn decode<'de, S: Source<'de>>(source: S) -> Result<Self> {
-        let mut out = HashSet::default();
-        T::decode_set(source, &mut |v| {
-            out.insert(v);
-        })?;
-        Ok(out)
+        T::decode_set(source)
     }
     fn from_missing() -> Option<Self> {
         Some(HashSet::default())

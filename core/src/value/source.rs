@@ -222,6 +222,20 @@ pub trait MapSource<'de> {
     /// No name was read, or the holder is malformed.
     fn next_value(&mut self) -> Result<Self::Value<'_>>;
 
+    /// The next entry, name and value together; `None` past the last. The value must be taken or
+    /// skipped before the next entry is asked for. Decoders that read a whole map use this: a
+    /// holder that has both at hand gives them without keeping the value in between.
+    ///
+    /// # Errors
+    /// The holder is malformed.
+    #[inline]
+    fn next_entry(&mut self) -> Result<Option<(Cow<'de, str>, Self::Value<'_>)>> {
+        match self.next_key()? {
+            Some(name) => Ok(Some((name, self.next_value()?))),
+            None => Ok(None),
+        }
+    }
+
     /// How many entries are left, when known.
     fn size_hint(&self) -> Option<usize> {
         None
@@ -273,8 +287,8 @@ pub(crate) fn skip_value<'de, S: Source<'de>>(value: Value<'de, S>) -> Result<()
             }
         }
         Value::M(mut map) => {
-            while map.next_key()?.is_some() {
-                map.next_value()?.skip()?;
+            while let Some((_, value)) = map.next_entry()? {
+                value.skip()?;
             }
         }
         Value::Ss(mut set) | Value::Ns(mut set) => while set.next_str()?.is_some() {},
@@ -301,8 +315,8 @@ pub(crate) fn materialize<'de, S: Source<'de>>(value: Value<'de, S>) -> Result<A
         }
         Value::M(mut map) => {
             let mut out = Item::with_capacity(map.size_hint().unwrap_or(0));
-            while let Some(k) = map.next_key()? {
-                let v = map.next_value()?.into_attribute_value()?;
+            while let Some((k, v)) = map.next_entry()? {
+                let v = v.into_attribute_value()?;
                 out.insert(k.into_owned(), v);
             }
             AttributeValue::M(out)
@@ -332,12 +346,12 @@ fn strings<'de>(set: &mut impl SetSource<'de>) -> Result<Vec<String>> {
 
 impl<'de> Source<'de> for AttributeValue {
     type List = std::vec::IntoIter<AttributeValue>;
-    // Boxed so that a taken value stays small: scalars are the common case, and every decode
-    // returns a `Value`.
-    type Map = Box<ItemSource>;
+    type Map = ItemSource;
     type Set = OwnedSet;
 
-    #[inline]
+    // Always inlined: a decoder's match on the taken value then folds into one match on the
+    // SDK's value, as a hand-written `match value { AttributeValue::S(s) => .. }` would be.
+    #[inline(always)]
     fn take(self) -> Result<Value<'de, Self>> {
         Ok(match self {
             AttributeValue::S(s) => Value::S(Cow::Owned(s)),
@@ -346,17 +360,13 @@ impl<'de> Source<'de> for AttributeValue {
             AttributeValue::Bool(b) => Value::Bool(b),
             AttributeValue::Null(_) => Value::Null,
             AttributeValue::L(l) => Value::L(l.into_iter()),
-            AttributeValue::M(m) => Value::M(Box::new(ItemSource::new(m))),
+            AttributeValue::M(m) => Value::M(ItemSource::new(m)),
             AttributeValue::Ss(s) => Value::Ss(SetElements::Strings(s.into_iter())),
             AttributeValue::Ns(n) => Value::Ns(SetElements::Strings(n.into_iter())),
             AttributeValue::Bs(b) => {
                 Value::Bs(SetElements::Bytes(b.into_iter().map(Blob::into_inner as fn(Blob) -> _)))
             }
-            _ => {
-                return Err(Error::invalid_value(
-                    "an attribute value of a type unknown to ferrodyn",
-                ))
-            }
+            _ => return Err(unknown_type()),
         })
     }
 
@@ -369,6 +379,10 @@ impl<'de> Source<'de> for AttributeValue {
     fn into_attribute_value(self) -> Result<AttributeValue> {
         Ok(self)
     }
+}
+
+fn unknown_type() -> Error {
+    Error::invalid_value("an attribute value of a type unknown to ferrodyn")
 }
 
 impl<'de> ListSource<'de> for std::vec::IntoIter<AttributeValue> {
@@ -417,6 +431,11 @@ impl<'de> MapSource<'de> for ItemSource {
         self.value.take().ok_or_else(no_key)
     }
 
+    #[inline]
+    fn next_entry(&mut self) -> Result<Option<(Cow<'de, str>, AttributeValue)>> {
+        Ok(self.entries.next().map(|(k, v)| (Cow::Owned(k), v)))
+    }
+
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len())
     }
@@ -436,6 +455,11 @@ impl<'de, M: MapSource<'de> + ?Sized> MapSource<'de> for Box<M> {
     #[inline]
     fn next_value(&mut self) -> Result<M::Value<'_>> {
         (**self).next_value()
+    }
+
+    #[inline]
+    fn next_entry(&mut self) -> Result<Option<(Cow<'de, str>, M::Value<'_>)>> {
+        (**self).next_entry()
     }
 
     fn size_hint(&self) -> Option<usize> {

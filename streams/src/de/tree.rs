@@ -105,6 +105,11 @@ impl<'de> MapSource<'de> for TreeMap<'de> {
             .ok_or_else(|| Error::invalid_value("a map value was asked for before its name"))
     }
 
+    #[inline]
+    fn next_entry(&mut self) -> Result<Option<(Cow<'de, str>, Tree<'de>)>> {
+        Ok(self.entries.next().map(|(k, v)| (Cow::Borrowed(k.as_str()), Tree(v))))
+    }
+
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len())
     }
