@@ -206,6 +206,12 @@ impl ModelMeta {
         std::iter::once(&self.partition_key).chain(self.sort_key.as_ref())
     }
 
+    /// The attributes a projection must return for an item to decode as the model: the entity
+    /// type, when it declares one.
+    pub(crate) fn decode_attributes(&self) -> impl Iterator<Item = &'static str> {
+        self.entity.as_ref().map(|e| e.attribute).into_iter()
+    }
+
     /// The index called `name`.
     pub fn index(&self, name: &str) -> Option<&IndexMeta> {
         self.indexes.iter().find(|i| i.name == name)

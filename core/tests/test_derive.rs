@@ -139,13 +139,18 @@ fn from_item_round_trips_and_ignores_key_attributes() {
     let item = original.to_item().unwrap();
     assert_eq!(Order::from_item(item).unwrap(), original);
 
-    // Without key, index or entity attributes, and with unknown ones.
+    // Without key or index attributes, and with unknown ones.
     let mut item = order().to_item().unwrap();
-    for k in ["pk", "sk", "gsi1pk", "gsi1sk", "entity"] {
+    for k in ["pk", "sk", "gsi1pk", "gsi1sk"] {
         item.remove(k);
     }
     item.insert("something_else".into(), AttributeValue::Bool(true));
-    assert_eq!(Order::from_item(item).unwrap(), order());
+    assert_eq!(Order::from_item(item.clone()).unwrap(), order());
+
+    // Without the entity type, the item is not an Order's.
+    item.remove("entity");
+    let err = Order::from_item(item).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongEntity);
 }
 
 #[test]

@@ -38,8 +38,21 @@ impl Projection {
         self.paths.is_empty()
     }
 
-    pub(crate) fn render(&self, placeholders: &mut Placeholders) -> String {
-        let rendered: Vec<String> = self.paths.iter().map(|p| placeholders.path('p', p)).collect();
+    /// Renders the paths, then each attribute of `required` (what decoding reads: the entity
+    /// type, key attributes) that they do not name already.
+    pub(crate) fn render(
+        &self,
+        placeholders: &mut Placeholders,
+        required: impl IntoIterator<Item = &'static str>,
+    ) -> String {
+        let mut rendered: Vec<String> =
+            self.paths.iter().map(|p| placeholders.path('p', p)).collect();
+        for attribute in required {
+            let name = placeholders.path('p', &Path::<()>::new(attribute));
+            if !rendered.contains(&name) {
+                rendered.push(name);
+            }
+        }
         rendered.join(", ")
     }
 }

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::KeysAndAttributes;
 
 use crate::capacity::Usage;
 use crate::error::{Error, ErrorKind, Result};
-use crate::expression::{Path, Placeholders, Projection};
+use crate::expression::{Placeholders, Projection};
 use crate::key::item_identity;
 use crate::key::{describe_key, Key};
 use crate::model::Model;
@@ -148,20 +148,16 @@ impl<M: Model> BatchGet<M> {
             Some(Arc::new(progress));
     }
 
-    /// Renders the projection with the key attributes added.
+    /// Renders the projection with the key attributes (to match items to keys) and the entity
+    /// type added.
     fn render_projection(&self) -> Result<(Option<String>, Option<Names>)> {
         let Some(projection) = self.projection.as_ref().filter(|p| !p.is_empty()) else {
             return Ok((None, None));
         };
         let mut placeholders = Placeholders::default();
-        let mut expression = projection.render(&mut placeholders);
-        for key in M::META.key_attributes() {
-            let name = placeholders.path('p', &Path::<()>::new(key.attribute));
-            if !expression.split(", ").any(|part| part == name) {
-                expression.push_str(", ");
-                expression.push_str(&name);
-            }
-        }
+        let keys = M::META.key_attributes().map(|k| k.attribute);
+        let expression =
+            projection.render(&mut placeholders, keys.chain(M::META.decode_attributes()));
         validate::check_expression("projection", &expression, &placeholders.names)?;
         Ok((Some(expression), placeholders.take_names()))
     }

@@ -60,7 +60,7 @@ impl<M: Model> GetItem<M> {
         validate::check_key(M::META, self.key.attributes()).map_err(|e| self.error(e))?;
         let mut placeholders = Placeholders::default();
         let projection = self.projection.as_ref().filter(|p| !p.is_empty()).map(|p| {
-            let expression = p.render(&mut placeholders);
+            let expression = p.render(&mut placeholders, M::META.decode_attributes());
             validate::check_expression("projection", &expression, &placeholders.names)
                 .map(|()| expression)
         });

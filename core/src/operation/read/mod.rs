@@ -256,7 +256,7 @@ impl<T, K: ReadKind> Read<T, K> {
             (a, b) => a.or(b),
         };
         let filter = filter.map(|f| render_filter(&f, &mut placeholders)).transpose()?;
-        let projection = render_projection(self.projection.as_ref(), &mut placeholders)?;
+        let projection = render_projection(self.projection.as_ref(), self.meta, &mut placeholders)?;
         let key_condition = key_condition.map(|k| {
             placeholders.names.extend(k.names);
             placeholders.values.extend(k.values);
@@ -343,13 +343,14 @@ fn render_filter(filter: &Condition, placeholders: &mut Placeholders) -> Result<
     Ok(expression)
 }
 
-/// Renders a projection with prefix `p`; `None` when empty.
+/// Renders a projection with prefix `p`, with the entity type added; `None` when empty.
 fn render_projection(
     projection: Option<&Projection>,
+    meta: &ModelMeta,
     placeholders: &mut Placeholders,
 ) -> Result<Option<String>> {
     let Some(projection) = projection.filter(|p| !p.is_empty()) else { return Ok(None) };
-    let expression = projection.render(placeholders);
+    let expression = projection.render(placeholders, meta.decode_attributes());
     validate::check_expression("projection", &expression, &placeholders.names)?;
     Ok(Some(expression))
 }
