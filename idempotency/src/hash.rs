@@ -118,8 +118,14 @@ fn write_string(s: &str, out: &mut String) {
 /// a signed, at least two-digit exponent. JSON values are finite, so neither NaN nor infinity
 /// (Python's `NaN`, `Infinity`) reaches here.
 fn write_float(f: f64, out: &mut String) {
-    // Rust's `{:e}` also prints the shortest round-trip digits: `d[.ddd]e<exp>`.
-    let text = format!("{:e}", f.abs());
+    // Rust's `{:e}` also prints the shortest round-trip digits, `d[.ddd]e<exp>`, but where two
+    // strings of that length are equally near the double it takes the upper one, and Python
+    // (David Gay's dtoa) the even one. Rust's fixed-precision formatting is exact with ties to
+    // even, so that many digits of it are Python's.
+    let shortest = format!("{:e}", f.abs());
+    let len = shortest.split_once('e').map_or(0, |(m, _)| m.chars().filter(char::is_ascii_digit).count());
+    let nearest = format!("{:.*e}", len.saturating_sub(1), f.abs());
+    let text = if nearest.parse::<f64>().ok() == Some(f.abs()) { nearest } else { shortest };
     let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let exponent: i32 = exponent.parse().unwrap_or(0);
