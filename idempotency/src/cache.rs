@@ -42,7 +42,8 @@ impl Lru {
         self.tick += 1;
         if !self.entries.contains_key(&id) && self.entries.len() >= self.capacity {
             // A linear scan: the cache holds a few hundred records and a put follows a request.
-            let oldest = self.entries.iter().min_by_key(|(_, (used, _))| *used).map(|(k, _)| k.clone());
+            let oldest =
+                self.entries.iter().min_by_key(|(_, (used, _))| *used).map(|(k, _)| k.clone());
             if let Some(oldest) = oldest {
                 self.entries.remove(&oldest);
             }

@@ -325,10 +325,8 @@ impl IdempotencyBuilder {
             let name = self.function_name.clone().or_else(|| env_name.clone());
             format!("idempotency#{}", name.unwrap_or_default())
         });
-        let function_name = self
-            .function_name
-            .or(env_name)
-            .unwrap_or_else(|| DEFAULT_FUNCTION_NAME.to_owned());
+        let function_name =
+            self.function_name.or(env_name).unwrap_or_else(|| DEFAULT_FUNCTION_NAME.to_owned());
         let a = &self.attributes;
         let mut names = vec![&a.key, &a.expiry, &a.in_progress_expiry, &a.status, &a.data];
         names.push(&a.validation);

@@ -211,7 +211,11 @@ impl PersistenceError {
 
     /// From an SDK error. Never called with a failed condition's error, whose `Item` holds the
     /// stored record.
-    pub(crate) fn from_sdk<E, R>(operation: &'static str, function: &str, err: SdkError<E, R>) -> Self
+    pub(crate) fn from_sdk<E, R>(
+        operation: &'static str,
+        function: &str,
+        err: SdkError<E, R>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         R: fmt::Debug + Send + Sync + 'static,

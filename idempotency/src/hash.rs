@@ -123,7 +123,8 @@ fn write_float(f: f64, out: &mut String) {
     // (David Gay's dtoa) the even one. Rust's fixed-precision formatting is exact with ties to
     // even, so that many digits of it are Python's.
     let shortest = format!("{:e}", f.abs());
-    let len = shortest.split_once('e').map_or(0, |(m, _)| m.chars().filter(char::is_ascii_digit).count());
+    let len =
+        shortest.split_once('e').map_or(0, |(m, _)| m.chars().filter(char::is_ascii_digit).count());
     let nearest = format!("{:.*e}", len.saturating_sub(1), f.abs());
     let text = if nearest.parse::<f64>().ok() == Some(f.abs()) { nearest } else { shortest };
     let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
@@ -183,7 +184,9 @@ mod tests {
         for missing in [json!(null), json!(""), json!({}), json!([]), json!([null, null])] {
             assert!(is_missing(&missing), "{missing}");
         }
-        for present in [json!(0), json!(false), json!(0.0), json!("x"), json!([null, 1]), json!({"a": null})] {
+        for present in
+            [json!(0), json!(false), json!(0.0), json!("x"), json!([null, 1]), json!({"a": null})]
+        {
             assert!(!is_missing(&present), "{present}");
         }
     }

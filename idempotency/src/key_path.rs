@@ -209,8 +209,9 @@ impl Parser<'_> {
         let digits = self.rest().strip_prefix('-').unwrap_or(self.rest());
         let len = digits.bytes().take_while(u8::is_ascii_digit).count();
         self.pos += self.rest().len() - digits.len() + len;
-        let index: i64 =
-            self.text[start..self.pos].parse().map_err(|_| self.error("expected an integer index"))?;
+        let index: i64 = self.text[start..self.pos]
+            .parse()
+            .map_err(|_| self.error("expected an integer index"))?;
         self.expect(']', "expected `]` after an index")?;
         Ok(Node::Index(Box::new(base), index))
     }
@@ -238,9 +239,7 @@ impl Parser<'_> {
         let rest = self.rest();
         let len = rest
             .char_indices()
-            .find(|&(i, c)| {
-                !(c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()))
-            })
+            .find(|&(i, c)| !(c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())))
             .map_or(rest.len(), |(i, _)| i);
         if len == 0 {
             return Err(self.error("expected a field name"));
@@ -286,7 +285,9 @@ mod tests {
 
     #[test]
     fn paths_outside_the_subset_are_rejected_with_their_position() {
-        for (path, position) in [("", 0), ("a.", 2), ("a[", 1), ("a[x]", 1), ("[a, b", 5), ("a b", 2), ("a[*]", 1)] {
+        for (path, position) in
+            [("", 0), ("a.", 2), ("a[", 1), ("a[x]", 1), ("[a, b", 5), ("a b", 2), ("a[*]", 1)]
+        {
             let err = KeyPath::parse(path).unwrap_err();
             assert_eq!(err.position, position, "{path}: {err}");
         }

@@ -60,7 +60,10 @@ impl<E> IdempotencyLayer<E> {
     /// The key is what `select` returns for the typed event (`None`: no key), instead of the
     /// configured key path on its JSON.
     #[must_use]
-    pub fn event_key(mut self, select: impl Fn(&E) -> Option<Value> + Send + Sync + 'static) -> Self {
+    pub fn event_key(
+        mut self,
+        select: impl Fn(&E) -> Option<Value> + Send + Sync + 'static,
+    ) -> Self {
         self.event_key = Some(Arc::new(select));
         self
     }
@@ -125,8 +128,7 @@ where
             let function = idempotency.record_prefix(&layer.handler_name);
             // `lambda_runtime` leaves the deadline at 0 when it has none (a hand-made Context).
             let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
-            let needs_json =
-                layer.event_key.is_none() || idempotency.inner.validation.is_some();
+            let needs_json = layer.event_key.is_none() || idempotency.inner.validation.is_some();
             let json = if needs_json { Some(encode(&function, &event.payload)?) } else { None };
             let key = match (&layer.event_key, &json) {
                 (Some(select), _) => select(&event.payload).unwrap_or(Value::Null),

@@ -18,4 +18,4 @@ pub use error::{IdempotencyError, PersistenceError, PersistenceErrorKind};
 pub use hash::{canonical_json, hash};
 pub use key_path::{InvalidKeyPath, KeyPath};
 #[cfg(feature = "layer")]
-pub use layer::{Idempotent, IdempotencyLayer};
+pub use layer::{IdempotencyLayer, Idempotent};

@@ -194,8 +194,9 @@ impl Store {
             .expression_attribute_values(":response_data", s(data))
             .expression_attribute_values(":expiry", n(expiration))
             .expression_attribute_values(":status", s(COMPLETED));
-        let mut expression =
-            String::from("SET #response_data = :response_data, #expiry = :expiry, #status = :status");
+        let mut expression = String::from(
+            "SET #response_data = :response_data, #expiry = :expiry, #status = :status",
+        );
         if let Some(validation) = validation {
             expression.push_str(", #validation_key = :validation_key");
             update = update
@@ -257,7 +258,12 @@ impl Store {
     ) -> Result<Stored, PersistenceError> {
         let a = &self.attributes;
         let invalid = |what: String| {
-            PersistenceError::new("read record", function, PersistenceErrorKind::InvalidRecord, what)
+            PersistenceError::new(
+                "read record",
+                function,
+                PersistenceErrorKind::InvalidRecord,
+                what,
+            )
         };
         let string = |name: &str| -> Result<Option<String>, PersistenceError> {
             match item.get(name) {

@@ -138,7 +138,9 @@ impl Idempotency {
                 taken = Some(record);
                 break;
             };
-            if let Some(response) = self.replay(&function, &id, &stored, validation.as_deref(), now)? {
+            if let Some(response) =
+                self.replay(&function, &id, &stored, validation.as_deref(), now)?
+            {
                 return Ok(response);
             }
         }

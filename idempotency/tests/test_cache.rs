@@ -57,8 +57,10 @@ async fn a_record_completed_elsewhere_is_cached_once_read() {
     let writer = builder(&db, &clock).build().unwrap();
     let reader = builder(&db, &clock).local_cache(16).build().unwrap();
     let event = json!({"id": "k"});
-    let _: Value =
-        writer.run("handler", &event, None, || async { Ok::<_, String>(json!("done")) }).await.unwrap();
+    let _: Value = writer
+        .run("handler", &event, None, || async { Ok::<_, String>(json!("done")) })
+        .await
+        .unwrap();
 
     let before = db.requests_sent();
     for _ in 0..3 {
@@ -77,8 +79,10 @@ async fn without_the_cache_every_replay_is_one_request() {
     let clock = TestClock::new();
     let idem = builder(&db, &clock).build().unwrap();
     let event = json!({"id": "k"});
-    let _: Value =
-        idem.run("handler", &event, None, || async { Ok::<_, String>(json!("done")) }).await.unwrap();
+    let _: Value = idem
+        .run("handler", &event, None, || async { Ok::<_, String>(json!("done")) })
+        .await
+        .unwrap();
     let before = db.requests_sent();
     for _ in 0..3 {
         let _: Value = idem

@@ -34,7 +34,8 @@ async fn invoke(
 async fn two_concurrent_invocations_with_one_key_have_exactly_one_side_effect() {
     let db = db_with_table(None).await;
     // The system clock: the two sides race for real.
-    let idem = Idempotency::builder(&db, common::TABLE).function_name("fn-under-test").build().unwrap();
+    let idem =
+        Idempotency::builder(&db, common::TABLE).function_name("fn-under-test").build().unwrap();
     let effects: Vec<Arc<AtomicUsize>> = (0..TRIALS).map(|_| Arc::default()).collect();
     let (mut refused, mut replayed) = (0, 0);
 

@@ -23,8 +23,9 @@ use serde_json::{json, Value};
 
 /// A DynamoDB (awsJson 1.0) error response.
 fn error_response(status: u16, error_type: &str) -> Response {
-    let body =
-        format!(r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"mocked"}}"#);
+    let body = format!(
+        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"mocked"}}"#
+    );
     Response::new(StatusCode::try_from(status).expect("status"), SdkBody::from(body))
 }
 
@@ -135,7 +136,10 @@ async fn a_failed_deletion_still_returns_the_handlers_error() {
             Err("payment provider refused".to_owned())
         })
         .await;
-    assert_eq!(result.unwrap_err().into_handler_error().as_deref(), Some("payment provider refused"));
+    assert_eq!(
+        result.unwrap_err().into_handler_error().as_deref(),
+        Some("payment provider refused")
+    );
     assert_eq!(delete.num_calls(), 3);
     let text = logs.text();
     assert!(text.contains("could not be deleted") && text.contains("DeleteItem"), "{text}");
@@ -158,5 +162,8 @@ async fn an_unknown_status_is_an_invalid_record() {
     let result: Result<Value, IdempotencyError<String>> =
         idem.run("handler", &json!({"id": 1}), None, || async { panic!("must not run") }).await;
     let err = result.unwrap_err();
-    assert_eq!(err.persistence_error().map(|e| e.kind()), Some(PersistenceErrorKind::InvalidRecord));
+    assert_eq!(
+        err.persistence_error().map(|e| e.kind()),
+        Some(PersistenceErrorKind::InvalidRecord)
+    );
 }

@@ -83,7 +83,10 @@ async fn a_key_in_progress_is_refused_until_its_in_progress_expiry_then_taken_ag
 
     let handler = Counted::default();
     let refused: Result<Value> = idem.run("handler", &event, None, || handler.call()).await;
-    assert!(matches!(refused, Err(IdempotencyError::AlreadyInProgress { ref function }) if function == "fn-under-test.handler"), "{refused:?}");
+    assert!(
+        matches!(refused, Err(IdempotencyError::AlreadyInProgress { ref function }) if function == "fn-under-test.handler"),
+        "{refused:?}"
+    );
     assert_eq!(handler.runs(), 0);
 
     // Past the first invocation's deadline (it timed out, say) the key is free again.
@@ -208,8 +211,7 @@ async fn a_stored_response_of_another_type_is_an_invalid_record_error() {
         .run("handler", &event, None, || async { Ok::<_, String>(json!({"secret": "s3cr3t"})) })
         .await
         .unwrap();
-    let as_number: Result<u32> =
-        idem.run("handler", &event, None, || async { Ok(1) }).await;
+    let as_number: Result<u32> = idem.run("handler", &event, None, || async { Ok(1) }).await;
     let err = as_number.unwrap_err();
     let persistence = err.persistence_error().expect("a persistence error");
     assert_eq!(persistence.kind(), ferrodyn_idempotency::PersistenceErrorKind::InvalidRecord);

@@ -40,8 +40,10 @@ async fn a_response_over_the_item_limit_is_returned_and_its_record_deleted() {
     assert!(!text.contains("secret-"), "{text}");
 
     // The key is free: the next delivery runs the handler.
-    let small: Value =
-        idem.run("handler", &event, None, || async { Ok::<_, String>(json!("small")) }).await.unwrap();
+    let small: Value = idem
+        .run("handler", &event, None, || async { Ok::<_, String>(json!("small")) })
+        .await
+        .unwrap();
     assert_eq!(small, json!("small"));
 }
 

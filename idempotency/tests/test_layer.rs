@@ -97,8 +97,10 @@ async fn a_typed_key_closure_picks_the_key_and_errors_become_diagnostics() {
     let mut paying = layer.layer(service_fn(|e: LambdaEvent<Order>| async move {
         Ok::<_, lambda_runtime::Error>(Receipt { order_id: e.payload.order_id, charge: 7 })
     }));
-    let paid = call(&mut paying, event(Order { order_id: "o-9".into(), amount: 1 }, 0)).await.unwrap();
-    let again = call(&mut paying, event(Order { order_id: "o-9".into(), amount: 2 }, 0)).await.unwrap();
+    let paid =
+        call(&mut paying, event(Order { order_id: "o-9".into(), amount: 1 }, 0)).await.unwrap();
+    let again =
+        call(&mut paying, event(Order { order_id: "o-9".into(), amount: 2 }, 0)).await.unwrap();
     assert_eq!(paid, again);
     let record = records(&db).await.remove(0);
     // md5 of Python's json.dumps("o-9").

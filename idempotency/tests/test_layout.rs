@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{builder, db_with_table, n, number, put_record, records, s, string, Record, TestClock};
+use common::{
+    builder, db_with_table, n, number, put_record, records, s, string, Record, TestClock,
+};
 use ferrodyn_idempotency::{Idempotency, IdempotencyError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -150,8 +152,10 @@ async fn powertools_in_progress_records_hold_the_key_until_their_in_progress_exp
     // One whose invocation's deadline has passed is taken over.
     record.insert("in_progress_expiration".to_owned(), n(clock.millis() - 1));
     put_record(&db, record).await;
-    let taken: Value =
-        idem.run("app.lambda_handler", &event, None, || async { Ok::<_, String>(json!(2)) }).await.unwrap();
+    let taken: Value = idem
+        .run("app.lambda_handler", &event, None, || async { Ok::<_, String>(json!(2)) })
+        .await
+        .unwrap();
     assert_eq!(taken, json!(2));
 }
 
@@ -169,16 +173,22 @@ async fn a_powertools_record_with_another_validation_hash_fails_validation() {
         .build()
         .unwrap();
     let same: Response = idem
-        .run("app.lambda_handler", &json!({"body": {"order_id": 7}, "amount": 10}), None, || async {
-            Err::<Response, _>("must not run".to_owned())
-        })
+        .run(
+            "app.lambda_handler",
+            &json!({"body": {"order_id": 7}, "amount": 10}),
+            None,
+            || async { Err::<Response, _>("must not run".to_owned()) },
+        )
         .await
         .unwrap();
     assert_eq!(same.status_code, 201);
     let other: Result<Response, _> = idem
-        .run("app.lambda_handler", &json!({"body": {"order_id": 7}, "amount": 11}), None, || async {
-            Err::<Response, _>("must not run".to_owned())
-        })
+        .run(
+            "app.lambda_handler",
+            &json!({"body": {"order_id": 7}, "amount": 11}),
+            None,
+            || async { Err::<Response, _>("must not run".to_owned()) },
+        )
         .await;
     assert!(other.unwrap_err().is_validation());
 }
@@ -212,8 +222,10 @@ async fn sort_key_mode_keeps_every_record_under_one_static_partition_value() {
         .unwrap();
     let event = json!({"body": {"order_id": 7}});
     for _ in 0..2 {
-        let r: Value =
-            idem.run("app.lambda_handler", &event, None, || async { Ok::<_, String>(json!("ok")) }).await.unwrap();
+        let r: Value = idem
+            .run("app.lambda_handler", &event, None, || async { Ok::<_, String>(json!("ok")) })
+            .await
+            .unwrap();
         assert_eq!(r, json!("ok"));
     }
     let all = records(&db).await;

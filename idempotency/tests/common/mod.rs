@@ -60,7 +60,11 @@ pub async fn db_with_table(sort_key: Option<&str>) -> TestDb {
                 .unwrap(),
         )
         .key_schema(
-            KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap(),
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
         );
     if let Some(sort_key) = sort_key {
         create = create
