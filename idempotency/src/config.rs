@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use ferrodyn::limits::{MAX_NAME_BYTES, MAX_PARTITION_KEY_BYTES};
 use ferrodyn::Db;
 use serde_json::Value;
 
@@ -333,6 +334,17 @@ impl IdempotencyBuilder {
         names.extend(self.sort_key.as_ref());
         if let Some(empty) = names.iter().position(|n| n.is_empty()) {
             return Err(ConfigError(format!("attribute name {} is empty", empty + 1)));
+        }
+        if let Some(long) = names.iter().find(|n| n.len() > MAX_NAME_BYTES) {
+            return Err(ConfigError(format!(
+                "attribute name of {} bytes, over DynamoDB's {MAX_NAME_BYTES} for a name in an expression",
+                long.len()
+            )));
+        }
+        if static_partition_value.len() > MAX_PARTITION_KEY_BYTES {
+            return Err(ConfigError(format!(
+                "the static partition value is over DynamoDB's {MAX_PARTITION_KEY_BYTES} bytes"
+            )));
         }
         for (i, name) in names.iter().enumerate() {
             if names[..i].contains(name) {

@@ -180,6 +180,9 @@ pub enum PersistenceErrorKind {
     InvalidRecord,
     /// The event could not be turned into JSON to select the key.
     Encoding,
+    /// The request would break one of DynamoDB's limits (a record id longer than a key value
+    /// may be); nothing was sent.
+    Limit,
 }
 
 /// A failed DynamoDB request on an idempotency record, or a record that cannot be read.

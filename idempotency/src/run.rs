@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ferrodyn::limits::MAX_ITEM_BYTES;
+use ferrodyn::limits::{MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -102,6 +102,22 @@ impl Idempotency {
             return handler().await.map_err(IdempotencyError::Handler);
         }
         let id = format!("{function}#{}", hash(&key));
+        let (limit, which) = match inner.store.sort_key {
+            Some(_) => (MAX_SORT_KEY_BYTES, "sort key"),
+            None => (MAX_PARTITION_KEY_BYTES, "partition key"),
+        };
+        if id.len() > limit {
+            return Err(IdempotencyError::Persistence(PersistenceError::new(
+                "PutItem",
+                &function,
+                PersistenceErrorKind::Limit,
+                format!(
+                    "the record id is {} bytes, over DynamoDB's {limit} for a {which} value: \
+                     shorten the function or handler name, or set a key prefix",
+                    id.len()
+                ),
+            )));
+        }
         let validation = inner
             .validation
             .as_ref()

@@ -218,3 +218,21 @@ async fn a_stored_response_of_another_type_is_an_invalid_record_error() {
     assert!(!err.to_string().contains("s3cr3t"), "{err}");
     assert!(!format!("{err:?}").contains("s3cr3t"), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_record_id_over_the_key_limit_is_refused_before_any_request() {
+    let db = db_with_table(None).await;
+    let clock = TestClock::new();
+    let idem = builder(&db, &clock).build().unwrap();
+    let handler = Counted::default();
+    let long_name = "h".repeat(2048);
+    let before = db.requests_sent();
+    let refused: Result<Value> =
+        idem.run(&long_name, &json!({"job": 1}), None, || handler.call()).await;
+    let err = refused.unwrap_err();
+    let persistence = err.persistence_error().expect("a persistence error");
+    assert_eq!(persistence.kind(), ferrodyn_idempotency::PersistenceErrorKind::Limit);
+    assert!(err.to_string().contains("2048"), "{err}");
+    assert_eq!(db.requests_sent(), before);
+    assert_eq!(handler.runs(), 0);
+}

@@ -283,6 +283,7 @@ fn invalid_options_are_refused_by_build() {
         Idempotency::builder(&db, "t").status_attr("").build().unwrap_err(),
         Idempotency::builder(&db, "t").event_key_path("body.").build().unwrap_err(),
         Idempotency::builder(&db, "t").payload_validation_path("a[*]").build().unwrap_err(),
+        Idempotency::builder(&db, "t").data_attr("d".repeat(256)).build().unwrap_err(),
     ];
     let messages: Vec<String> = refused.iter().map(ToString::to_string).collect();
     assert!(messages[0].contains("`id` is named twice"), "{messages:?}");
@@ -290,4 +291,5 @@ fn invalid_options_are_refused_by_build() {
     assert!(messages[2].contains("empty"), "{messages:?}");
     assert!(messages[3].contains("body."), "{messages:?}");
     assert!(messages[4].contains("a[*]"), "{messages:?}");
+    assert!(messages[5].contains("256 bytes"), "{messages:?}");
 }
