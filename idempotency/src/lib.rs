@@ -9,6 +9,7 @@ mod key_path;
 mod layer;
 mod persistence;
 mod run;
+mod table;
 
 pub use config::{
     ConfigError, Idempotency, IdempotencyBuilder, DEFAULT_EXPIRY, DEFAULT_FUNCTION_NAME,

@@ -130,6 +130,16 @@ pub struct Processor {
     mode: Mode,
     deadline: Option<Instant>,
     margin: Duration,
+    #[cfg(feature = "idempotency")]
+    idempotency: Option<Idempotent>,
+}
+
+/// Per-record idempotency: where the records are kept, and the handler's name in their ids.
+#[cfg(feature = "idempotency")]
+#[derive(Debug, Clone)]
+struct Idempotent {
+    idempotency: ferrodyn_idempotency::Idempotency,
+    handler: String,
 }
 
 impl Default for Processor {
@@ -145,7 +155,13 @@ impl Processor {
 
     /// Ordered mode, no deadline, [`DEFAULT_MARGIN`](Self::DEFAULT_MARGIN).
     pub fn new() -> Self {
-        Processor { mode: Mode::Ordered, deadline: None, margin: Self::DEFAULT_MARGIN }
+        Processor {
+            mode: Mode::Ordered,
+            deadline: None,
+            margin: Self::DEFAULT_MARGIN,
+            #[cfg(feature = "idempotency")]
+            idempotency: None,
+        }
     }
 
     /// Sets the mode.
@@ -184,6 +200,31 @@ impl Processor {
         self
     }
 
+    /// Runs each record's handler at most once, with a record per stream record in
+    /// `idempotency`'s table (Powertools' layout; see ferrodyn-idempotency), named
+    /// `<function>.<handler_name>#<hash of the key>`. The key is the record's `eventID` with
+    /// [`process`](Self::process), or what [`process_by_key`](Self::process_by_key) picks (a
+    /// model field). A redelivered record whose handler completed is passed over as handled; one
+    /// whose handler is still running elsewhere fails, to be delivered again; a handler that
+    /// fails (or panics) leaves no record, so the redelivery runs it again. Build `idempotency`
+    /// without an event key path: the processor gives it each record's key.
+    ///
+    /// The record is written before the handler runs and completed after it: a handler's effect
+    /// and the completion are two writes, so an invocation that ends between them (a crash, a
+    /// timeout) leaves the record in progress until the invocation's deadline, and the
+    /// redelivery after that runs the handler again. Effects that must happen exactly once even
+    /// then need a condition of their own in the handler's writes.
+    #[cfg(feature = "idempotency")]
+    pub fn idempotency(
+        mut self,
+        idempotency: &ferrodyn_idempotency::Idempotency,
+        handler_name: impl Into<String>,
+    ) -> Self {
+        self.idempotency =
+            Some(Idempotent { idempotency: idempotency.clone(), handler: handler_name.into() });
+        self
+    }
+
     fn expired(&self) -> bool {
         self.deadline.is_some_and(|deadline| match Instant::now().checked_add(self.margin) {
             Some(cutoff) => cutoff >= deadline,
@@ -210,10 +251,51 @@ impl Processor {
     pub async fn process<'de, T, F, Fut, E>(
         &self,
         event: impl Into<EventInput<'de>>,
+        handler: F,
+    ) -> Result<BatchResponse>
+    where
+        T: DeserializeEntity<'de>,
+        F: FnMut(Record<T>) -> Fut,
+        Fut: Future<Output = std::result::Result<(), E>>,
+        E: fmt::Display,
+    {
+        self.run(event, |record: &Record<T>| record.info.event_id().to_owned(), handler).await
+    }
+
+    /// [`process`](Self::process) with [`idempotency`](Self::idempotency) keyed by what `key`
+    /// picks from each record (a field of its image, say) instead of its `eventID`: records of
+    /// different changes with the same key then run the handler once between them.
+    ///
+    /// # Errors
+    /// As [`process`](Self::process).
+    #[cfg(feature = "idempotency")]
+    pub async fn process_by_key<'de, T, K, KF, F, Fut, E>(
+        &self,
+        event: impl Into<EventInput<'de>>,
+        key: KF,
+        handler: F,
+    ) -> Result<BatchResponse>
+    where
+        T: DeserializeEntity<'de>,
+        K: serde::Serialize,
+        KF: FnMut(&Record<T>) -> K,
+        F: FnMut(Record<T>) -> Fut,
+        Fut: Future<Output = std::result::Result<(), E>>,
+        E: fmt::Display,
+    {
+        self.run(event, key, handler).await
+    }
+
+    async fn run<'de, T, K, KF, F, Fut, E>(
+        &self,
+        event: impl Into<EventInput<'de>>,
+        mut key: KF,
         mut handler: F,
     ) -> Result<BatchResponse>
     where
         T: DeserializeEntity<'de>,
+        K: serde::Serialize,
+        KF: FnMut(&Record<T>) -> K,
         F: FnMut(Record<T>) -> Fut,
         Fut: Future<Output = std::result::Result<(), E>>,
         E: fmt::Display,
@@ -252,19 +334,9 @@ impl Processor {
                 }
                 Decoded::Record(record) => {
                     let info = record.info.clone();
-                    let outcome =
-                        match std::panic::catch_unwind(AssertUnwindSafe(|| handler(record))) {
-                            Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
-                            Err(panic) => Err(panic),
-                        };
-                    let failure = match outcome {
-                        Ok(Ok(())) => None,
-                        Ok(Err(error)) => Some(error.to_string()),
-                        Err(panic) => Some(format!("handler panicked: {}", panic_message(&*panic))),
-                    };
-                    match failure {
-                        None => false,
-                        Some(error) => {
+                    match self.run_record(record, &mut key, &mut handler).await {
+                        Ok(()) => false,
+                        Err(error) => {
                             record_failed(
                                 &mut response,
                                 &info,
@@ -279,6 +351,56 @@ impl Processor {
             stopped |= failed && self.mode == Mode::Ordered;
         }
         Ok(response)
+    }
+
+    /// Runs the handler on one record (through its idempotency record when there is one); a
+    /// failure or a panic becomes the error text to log.
+    async fn run_record<T, K, F, Fut, E>(
+        &self,
+        record: Record<T>,
+        key: &mut impl FnMut(&Record<T>) -> K,
+        handler: &mut F,
+    ) -> std::result::Result<(), String>
+    where
+        K: serde::Serialize,
+        F: FnMut(Record<T>) -> Fut,
+        Fut: Future<Output = std::result::Result<(), E>>,
+        E: fmt::Display,
+    {
+        let guarded = |record: Record<T>| async move {
+            let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| handler(record))) {
+                Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+                Err(panic) => Err(panic),
+            };
+            match outcome {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(panic) => Err(format!("handler panicked: {}", panic_message(&*panic))),
+            }
+        };
+        #[cfg(feature = "idempotency")]
+        if let Some(idempotent) = &self.idempotency {
+            use ferrodyn_idempotency::IdempotencyError;
+            let record_key = key(&record);
+            let deadline = self
+                .deadline
+                .map(|d| SystemTime::now() + d.saturating_duration_since(Instant::now()));
+            // Boxed: the idempotency flow's requests nest deep, and with the handler's own
+            // inside, a Lambda's `main` future could pass the compiler's layout depth.
+            let run = Box::pin(idempotent.idempotency.run(
+                &idempotent.handler,
+                &record_key,
+                deadline,
+                || guarded(record),
+            ));
+            return match run.await {
+                Ok(()) => Ok(()),
+                Err(IdempotencyError::Handler(error)) => Err(error),
+                Err(error) => Err(error.to_string()),
+            };
+        }
+        let _ = key;
+        guarded(record).await
     }
 }
 

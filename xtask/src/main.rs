@@ -27,9 +27,10 @@ usage: cargo xtask <command> [args...]
 
 commands:
   test      cargo fmt --check, cargo clippy -D warnings, cfn-lint template.yaml, then
-            cargo package --no-verify of every publishable crate (XTASK_PACKAGE_VERIFY=1
-            verifies) and a check that none includes a file outside its package, then cargo test
-            --workspace against DynamoDB Local, then the stream decoder's fuzz target
+            cargo package --no-verify of every publishable crate and a check that none
+            includes a file outside its package, then cargo test --workspace against DynamoDB
+            Local, then cargo package building each packaged crate (XTASK_SKIP_VERIFY=1 skips
+            it), then the stream decoder's fuzz target
             (XTASK_FUZZ_SECONDS, default 60), then the packaging build and the same
             functions built as `sam build` and `cargo lambda build` in their directories do,
             which must give the same bootstrap without aws-lc; args are appended to `cargo
@@ -123,6 +124,7 @@ fn test(extra: &[OsString]) -> Result<(), String> {
         test_step(&describe("cargo test --workspace --all-features", extra), &mut cargo_test);
     dynamodb.stop();
     let totals = result?;
+    publish::verify(&workspace_root())?;
 
     let fuzzed = if skipped("XTASK_SKIP_FUZZ") {
         println!("==> skipping the fuzzing (XTASK_SKIP_FUZZ=1)");

@@ -1,13 +1,13 @@
 //! The crates.io side of `cargo xtask test`: `cargo package` assembles every publishable crate
-//! of the workspace (each member without `publish = false`) as crates.io would receive it — versioned dependencies, no cycle through a
-//! versioned dev-dependency, manifests that stand on their own — and then each crate's file list
-//! is checked for what a build of the published crate reads: every `include_str!` and
-//! `include_bytes!` (the crate docs' guide among them) must name a file inside the package.
+//! of the workspace (each member without `publish = false`) as crates.io would receive it —
+//! versioned dependencies, no cycle through a versioned dev-dependency, manifests that stand on
+//! their own — and then each crate's file list is checked for what a build of the published crate
+//! reads: every `include_str!` and `include_bytes!` (the crate docs' guide among them) must name a
+//! file inside the package. That runs before the tests, without building ([`check`]).
 //!
-//! `cargo package` can also verify, building each assembled crate from scratch; that rebuilds
-//! the SDK once per feature set the crates ask for, several minutes on a small CI machine, to
-//! catch what the include check and the workspace's own build already do. `XTASK_PACKAGE_VERIFY=1`
-//! turns it on.
+//! After the tests, [`verify`] packages them again and builds each assembled crate as crates.io
+//! would, in the workspace's target directory, where the test build has left most of what they
+//! need (`XTASK_SKIP_VERIFY=1` skips it when iterating locally).
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -17,14 +17,7 @@ use serde_json::Value;
 /// Runs `cargo package` on the publishable crates and checks each one's includes.
 pub(crate) fn check(workspace_root: &Path) -> Result<(), String> {
     let crates = publishable(workspace_root)?;
-    // `--workspace` would package the `publish = false` members too.
-    let mut args = vec!["package".to_owned(), "--allow-dirty".to_owned()];
-    if std::env::var_os("XTASK_PACKAGE_VERIFY").is_none_or(|value| value != "1") {
-        args.push("--no-verify".to_owned());
-    }
-    for (name, _) in &crates {
-        args.extend(["--package".to_owned(), name.clone()]);
-    }
+    let args = package_args(&crates, false);
     crate::step(&format!("cargo {}", args.join(" ")), crate::cargo().args(&args))?;
 
     for (name, root) in crates {
@@ -51,6 +44,36 @@ pub(crate) fn check(workspace_root: &Path) -> Result<(), String> {
         println!("{name}: {} files, every include inside the package", listed.len());
     }
     Ok(())
+}
+
+/// Packages the publishable crates and builds each from its package, as `cargo publish` would.
+pub(crate) fn verify(workspace_root: &Path) -> Result<(), String> {
+    if std::env::var_os("XTASK_SKIP_VERIFY").is_some_and(|value| value == "1") {
+        println!("==> skipping the packaged crates' build (XTASK_SKIP_VERIFY=1)");
+        return Ok(());
+    }
+    let crates = publishable(workspace_root)?;
+    let args = package_args(&crates, true);
+    let mut command = crate::cargo();
+    command.args(&args);
+    // Each package builds as a workspace of its own; pointing it at the workspace's target
+    // directory reuses the dependencies the tests built instead of building the SDK again.
+    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+        command.env("CARGO_TARGET_DIR", workspace_root.join("target"));
+    }
+    crate::step(&format!("cargo {}", args.join(" ")), &mut command)
+}
+
+fn package_args(crates: &[(String, PathBuf)], verify: bool) -> Vec<String> {
+    // `--workspace` would package the `publish = false` members too.
+    let mut args = vec!["package".to_owned(), "--allow-dirty".to_owned()];
+    if !verify {
+        args.push("--no-verify".to_owned());
+    }
+    for (name, _) in crates {
+        args.extend(["--package".to_owned(), name.clone()]);
+    }
+    args
 }
 
 /// The workspace's packages that may be published (no `publish = false`), with their roots.
