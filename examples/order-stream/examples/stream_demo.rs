@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ferrodyn::{Db, Model};
+use ferrodyn_idempotency::Idempotency;
 use ferrodyn_local::runtime_api::{Bootstrap, LocalFunction};
 use ferrodyn_local::stream_poller::{Outcome, StreamPoller};
+use order_stream::handler::{IDEMPOTENCY_TABLE, IDEMPOTENCY_TABLE_VAR};
 use orders_api::models::{Customer, Order};
 use serde_json::{json, Value};
 
@@ -41,8 +43,10 @@ fn bootstrap_path(name: &str) -> Result<PathBuf, Error> {
     Ok(path)
 }
 
-fn spawn(name: &str, table: &str) -> Result<LocalFunction, Error> {
-    let mut bootstrap = Bootstrap::new(bootstrap_path(name)?).env("TABLE_NAME", table);
+fn spawn(name: &str, table: &str, idempotency_table: &str) -> Result<LocalFunction, Error> {
+    let mut bootstrap = Bootstrap::new(bootstrap_path(name)?)
+        .env("TABLE_NAME", table)
+        .env(IDEMPOTENCY_TABLE_VAR, idempotency_table);
     for name in
         ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
     {
@@ -80,9 +84,12 @@ fn call(
 async fn run() -> Result<(), Error> {
     let db = Db::from_env().await.with_table_prefix(format!("stream-demo-{}-", std::process::id()));
     db.create_table_for(&[Customer::META, Order::META]).await?;
+    let idempotency = Idempotency::builder(&db, IDEMPOTENCY_TABLE).build()?;
+    idempotency.create_table().await?;
     let table = db.table_name("shop");
-    let api = spawn("orders-api", &table)?;
-    let consumer = spawn("order-stream", &table)?;
+    let idempotency_table = db.table_name(IDEMPOTENCY_TABLE);
+    let api = spawn("orders-api", &table, &idempotency_table)?;
+    let consumer = spawn("order-stream", &table, &idempotency_table)?;
     println!(
         "\norder stream: the orders API writes, the poller feeds order-stream, table {table}\n"
     );
@@ -154,7 +161,9 @@ async fn run() -> Result<(), Error> {
         );
     }
     drop((api, consumer));
-    db.client().delete_table().table_name(&table).send().await?;
+    for name in [&table, &idempotency_table] {
+        db.client().delete_table().table_name(name).send().await?;
+    }
     if mismatches > 0 {
         return Err(format!(
             "{mismatches} customer(s) with stats that differ from the orders written"

@@ -41,8 +41,7 @@ pub async fn handle(
     idempotency: &Idempotency,
     event: LambdaEvent<Box<RawValue>>,
 ) -> Result<BatchResponse, ferrodyn_streams::Error> {
-    let processor =
-        Processor::new().context(&event.context).idempotency(idempotency, HANDLER_NAME);
+    let processor = Processor::new().context(&event.context).idempotency(idempotency, HANDLER_NAME);
     processor.process(&*event.payload, |record: Record<Order>| handle_record(db, record)).await
 }
 

@@ -4,11 +4,13 @@
 
 use std::time::Duration;
 
-use ferrodyn::{Model, Update};
+use ferrodyn::{AttributeValue, Model, Update};
+use ferrodyn_idempotency::Idempotency;
 use ferrodyn_local::runtime_api::{Bootstrap, LocalFunction};
 use ferrodyn_local::stream_poller::{Outcome, StreamPoller};
 use ferrodyn_testing::TestDb;
-use orders_api::models::{AppliedChange, Customer, CustomerStats, Line, Order, Status};
+use order_stream::handler::{IDEMPOTENCY_TABLE, IDEMPOTENCY_TABLE_VAR};
+use orders_api::models::{Customer, CustomerStats, Line, Order, Status};
 use serde_json::{json, Value};
 
 /// The filter patterns of the consumer's stream event in template.yaml, so that the tests
@@ -42,10 +44,13 @@ impl Setup {
         let db = runtime.block_on(async {
             let db = TestDb::new().await.unwrap();
             db.create_table_for(&[Customer::META, Order::META]).await.unwrap();
+            let idempotency = Idempotency::builder(&db, IDEMPOTENCY_TABLE).build().unwrap();
+            idempotency.create_table().await.unwrap();
             db
         });
         let function = Bootstrap::new(env!("CARGO_BIN_EXE_order-stream"))
             .env("TABLE_NAME", db.table_name("shop"))
+            .env(IDEMPOTENCY_TABLE_VAR, db.table_name(IDEMPOTENCY_TABLE))
             .env("AWS_ENDPOINT_URL_DYNAMODB", ferrodyn_testing::shared_endpoint().unwrap())
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "local")
@@ -118,16 +123,27 @@ impl Setup {
         (orders.len() as i64, total as i64)
     }
 
-    fn markers(&self, customer_id: &str) -> usize {
-        self.runtime.block_on(async {
-            self.db
-                .query(AppliedChange::partition(customer_id))
-                .sort_key_begins_with("APPLIED#")
-                .all()
+    /// The idempotency records of the stats handler, all COMPLETED: one per Order record
+    /// handled, whatever it changed.
+    fn completed(&self) -> usize {
+        let items = self.runtime.block_on(async {
+            let output = self
+                .db
+                .client()
+                .scan()
+                .table_name(self.db.table_name(IDEMPOTENCY_TABLE))
+                .consistent_read(true)
+                .send()
                 .await
-                .unwrap()
-                .len()
-        })
+                .unwrap();
+            output.items.unwrap_or_default()
+        });
+        for item in &items {
+            assert_eq!(item["status"], AttributeValue::S("COMPLETED".into()), "{item:?}");
+            let AttributeValue::S(id) = &item["id"] else { panic!("{item:?}") };
+            assert!(id.contains(".stats#"), "{id}");
+        }
+        items.len()
     }
 }
 
@@ -170,8 +186,8 @@ fn inserts_modifications_and_removals_keep_each_customers_stats() {
     assert_eq!(setup.stats("ada"), setup.expected("ada"));
     assert_eq!(setup.stats("grace"), setup.expected("grace"));
     assert_eq!(setup.stats("nobody"), (0, 0));
-    // The status change left no marker: it changed nothing.
-    assert_eq!(setup.markers("ada"), 4);
+    // Every Order record was handled once: five, then the removal.
+    assert_eq!(setup.completed(), 6);
 }
 
 #[test]
@@ -189,13 +205,13 @@ fn other_entity_types_and_the_consumers_own_writes_are_ignored() {
         setup.db.create(&customer).send().await.unwrap();
     });
     setup.order("ada", 700);
-    // The poller reads until the stream is caught up, so the stats item and the marker the
-    // consumer writes come back to it within the same run: customer, email guard, order,
-    // marker, stats.
+    // The poller reads until the stream is caught up, so the stats item the consumer writes
+    // comes back to it within the same run: customer, email guard, order, stats. Its
+    // idempotency records are in a table of their own.
     let records = setup.deliver(&mut poller);
-    assert_eq!(records, 5);
+    assert_eq!(records, 4);
     assert_eq!(setup.stats("ada"), (1, 700));
-    assert_eq!(setup.markers("ada"), 1);
+    assert_eq!(setup.completed(), 1);
 }
 
 #[test]
@@ -215,6 +231,7 @@ fn the_same_batch_delivered_three_times_counts_once() {
         assert_eq!(body, json!({"batchItemFailures": []}), "{}", setup.function.logs());
         assert_eq!(setup.stats("ada"), (1, 2_000));
         assert_eq!(setup.stats("grace"), (1, 500));
+        assert_eq!(setup.completed(), 4);
     }
     assert_eq!(setup.stats("ada"), setup.expected("ada"));
 }

@@ -5,8 +5,10 @@
 //! names `lambda_runtime` shows the raw events, images included.
 
 use ferrodyn::Model;
+use ferrodyn_idempotency::Idempotency;
 use ferrodyn_local::stream_poller::{Outcome, StreamPoller};
 use ferrodyn_testing::TestDb;
+use order_stream::handler::{IDEMPOTENCY_TABLE, IDEMPOTENCY_TABLE_VAR};
 use orders_api::models::{Customer, CustomerStats, Line, Order, Status};
 
 #[path = "../../orders-api/tests/redaction/mod.rs"]
@@ -28,6 +30,8 @@ fn output_of(logging: &[(&str, &str)], marker: &str) -> String {
     let (db, customer_id) = runtime.block_on(async {
         let db = TestDb::new().await.unwrap();
         db.create_table_for(&[Customer::META, Order::META]).await.unwrap();
+        let idempotency = Idempotency::builder(&db, IDEMPOTENCY_TABLE).build().unwrap();
+        idempotency.create_table().await.unwrap();
         let customer = Customer {
             id: String::new(),
             name: NAME.into(),
@@ -49,7 +53,9 @@ fn output_of(logging: &[(&str, &str)], marker: &str) -> String {
         (db, customer.id)
     });
     let program = env!("CARGO_BIN_EXE_order-stream");
-    let function = redaction::spawn(program, &db.table_name("shop"), logging);
+    let idempotency_table = db.table_name(IDEMPOTENCY_TABLE);
+    let env = [(IDEMPOTENCY_TABLE_VAR, idempotency_table.as_str())];
+    let function = redaction::spawn(program, &db.table_name("shop"), &env, logging);
     let delivery = runtime.block_on(async {
         let endpoint = ferrodyn_testing::shared_endpoint().unwrap();
         // No filter: every image reaches the function, the customer's too.

@@ -29,7 +29,7 @@ const ROUTING: &str = "routing a request";
 fn output_of(logging: &[(&str, &str)]) -> String {
     let db = table();
     let program = env!("CARGO_BIN_EXE_orders-api");
-    let function = redaction::spawn(program, &db.table_name("shop"), logging);
+    let function = redaction::spawn(program, &db.table_name("shop"), &[], logging);
     let customer = call(&function, "POST", "/customers", json!({"name": NAME, "email": EMAIL}));
     let id = customer["id"].as_str().unwrap_or_else(|| panic!("{customer}"));
     call(&function, "GET", &format!("/customers/{id}"), Value::Null);

@@ -31,10 +31,17 @@ pub(crate) const RAW_EVENTS: [&[(&str, &str)]; 2] = [
 /// lambda_runtime's line that carries each event verbatim.
 pub(crate) const RAW_EVENT_LINE: &str = "raw JSON event received from Lambda";
 
-/// Starts `program` on DynamoDB Local with the table `table`, canary credentials and `logging`.
-pub(crate) fn spawn(program: &str, table: &str, logging: &[(&str, &str)]) -> LocalFunction {
+/// Starts `program` on DynamoDB Local with the table `table`, canary credentials, `logging` and
+/// the variables `env`.
+pub(crate) fn spawn(
+    program: &str,
+    table: &str,
+    env: &[(&str, &str)],
+    logging: &[(&str, &str)],
+) -> LocalFunction {
     Bootstrap::new(program)
         .env("TABLE_NAME", table)
+        .envs(env.iter().copied())
         .env("AWS_ENDPOINT_URL_DYNAMODB", ferrodyn_testing::shared_endpoint().unwrap())
         .env("AWS_REGION", "us-east-1")
         .envs([
