@@ -43,7 +43,11 @@ pub async fn handle(
 }
 
 /// The response to one request.
-pub async fn respond(db: &Db, idempotency: Option<&Idempotency>, request: &Request) -> Response<Body> {
+pub async fn respond(
+    db: &Db,
+    idempotency: Option<&Idempotency>,
+    request: &Request,
+) -> Response<Body> {
     let path = match request.raw_http_path() {
         "" => request.uri().path().to_owned(),
         raw => raw.to_owned(),
@@ -60,11 +64,9 @@ pub async fn respond(db: &Db, idempotency: Option<&Idempotency>, request: &Reque
     tracing::info!(method = %method, status = status.as_u16(), "handled a request");
     match outcome {
         Ok((status, body)) => json_response(status, body.as_ref(), None),
-        Err(error) => json_response(
-            error.status,
-            Some(&json!({ "error": error.message })),
-            Some(&error),
-        ),
+        Err(error) => {
+            json_response(error.status, Some(&json!({ "error": error.message })), Some(&error))
+        }
     }
 }
 
