@@ -210,6 +210,10 @@ fn the_same_key_with_another_body_is_a_422() {
     assert_error(&reply, 422, "different request body");
     assert!(!reply.body.to_string().contains("tea"), "{}", reply.body);
     assert_eq!(api.orders(&customer).len(), 1);
+    // Neither the key nor the body reaches the log.
+    let logs = api.function.logs();
+    assert!(logs.contains("handled a request"), "{logs}");
+    assert!(!logs.contains("\"k\"") && !logs.contains("tea"), "{logs}");
 }
 
 #[test]
