@@ -198,6 +198,11 @@ fn a_retry_with_the_same_key_and_body_gets_the_first_order() {
     assert_eq!(data, first.body);
     let body: Value = serde_json::from_str(ONE_LINE).unwrap();
     assert_eq!(record["validation"].as_s().unwrap(), &ferrodyn_idempotency::hash(&body));
+    // The key was held until the invocation's deadline (the local Runtime API announces 30 s),
+    // not for the crate's 15-minute default.
+    let held_until: i64 = record["in_progress_expiration"].as_n().unwrap().parse().unwrap();
+    assert!(held_until <= now_millis() + 30_000, "{held_until}");
+    assert!(held_until > now_millis(), "{held_until}");
 }
 
 #[test]
