@@ -1,5 +1,6 @@
 //! The consumer's function in template.yaml: the stream mapping settings the handler relies on,
-//! and a filter that selects exactly the records it handles.
+//! a filter that selects exactly the records it handles, and its access to the idempotency
+//! table.
 
 use ferrodyn_local::stream_poller::FilterPattern;
 use serde_json::{json, Value};
@@ -59,4 +60,45 @@ fn the_filter_selects_order_records_only() {
     assert!(!selected(
         json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"pk": {"S": "UNIQUE#x"}}}})
     ));
+}
+
+#[test]
+fn the_function_gets_the_idempotency_table_and_only_record_access_to_it() {
+    let template = template();
+    let function = &template["Resources"]["OrderStreamFunction"]["Properties"];
+    let variables = &function["Environment"]["Variables"];
+    assert_eq!(variables["IDEMPOTENCY_TABLE"], json!({"!Ref": "IdempotencyTable"}));
+    let statements: Vec<&Value> = function["Policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|policy| policy["Statement"].as_array())
+        .flatten()
+        .collect();
+    let on_records: Vec<&&Value> =
+        statements.iter().filter(|s| s.to_string().contains("IdempotencyTable")).collect();
+    assert_eq!(on_records.len(), 1, "one statement names the idempotency table: {on_records:?}");
+    let statement = on_records[0];
+    assert_eq!(statement["Effect"], "Allow");
+    assert_eq!(statement["Resource"], json!({"!GetAtt": "IdempotencyTable.Arn"}));
+    assert_eq!(
+        statement["Action"],
+        json!([
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem"
+        ])
+    );
+    // Nor does a SAM policy template (which takes a table name) reach it.
+    let templates: Vec<&Value> = function["Policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|policy| policy.get("Statement").is_none())
+        .collect();
+    assert!(
+        templates.iter().all(|policy| !policy.to_string().contains("IdempotencyTable")),
+        "{templates:?}"
+    );
 }

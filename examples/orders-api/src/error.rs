@@ -13,12 +13,21 @@ pub struct ApiError {
     pub message: String,
     /// The `Allow` header of a 405.
     pub allow: Option<&'static str>,
+    /// The `Retry-After` header (seconds) of an error the same request may not get later.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
     /// An error with `status` and `message`.
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into(), allow: None }
+        ApiError { status, message: message.into(), allow: None, retry_after: None }
+    }
+
+    /// The same error with a `Retry-After` of `seconds`.
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 400.
@@ -42,6 +51,7 @@ impl ApiError {
             status: StatusCode::METHOD_NOT_ALLOWED,
             message: format!("method not allowed; use {allow}"),
             allow: Some(allow),
+            retry_after: None,
         }
     }
 

@@ -3,5 +3,6 @@
 //! are public so that tests and tools can create the table from them.
 
 pub mod error;
+pub mod idempotency;
 pub mod models;
 pub mod routes;

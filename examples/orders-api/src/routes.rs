@@ -4,11 +4,12 @@
 use std::convert::Infallible;
 
 use ferrodyn::{Db, Page, Update};
+use ferrodyn_idempotency::Idempotency;
 use ferrodyn_lambda::LambdaDb;
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::ApiError;
@@ -28,16 +29,25 @@ pub const MAX_LINES: usize = 100;
 
 type Result<T, E = ApiError> = std::result::Result<T, E>;
 
-/// The Lambda handler: never fails, every error is a response.
+/// The Lambda handler: never fails, every error is a response. Without `idempotency` (no
+/// idempotency table configured) a request with an `Idempotency-Key` header is refused.
 ///
 /// # Errors
 /// None; the `Result` is what lambda_http expects.
-pub async fn handle(db: LambdaDb, request: Request) -> Result<Response<Body>, Infallible> {
-    Ok(respond(&db, &request).await)
+pub async fn handle(
+    db: LambdaDb,
+    idempotency: Option<Idempotency>,
+    request: Request,
+) -> Result<Response<Body>, Infallible> {
+    Ok(respond(&db, idempotency.as_ref(), &request).await)
 }
 
 /// The response to one request.
-pub async fn respond(db: &Db, request: &Request) -> Response<Body> {
+pub async fn respond(
+    db: &Db,
+    idempotency: Option<&Idempotency>,
+    request: &Request,
+) -> Response<Body> {
     let path = match request.raw_http_path() {
         "" => request.uri().path().to_owned(),
         raw => raw.to_owned(),
@@ -45,7 +55,7 @@ pub async fn respond(db: &Db, request: &Request) -> Response<Body> {
     let method = request.method().clone();
     // Sizes, never contents: a body is a customer's name and email.
     tracing::trace!(method = %method, body_bytes = request.body().len(), "routing a request");
-    let outcome = route(db, request, &method, &path).await;
+    let outcome = route(db, idempotency, request, &method, &path).await;
     let status = match &outcome {
         Ok((status, _)) => *status,
         Err(error) => error.status,
@@ -55,14 +65,20 @@ pub async fn respond(db: &Db, request: &Request) -> Response<Body> {
     match outcome {
         Ok((status, body)) => json_response(status, body.as_ref(), None),
         Err(error) => {
-            json_response(error.status, Some(&json!({ "error": error.message })), error.allow)
+            json_response(error.status, Some(&json!({ "error": error.message })), Some(&error))
         }
     }
 }
 
-type Outcome = Result<(StatusCode, Option<serde_json::Value>)>;
+pub(crate) type Outcome = Result<(StatusCode, Option<serde_json::Value>)>;
 
-async fn route(db: &Db, request: &Request, method: &Method, path: &str) -> Outcome {
+async fn route(
+    db: &Db,
+    idempotency: Option<&Idempotency>,
+    request: &Request,
+    method: &Method,
+    path: &str,
+) -> Outcome {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
         ["customers"] => match *method {
@@ -78,7 +94,7 @@ async fn route(db: &Db, request: &Request, method: &Method, path: &str) -> Outco
             _ => Err(ApiError::method_not_allowed("GET")),
         },
         ["customers", id, "orders"] => match *method {
-            Method::POST => create_order(db, request, id).await,
+            Method::POST => crate::idempotency::create_order(db, idempotency, request, id).await,
             Method::GET => customer_orders(db, request, id).await,
             _ => Err(ApiError::method_not_allowed("GET, POST")),
         },
@@ -98,11 +114,14 @@ async fn route(db: &Db, request: &Request, method: &Method, path: &str) -> Outco
 fn json_response(
     status: StatusCode,
     body: Option<&serde_json::Value>,
-    allow: Option<&'static str>,
+    error: Option<&ApiError>,
 ) -> Response<Body> {
     let mut builder = Response::builder().status(status);
-    if let Some(allow) = allow {
+    if let Some(allow) = error.and_then(|e| e.allow) {
         builder = builder.header(header::ALLOW, allow);
+    }
+    if let Some(seconds) = error.and_then(|e| e.retry_after) {
+        builder = builder.header(header::RETRY_AFTER, seconds);
     }
     let body = match body {
         Some(value) => {
@@ -111,7 +130,8 @@ fn json_response(
         }
         None => Body::Empty,
     };
-    // Infallible: the status is a `StatusCode` and the header values are static ASCII.
+    // Infallible: the status is a `StatusCode` and the header values are static ASCII or a
+    // number.
     builder.body(body).unwrap_or_default()
 }
 
@@ -124,6 +144,11 @@ fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
 
 /// The JSON body, refusing oversize, empty and malformed ones and wrong field types.
 fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T> {
+    from_object(parse_object(request)?)
+}
+
+/// The JSON body as a JSON object, refusing oversize, empty and malformed ones.
+pub(crate) fn parse_object(request: &Request) -> Result<serde_json::Value> {
     let bytes: &[u8] = request.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
@@ -140,7 +165,14 @@ fn parse_body<T: DeserializeOwned>(request: &Request) -> Result<T> {
     if !value.is_object() {
         return Err(ApiError::bad_request("request body must be a JSON object"));
     }
-    serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))
+    Ok(value)
+}
+
+/// A parsed body as `T`, refusing wrong field types.
+fn from_object<'de, T: Deserialize<'de>>(
+    value: impl serde::Deserializer<'de, Error = serde_json::Error>,
+) -> Result<T> {
+    T::deserialize(value).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))
 }
 
 /// Whether a path segment can be an id at all (ULIDs, or ids that tests and tools chose);
@@ -217,9 +249,20 @@ async fn customer_stats(db: &Db, id: &str) -> Outcome {
     Ok((StatusCode::OK, Some(json!({ "order_count": order_count, "total_cents": total_cents }))))
 }
 
-async fn create_order(db: &Db, request: &Request, customer_id: &str) -> Outcome {
+/// `POST /customers/{id}/orders` without an `Idempotency-Key`.
+pub(crate) async fn create_order(db: &Db, request: &Request, customer_id: &str) -> Outcome {
+    let body = parse_object(request)?;
+    Ok((StatusCode::CREATED, Some(create_order_from(db, &body, customer_id).await?)))
+}
+
+/// Creates the order `body` (a parsed JSON object) describes: the new order as JSON.
+pub(crate) async fn create_order_from(
+    db: &Db,
+    body: &serde_json::Value,
+    customer_id: &str,
+) -> Result<serde_json::Value> {
     // The body first: a bad body is a 400 whether or not the customer exists.
-    let input: NewOrder = parse_body(request)?;
+    let input: NewOrder = from_object(body)?;
     let lines = validate_lines(input)?;
     let total_cents = lines
         .iter()
@@ -238,7 +281,7 @@ async fn create_order(db: &Db, request: &Request, customer_id: &str) -> Outcome 
         lines,
     };
     match db.create(&order).send_returning_new().await {
-        Ok(created) => Ok((StatusCode::CREATED, Some(to_json(&created)?))),
+        Ok(created) => to_json(&created),
         Err(e) => Err(ApiError::internal(&e)),
     }
 }
