@@ -52,11 +52,11 @@ fn the_filter_selects_order_records_only() {
         json!({"eventName": "MODIFY", "dynamodb": {"NewImage": order, "OldImage": order}})
     ));
     assert!(selected(json!({"eventName": "REMOVE", "dynamodb": {"OldImage": order}})));
-    for entity in ["Customer", "CustomerStats", "AppliedChange"] {
+    for entity in ["Customer", "CustomerStats", "ferrodyn:unique-guard"] {
         assert!(!selected(json!({"eventName": "INSERT", "dynamodb": {"NewImage": image(entity)}})));
         assert!(!selected(json!({"eventName": "REMOVE", "dynamodb": {"OldImage": image(entity)}})));
     }
-    // The email guard item carries no entity attribute.
+    // An item without the entity attribute.
     assert!(!selected(
         json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"pk": {"S": "UNIQUE#x"}}}})
     ));

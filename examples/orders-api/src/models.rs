@@ -120,26 +120,6 @@ pub struct CustomerStats {
     pub total_cents: i64,
 }
 
-/// Marks one stream record as applied to [`CustomerStats`], written in the same transaction as
-/// the stats change, so that a redelivered record finds it and changes nothing. It expires
-/// after the stream's retention (24 hours), when no redelivery can come any more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
-#[ferrodyn(
-    table = "shop",
-    entity = "AppliedChange",
-    pk = "CUSTOMER#{customer_id}",
-    sk = "APPLIED#{event_id}"
-)]
-pub struct AppliedChange {
-    /// The customer whose stats the record changed.
-    pub customer_id: String,
-    /// The stream record's `eventID`.
-    pub event_id: String,
-    /// When DynamoDB may delete the marker (epoch seconds).
-    #[ferrodyn(ttl)]
-    pub expires_at: u64,
-}
-
 /// `POST /customers`.
 #[derive(Debug, Deserialize)]
 pub struct NewCustomer {
