@@ -1,7 +1,8 @@
 //! The top-level README's Rust examples are not doctested where they stand (the README is no
 //! crate's documentation: a published crate cannot include a file outside its package), so each
-//! must also stand, verbatim, in ferrodyn's guide (core/README.md), whose examples run as
-//! doctests. This test keeps the two from drifting apart.
+//! must also stand, verbatim, in a crate's guide (ferrodyn's core/README.md, or
+//! ferrodyn-idempotency's), whose examples run as doctests. This test keeps them from drifting
+//! apart.
 
 /// The text of every fenced block whose info string starts with `rust`.
 fn rust_blocks(markdown: &str) -> Vec<String> {
@@ -27,14 +28,15 @@ fn rust_blocks(markdown: &str) -> Vec<String> {
 #[test]
 fn every_example_of_the_readme_is_doctested_in_the_guide() {
     let readme = include_str!("../../README.md");
-    let guide = include_str!("../../core/README.md");
+    let guides =
+        [include_str!("../../core/README.md"), include_str!("../../idempotency/README.md")];
     let examples = rust_blocks(readme);
     assert!(!examples.is_empty(), "the README has no Rust example");
-    let guide_blocks = rust_blocks(guide);
+    let guide_blocks: Vec<String> = guides.iter().flat_map(|guide| rust_blocks(guide)).collect();
     for example in examples {
         assert!(
             guide_blocks.contains(&example),
-            "this README example is not in core/README.md, so no doctest runs it:\n{example}"
+            "this README example is in no crate guide, so no doctest runs it:\n{example}"
         );
     }
 }
