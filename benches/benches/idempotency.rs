@@ -244,6 +244,15 @@ fn percentile(samples: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// Whole µs from 100 up, else one decimal.
+fn us(value: f64) -> String {
+    if value.abs() >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 fn median(samples: &[f64]) -> f64 {
     percentile(samples, 0.5)
 }
@@ -352,12 +361,13 @@ fn main() {
     for (index, case) in Case::ALL.into_iter().enumerate() {
         let m = median(&times[index]);
         println!(
-            "| {} | {} (expected {}) | {m:.1} | {:.1} | {:+.1} | {:.0}× |",
+            "| {} | {} (expected {}) | {} | {} | +{} | {:.0}× |",
             case.label(),
             counts(&sent[index]),
             case.expected_requests(),
-            percentile(&times[index], 0.9),
-            m - base,
+            us(m),
+            us(percentile(&times[index], 0.9)),
+            us(m - base),
             m / base
         );
     }
@@ -395,7 +405,7 @@ fn cold(endpoint: &str, table: &str, runs: usize) {
             let out = Command::new(&exe)
                 .env(CHILD_ENV, &name)
                 .env(TABLE_ENV, table)
-                .env(TAG_ENV, format!("cold{run}"))
+                .env(TAG_ENV, format!("cold{run}x{index}"))
                 .env(ferrodyn_testing::ENDPOINT_ENV, endpoint)
                 .output()
                 .expect("start the child");
@@ -434,10 +444,12 @@ fn cold(endpoint: &str, table: &str, runs: usize) {
             case.label().to_owned()
         };
         println!(
-            "| {label} | {} | {:.0} | {cold:.0} | {:+.0} | {warm:.0} | {:.1}× |",
+            "| {label} | {} | {} | {} | +{} | {} | {:.1}× |",
             counts(&sent),
-            column(index, |r| r.0),
-            cold - base,
+            us(column(index, |r| r.0)),
+            us(cold),
+            us(cold - base),
+            us(warm),
             cold / warm
         );
     }
