@@ -392,11 +392,21 @@ fn cold_name(case: Case, prewarm: bool) -> String {
     }
 }
 
+/// What one child process measured (µs, requests).
+#[derive(Debug, Clone, Copy)]
+struct ChildSample {
+    init: f64,
+    cold: f64,
+    cold_sent: usize,
+    /// The median of the process's next invocations.
+    warm: f64,
+    warm_sent: usize,
+}
+
 /// Starts this binary `runs` times per cold case (interleaved) and prints the medians.
 fn cold(endpoint: &str, table: &str, runs: usize) {
     let exe = std::env::current_exe().expect("this executable");
-    // init, cold, cold requests, warm median, warm requests
-    let mut results: Vec<Vec<(f64, f64, usize, f64, usize)>> = vec![Vec::new(); COLD.len()];
+    let mut results: Vec<Vec<ChildSample>> = vec![Vec::new(); COLD.len()];
     for run in 0..runs {
         for i in 0..COLD.len() {
             let index = (i + run) % COLD.len();
@@ -417,7 +427,13 @@ fn cold(endpoint: &str, table: &str, runs: usize) {
             };
             let f = |s: &str| s.parse::<f64>().expect("a number");
             let u = |s: &str| s.parse::<usize>().expect("a count");
-            results[index].push((f(init), f(cold), u(cold_sent), f(warm), u(warm_sent)));
+            results[index].push(ChildSample {
+                init: f(init),
+                cold: f(cold),
+                cold_sent: u(cold_sent),
+                warm: f(warm),
+                warm_sent: u(warm_sent),
+            });
         }
     }
     println!(
@@ -426,27 +442,29 @@ fn cold(endpoint: &str, table: &str, runs: usize) {
          medians (µs); warm: the same process's next {WARM_IN_CHILD} invocations\n"
     );
     println!(
-        "| case | requests (cold) | init (client + Idempotency) | cold invocation | added vs cold \
+        "| case | requests (cold, then warm) | init (client + Idempotency) | cold invocation | added vs cold \
          baseline | warm in that process | cold/warm |"
     );
     println!("|---|---|---|---|---|---|---|");
-    let column = |index: usize, pick: fn(&(f64, f64, usize, f64, usize)) -> f64| -> f64 {
+    let column = |index: usize, pick: fn(&ChildSample) -> f64| -> f64 {
         median(&results[index].iter().map(pick).collect::<Vec<_>>())
     };
-    let base = column(0, |r| r.1);
+    let base = column(0, |r| r.cold);
     for (index, (case, prewarm)) in COLD.into_iter().enumerate() {
-        let cold = column(index, |r| r.1);
-        let warm = column(index, |r| r.3);
-        let sent: Vec<usize> = results[index].iter().map(|r| r.2).collect();
+        let cold = column(index, |r| r.cold);
+        let warm = column(index, |r| r.warm);
+        let cold_sent: Vec<usize> = results[index].iter().map(|r| r.cold_sent).collect();
+        let warm_sent: Vec<usize> = results[index].iter().map(|r| r.warm_sent).collect();
         let label = if prewarm {
             format!("{}, connection prewarmed in init", case.label())
         } else {
             case.label().to_owned()
         };
         println!(
-            "| {label} | {} | {} | {} | +{} | {} | {:.1}× |",
-            counts(&sent),
-            us(column(index, |r| r.0)),
+            "| {label} | {}, then {} | {} | {} | +{} | {} | {:.1}× |",
+            counts(&cold_sent),
+            counts(&warm_sent),
+            us(column(index, |r| r.init)),
             us(cold),
             us(cold - base),
             us(warm),
