@@ -46,12 +46,15 @@ commands:
             local Runtime API, then the order-stream consumer fed the table's stream by the
             local stream poller, against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
-  bench [coldstart|conversion|all] [args...]
+  bench [coldstart|conversion|idempotency|all] [args...]
             coldstart: build the floor, baseline and ferrodyn bootstrap binaries with
             --release, then start each as Lambda would against DynamoDB Local over HTTPS
             and HTTP and write benches/results/coldstart.{json,svg} (COLDSTART_ROUNDS
             runs each, default 20); conversion: the criterion conversion and allocation
-            benches, args appended to `cargo bench`; all (the default): both
+            benches, args appended to `cargo bench`; idempotency: the requests and added
+            latency of ferrodyn-idempotency per invocation against DynamoDB Local, warm
+            and cold (ROUNDS, COLD_RUNS), args appended to `cargo bench`; all (the
+            default): coldstart and conversion
 
 `test` and `demo` use AWS_ENDPOINT_URL_DYNAMODB instead of starting DynamoDB Local when it is
 set; `dynamodb` always starts one.";
@@ -307,11 +310,23 @@ fn dynamodb() -> Result<(), String> {
 
 fn bench(args: &[OsString]) -> Result<(), String> {
     let (which, extra) = match args.split_first() {
-        Some((first, rest)) if first == "coldstart" || first == "conversion" || first == "all" => {
+        Some((first, rest))
+            if ["coldstart", "conversion", "idempotency", "all"].iter().any(|w| first == *w) =>
+        {
             (first.to_string_lossy().into_owned(), rest)
         }
         _ => ("all".to_owned(), args),
     };
+    if which == "idempotency" {
+        // The bench starts DynamoDB Local itself unless AWS_ENDPOINT_URL_DYNAMODB is set.
+        provision(false, external_endpoint().is_none())?;
+        return step(
+            &describe("cargo bench --package ferrodyn-benches --bench idempotency", extra),
+            cargo()
+                .args(["bench", "--package", "ferrodyn-benches", "--bench", "idempotency"])
+                .args(extra),
+        );
+    }
     if which != "coldstart" {
         step(
             &describe(
