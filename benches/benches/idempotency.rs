@@ -13,9 +13,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use ferrodyn::Db;
 use ferrodyn_idempotency::{Idempotency, IdempotencyError};
 use serde::{Deserialize, Serialize};
@@ -277,29 +274,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 async fn create_table(endpoint: &str, table: &str) {
     let target = Target::connect(endpoint, table, false).await;
-    target
-        .db
-        .client()
-        .create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key schema"),
-        )
-        .send()
-        .await
-        .expect("create the idempotency table");
+    target.plain.create_table().await.expect("create the idempotency table");
 }
 
 fn main() {

@@ -4,11 +4,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use ferrodyn::Model;
+use ferrodyn_idempotency::Idempotency;
 use ferrodyn_local::runtime_api::{Bootstrap, LocalFunction};
 use ferrodyn_testing::TestDb;
 use orders_api::models::{Customer, Order};
@@ -99,31 +97,12 @@ fn spawn(db: &TestDb, idempotency_table: Option<&str>) -> LocalFunction {
     bootstrap.spawn().unwrap()
 }
 
-/// The table of template.yaml's `IdempotencyTable`: partition key `id` (S), on demand.
+/// The table of template.yaml's `IdempotencyTable`: partition key `id` (S), on demand, TTL on
+/// `expiration`.
 async fn create_idempotency_table(db: &TestDb) -> String {
-    let name = db.table_name("idempotency");
-    db.client()
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    name
+    let idempotency = Idempotency::builder(db, "idempotency").build().unwrap();
+    idempotency.create_table().await.unwrap();
+    db.table_name("idempotency")
 }
 
 fn order_event(customer_id: &str, key: Option<&str>, body: &str) -> Value {
