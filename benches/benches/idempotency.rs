@@ -156,7 +156,6 @@ impl Case {
 /// A client as a function builds it (ferrodyn-lambda, prewarm off unless asked) with the request
 /// counter, and the two `Idempotency` values (without and with the local cache).
 struct Target {
-    db: Db,
     requests: Arc<AtomicUsize>,
     plain: Idempotency,
     cached: Idempotency,
@@ -195,7 +194,7 @@ impl Target {
             || Idempotency::builder(&db, TABLE).function_name("bench").event_key_path("order_id");
         let plain = builder().build().expect("idempotency configuration");
         let cached = builder().local_cache(256).build().expect("idempotency configuration");
-        Target { db, requests, plain, cached }
+        Target { requests, plain, cached }
     }
 
     /// One invocation: its wall time (handler, idempotency and serialising the response, as the
