@@ -214,6 +214,28 @@ impl Processor {
     /// timeout) leaves the record in progress until the invocation's deadline, and the
     /// redelivery after that runs the handler again. Effects that must happen exactly once even
     /// then need a condition of their own in the handler's writes.
+    ///
+    /// ```no_run
+    /// # use ferrodyn::Model;
+    /// # #[derive(Debug, serde::Deserialize, Model)]
+    /// # #[ferrodyn(table = "shop", entity = "Order", pk = "CUSTOMER#{customer_id}", sk = "ORDER#{order_id}")]
+    /// # struct Order { customer_id: String, order_id: String, total_cents: i64 }
+    /// use ferrodyn_idempotency::Idempotency;
+    /// use ferrodyn_streams::{BatchResponse, Processor, Record};
+    ///
+    /// # async fn run(db: ferrodyn::Db, event_json: &[u8]) -> Result<BatchResponse, Box<dyn std::error::Error>> {
+    /// // Records in the table the model table name `idempotency` maps to.
+    /// let idempotency = Idempotency::builder(&db, "idempotency").build()?;
+    /// let response = Processor::new()
+    ///     .idempotency(&idempotency, "ship")
+    ///     .process(event_json, |record: Record<Order>| async move {
+    ///         let order = record.new_image()?;
+    ///         println!("shipping order {}", order.order_id); // once per stream record
+    ///         Ok::<(), ferrodyn_streams::Error>(())
+    ///     })
+    ///     .await?;
+    /// # Ok(response) }
+    /// ```
     #[cfg(feature = "idempotency")]
     pub fn idempotency(
         mut self,
