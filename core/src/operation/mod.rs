@@ -15,6 +15,7 @@ mod batch_get;
 mod batch_write;
 mod delete;
 mod get;
+mod loader;
 mod put;
 mod read;
 mod transaction;
@@ -27,6 +28,7 @@ pub use batch_get::{BatchGet, BatchGetOutput};
 pub use batch_write::BatchWrite;
 pub use delete::DeleteItem;
 pub use get::GetItem;
+pub use loader::{Loader, LoaderStats};
 pub use put::PutItem;
 pub use read::{kind, Count, Page, ParallelScan, Query, Read, ReadKind, Scan};
 pub use transaction::{
