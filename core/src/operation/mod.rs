@@ -18,6 +18,7 @@ mod get;
 mod loader;
 mod put;
 mod read;
+mod save;
 mod transaction;
 mod unique;
 mod update;
@@ -31,6 +32,7 @@ pub use get::GetItem;
 pub use loader::{Loader, LoaderStats};
 pub use put::PutItem;
 pub use read::{kind, Count, Page, ParallelScan, Query, Read, ReadKind, Scan};
+pub use save::{SaveItem, Saved};
 pub use transaction::{
     CancellationReason, ConditionCheck, TransactGet, TransactGetOutput, Transaction,
     MAX_CLIENT_REQUEST_TOKEN_CHARS, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES,
