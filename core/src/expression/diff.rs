@@ -61,7 +61,8 @@ impl Update {
 /// The update from item `before` to item `after` of `meta`.
 pub(crate) fn diff_items(meta: &ModelMeta, before: &Item, after: &Item) -> Result<Update> {
     for key in meta.key_attributes() {
-        for attribute in std::iter::once(key.attribute).chain(key.fields()) {
+        // The fields first, to name the one the caller changed.
+        for attribute in key.fields().chain([key.attribute]) {
             if !same_option(before.get(attribute), after.get(attribute)) {
                 return Err(Error::validation(format!(
                     "a save cannot change the primary key of `{}` (`{}`); put the new item and \
