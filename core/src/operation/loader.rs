@@ -43,7 +43,9 @@ use queue::Shared;
 /// # Cancellation
 /// Dropping a load that waits gives up only that load. The load that sends a batch does so from
 /// its own future; if it is dropped before the batch is answered, the keys other loads still wait
-/// for are queued again and one of those loads sends them, so no load is left waiting.
+/// for are queued again and one of those loads sends them, so no load is left waiting. (A load
+/// future kept but never polled again, neither awaited nor dropped, would hold up the loads in
+/// its batch, as any future that owns shared work does.)
 ///
 /// ```no_run
 /// # use ferrodyn::{Db, Model};

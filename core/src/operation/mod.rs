@@ -1,6 +1,7 @@
-//! Operations: single items (GetItem, PutItem for put and create, UpdateItem, DeleteItem),
-//! batches of them (BatchGetItem, BatchWriteItem), transactions, and reads of many items (Query,
-//! Scan).
+//! Operations: single items (GetItem, PutItem for put and create, UpdateItem, DeleteItem, and
+//! partial saves, an UpdateItem of what changed), batches of them (BatchGetItem, BatchWriteItem,
+//! and the request-scoped [`Loader`] that coalesces single loads into BatchGetItem), transactions,
+//! and reads of many items (Query, Scan).
 //!
 //! Each builder validates everything it can before sending (keys, item limits, expression limits),
 //! and its errors carry the operation, the model and the key. Builders are also futures

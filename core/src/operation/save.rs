@@ -26,7 +26,7 @@ pub enum Saved {
 pub struct SaveItem<M> {
     /// The update, or `None` when nothing changed; an error to report when sent.
     update: Result<Option<UpdateItem<M>>>,
-    /// The item of `after`, to return without a request when nothing changed.
+    /// The item of `after` when nothing changed, to return without a request.
     after: Item,
 }
 
@@ -97,7 +97,9 @@ impl Db {
             }
             Ok(Some(write))
         });
-        SaveItem { update: update.map_err(context), after: after_item }
+        // `after` is only decoded back when nothing is sent.
+        let after = if matches!(update, Ok(None)) { after_item } else { Item::new() };
+        SaveItem { update: update.map_err(context), after }
     }
 }
 
