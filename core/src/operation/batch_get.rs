@@ -157,8 +157,9 @@ impl<M: Model> BatchGet<M> {
     ///
     /// # Errors
     /// Before anything is sent: an invalid key or projection. After: DynamoDB's error for a
-    /// request, or [`Error::is_unprocessed`] when keys were still unprocessed at the retry bound;
-    /// either way [`Error::unprocessed`] lists the keys not read. A decoding error names the key.
+    /// request, or [`Error::is_unprocessed`](crate::Error::is_unprocessed) when keys were still
+    /// unprocessed at the retry bound; either way [`Error::unprocessed`](crate::Error::unprocessed)
+    /// lists the keys not read. A decoding error names the key.
     pub async fn send(self) -> Result<BatchGetOutput<M>> {
         let meta = M::META;
         for key in &self.keys {
