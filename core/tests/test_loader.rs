@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
@@ -376,6 +376,38 @@ async fn unprocessed_keys_are_resent_and_the_rest_answered_at_the_bound() {
     assert!(p7.unwrap_err().is_unprocessed());
     assert!(p3.unwrap().is_some());
     assert_eq!(sent.lock().unwrap()[before..].concat(), strings(&["p7", "p7", "p7"]));
+}
+
+#[tokio::test]
+async fn requests_hold_at_most_100_keys_counted_across_tables() {
+    let sent = Arc::new(Mutex::new(Vec::<BTreeMap<String, usize>>::new()));
+    let record = sent.clone();
+    let rule =
+        mock!(Client::batch_get_item).then_compute_output(move |input: &BatchGetItemInput| {
+            let tables = input.request_items().unwrap().iter();
+            record.lock().unwrap().push(tables.map(|(t, k)| (t.clone(), k.keys().len())).collect());
+            BatchGetItemOutput::builder().build() // no item: every key is missing
+        });
+    let db = mock_db(&[&rule]);
+    let loader = db.loader();
+    let (products, customers) = futures_util::future::join(
+        join_all((0..150).map(|i| loader.load(Product::key(format!("p{i}"))))),
+        join_all((0..60).map(|i| loader.load(Customer::key(format!("c{i}"))))),
+    )
+    .await;
+    assert!(products.into_iter().all(|p| p.unwrap().is_none()));
+    assert!(customers.into_iter().all(|c| c.unwrap().is_none()));
+    let mut sent = sent.lock().unwrap().clone();
+    // Queued products first, then customers: 100 products; 50 products and 50 customers; 10.
+    let mut expected: Vec<BTreeMap<String, usize>> = vec![
+        BTreeMap::from([("products".to_owned(), 100)]),
+        BTreeMap::from([("products".to_owned(), 50), ("shop".to_owned(), 50)]),
+        BTreeMap::from([("shop".to_owned(), 10)]),
+    ];
+    sent.sort();
+    expected.sort();
+    assert_eq!(sent, expected);
+    assert_eq!(loader.stats().requests, 3);
 }
 
 #[tokio::test]

@@ -27,11 +27,12 @@ use queue::Shared;
 /// The load that opens a batch yields to its executor once, then takes every load queued by
 /// then and sends them together: BatchGetItem requests of at most 100 keys, counted across
 /// models and tables, up to 4 requests at a time. So loads awaited together in one task
-/// (`join_all`, `FuturesUnordered`, `try_join!`) are one batch, since the executor polls each of
-/// them before it polls the first again; loads from other tasks join the batch if they come
-/// before it is sent, and otherwise open the next one, which is sent while the first is in
-/// flight. A key already queued or in flight is not asked for again: its load waits for the
-/// same answer.
+/// (`join_all`, `FuturesUnordered`, `try_join!`) are one batch, since such a combinator polls
+/// each of them before it polls the first again (one that stops a round early, as
+/// `FuturesUnordered` does when two of its futures yield, splits the batch: more requests,
+/// nothing lost). Loads from other tasks join the batch if they come before it is sent, and
+/// otherwise open the next one, which is sent while the first is in flight. A key already
+/// queued or in flight is not asked for again: its load waits for the same answer.
 ///
 /// # Caching
 /// Every answer is cached for the loader's life, a missing item too (as missing): loading a cached
