@@ -44,6 +44,9 @@ async fn http_api_event_carries_the_request_as_payload_2_0() {
     assert_eq!(headers["user-agent"], "test-agent/1");
     assert_eq!(headers["host"], format!("localhost:{}", gateway.address.port()));
     assert!(headers.get("cookie").is_none(), "cookies travel in `cookies` only: {headers}");
+    assert_eq!(headers["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(headers["x-forwarded-port"], gateway.address.port().to_string());
+    assert_eq!(headers["x-forwarded-proto"], "http");
     assert!(headers.as_object().unwrap().keys().all(|k| *k == k.to_ascii_lowercase()));
     assert_eq!(event["queryStringParameters"], json!({ "tag": "a,b", "q": "x y z", "flag": "" }));
     assert_eq!(event["pathParameters"], json!({ "id": "o-42" }));
@@ -380,6 +383,11 @@ async fn rest_api_event_carries_the_request_as_payload_1_0() {
     assert_eq!(event["httpMethod"], "POST");
     assert_eq!(event["headers"]["x-multi"], "second");
     assert_eq!(event["headers"]["cookie"], "session=abc");
+    // A proxy in front of the gateway: API Gateway appends the address it saw.
+    gateway.send("GET", "/items/3", &[("X-Forwarded-For", "203.0.113.9")], b"").await;
+    let (_, forwarded) = gateway.functions.events().pop().unwrap();
+    assert_eq!(forwarded["headers"]["x-forwarded-for"], "203.0.113.9, 127.0.0.1");
+    assert_eq!(forwarded["multiValueHeaders"]["x-forwarded-proto"], json!(["http"]));
     assert_eq!(event["multiValueHeaders"]["x-multi"], json!(["first", "second"]));
     assert_eq!(event["multiValueHeaders"]["user-agent"], json!(["test-agent/1"]));
     assert_eq!(event["queryStringParameters"], json!({ "tag": "b", "one": "1" }));

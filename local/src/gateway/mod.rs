@@ -18,7 +18,8 @@
 //!   unknown resource or method `403 {"message":"Missing Authentication Token"}` instead.
 //! - **Events**: header names lower-cased; repeated headers and query parameters joined with
 //!   commas (2.0) or listed in `multiValueHeaders` / `multiValueQueryStringParameters` (1.0, whose
-//!   single-valued maps hold the last value); query parameters and path parameters URL-decoded;
+//!   single-valued maps hold the last value), with `x-forwarded-for` / `-port` / `-proto` added
+//!   for the client; query parameters and path parameters URL-decoded;
 //!   cookies split out of the `Cookie` header into `cookies` (2.0); `requestContext` with method,
 //!   path, protocol, source IP, user agent, request id, time, stage (`$default` for 2.0, `Prod`,
 //!   SAM's implicit stage, for 1.0).

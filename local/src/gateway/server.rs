@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming as Body};
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -28,6 +28,8 @@ const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 struct Gateway {
     routes: RouteTable,
+    /// The port the gateway listens on, for `x-forwarded-port`.
+    port: u16,
     invoker: Arc<dyn Invoke>,
     log: Box<dyn Fn(RequestLog) + Send + Sync>,
     requests: AtomicU64,
@@ -52,6 +54,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     let gateway = Arc::new(Gateway {
         routes: RouteTable::new(routes)?,
+        port: listener.local_addr()?.port(),
         invoker,
         log: Box::new(log),
         requests: AtomicU64::new(0),
@@ -131,14 +134,7 @@ impl Gateway {
                             method,
                             raw_path,
                             raw_query: parts.uri.query().unwrap_or("").to_owned(),
-                            headers: parts
-                                .headers
-                                .iter()
-                                .map(|(name, value)| {
-                                    let value = String::from_utf8_lossy(value.as_bytes());
-                                    (name.as_str().to_owned(), value.into_owned())
-                                })
-                                .collect(),
+                            headers: self.forwarded_headers(&parts.headers, peer),
                             body: collected.to_bytes().to_vec(),
                             source_ip: peer.ip().to_string(),
                             protocol: format!("{:?}", parts.version),
@@ -181,6 +177,30 @@ impl Gateway {
         log.duration = started.elapsed();
         (self.log)(log);
         response
+    }
+
+    /// The request's headers (names lower-cased, values as UTF-8, lossily), with the
+    /// `x-forwarded-for`, `-port` and `-proto` headers API Gateway adds for the client it serves.
+    fn forwarded_headers(&self, headers: &HeaderMap, peer: SocketAddr) -> Vec<(String, String)> {
+        let mut list: Vec<(String, String)> = Vec::with_capacity(headers.len() + 3);
+        let mut forwarded_for = None;
+        for (name, value) in headers {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            match name.as_str() {
+                "x-forwarded-for" => forwarded_for = Some(value),
+                "x-forwarded-port" | "x-forwarded-proto" => {}
+                name => list.push((name.to_owned(), value)),
+            }
+        }
+        let client = peer.ip().to_string();
+        let forwarded_for = match forwarded_for {
+            Some(earlier) => format!("{earlier}, {client}"),
+            None => client,
+        };
+        list.push(("x-forwarded-for".to_owned(), forwarded_for));
+        list.push(("x-forwarded-port".to_owned(), self.port.to_string()));
+        list.push(("x-forwarded-proto".to_owned(), "http".to_owned()));
+        list
     }
 
     /// A request id unique in this process, shaped as API Gateway's REST ones (a UUID).
