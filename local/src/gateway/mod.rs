@@ -35,6 +35,10 @@
 //!   `500 {"message":"Internal Server Error"}` (2.0) or `502 {"message": "Internal server error"}`
 //!   (1.0). A request body over API Gateway's 10 MB payload limit is answered `413`.
 //!
+//! A route's payload version also chooses whose answers it gets: 1.0 routes are served as a REST
+//! API's (stage `Prod`, 403 and 502), so an `HttpApi` event with `PayloadFormatVersion: "1.0"`
+//! gets the REST API's gateway errors rather than the HTTP API's.
+//!
 //! Where it differs, for being local: header names arrive lower-cased in 1.0 events too (HTTP/1.1
 //! header case is not kept); a 1.0 body that is not UTF-8 is base64-encoded rather than mangled;
 //! a 1.0 `isBase64Encoded` response is decoded without a binary media type; there are no

@@ -44,8 +44,8 @@ struct Gateway {
 ///
 /// # Errors
 /// A route is not one API Gateway accepts (`InvalidInput`, naming the route and function: a
-/// greedy variable not last, a route given twice, `$default` on a REST API, a bad method), or
-/// the listener fails.
+/// greedy variable not last, a variable that is not a whole segment, a route given twice, a bad
+/// method), or the listener fails.
 pub async fn serve(
     listener: TcpListener,
     routes: Vec<Route>,
