@@ -6,7 +6,7 @@ mod gateway_client;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ferrodyn_local::gateway::{serve, InvokeError, PayloadVersion, Route};
+use ferrodyn_local::gateway::{serve, InvokeError, PayloadVersion, RestApiSettings, Route};
 use gateway_client::{Functions, Gateway};
 use serde_json::{json, Value};
 
@@ -271,25 +271,58 @@ async fn http_api_structured_result_sets_status_headers_and_cookies() {
 }
 
 #[tokio::test]
-async fn base64_encoded_result_bodies_are_decoded() {
-    let gateway = Gateway::start(vec![
-        Route::http_api(Some("GET"), "/v2.png", "Two"),
-        Route::rest_api(Some("GET"), "/v1.png", "One"),
-    ])
-    .await;
+async fn base64_encoded_result_bodies_are_decoded_as_each_api_does() {
+    let routes = || {
+        vec![
+            Route::http_api(Some("GET"), "/v2.png", "Two"),
+            Route::rest_api(Some("GET"), "/v1.png", "One"),
+        ]
+    };
     let image = json!({
         "statusCode": 200,
         "headers": { "content-type": "image/png" },
         "body": "AP8BAg==",
         "isBase64Encoded": true,
     });
-    gateway.functions.answer("Two", Ok(image.clone()));
-    gateway.functions.answer("One", Ok(image));
-    for path in ["/v2.png", "/v1.png"] {
-        let reply = gateway.get(path).await;
-        assert_eq!(reply.status, 200, "{path}");
-        assert_eq!(reply.body, [0, 255, 1, 2], "{path}");
+    let accept_png = [("Accept", "image/png, */*")];
+    let plain = Gateway::start(routes()).await;
+    let binary = RestApiSettings { binary_media_types: vec!["image~1*".to_owned()] };
+    let with_binary = Gateway::start_with(routes(), binary).await;
+    for gateway in [&plain, &with_binary] {
+        gateway.functions.answer("Two", Ok(image.clone()));
+        gateway.functions.answer("One", Ok(image.clone()));
+        // An HTTP API decodes whatever the request accepts.
+        let reply = gateway.send("GET", "/v2.png", &[("Accept", "text/html")], b"").await;
+        assert_eq!((reply.status, reply.body.as_slice()), (200, &[0, 255, 1, 2][..]));
         assert_eq!(reply.header("content-type"), Some("image/png"));
+    }
+    // A REST API without binary media types sends the base64 text as it is.
+    let reply = plain.send("GET", "/v1.png", &accept_png, b"").await;
+    assert_eq!((reply.status, reply.text()), (200, "AP8BAg=="));
+    // With one, it decodes when the request's first accepted type is binary.
+    let reply = with_binary.send("GET", "/v1.png", &accept_png, b"").await;
+    assert_eq!((reply.status, reply.body.as_slice()), (200, &[0, 255, 1, 2][..]));
+    let accept_json = [("Accept", "application/json, image/png")];
+    let reply = with_binary.send("GET", "/v1.png", &accept_json, b"").await;
+    assert_eq!(reply.text(), "AP8BAg==");
+}
+
+#[tokio::test]
+async fn rest_api_request_bodies_are_base64_encoded_for_binary_media_types() {
+    let routes = vec![Route::rest_api(Some("POST"), "/upload", "Upload")];
+    let settings =
+        RestApiSettings { binary_media_types: vec!["application/octet-stream".to_owned()] };
+    let gateway = Gateway::start_with(routes, settings).await;
+    let cases: [(&str, &[u8], &str, bool); 3] = [
+        ("application/octet-stream", b"\x00\xff", "AP8=", true),
+        ("image/png", b"png", "png", false),
+        ("application/x-www-form-urlencoded", b"a=1", "a=1", false),
+    ];
+    for (content_type, body, expected, base64) in cases {
+        gateway.send("POST", "/upload", &[("Content-Type", content_type)], body).await;
+        let (_, event) = gateway.functions.events().pop().unwrap();
+        assert_eq!(event["body"], expected, "{content_type}");
+        assert_eq!(event["isBase64Encoded"], base64, "{content_type}");
     }
 }
 

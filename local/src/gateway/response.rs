@@ -25,11 +25,16 @@ impl Reply {
     }
 }
 
-/// The response for a function's result, or why the result is malformed.
-pub(super) fn from_result(payload: PayloadVersion, result: Value) -> Result<Reply, String> {
+/// The response for a function's result, or why the result is malformed. `accepts_binary`
+/// says a 1.0 `isBase64Encoded` body is to be decoded (the request accepts a binary media type).
+pub(super) fn from_result(
+    payload: PayloadVersion,
+    result: Value,
+    accepts_binary: bool,
+) -> Result<Reply, String> {
     match payload {
         PayloadVersion::V2 => from_v2(result),
-        PayloadVersion::V1 => from_v1(result),
+        PayloadVersion::V1 => from_v1(result, accepts_binary),
     }
 }
 
@@ -79,7 +84,7 @@ fn from_v2(result: Value) -> Result<Reply, String> {
         }
         Some(_) => return Err("`cookies` is not an array of strings".to_owned()),
     }
-    let body = body(&fields)?;
+    let body = body(&fields, true)?;
     Ok(Reply { status, headers: without_framing(headers), body })
 }
 
@@ -91,7 +96,7 @@ fn inferred(body: String) -> Reply {
     }
 }
 
-fn from_v1(result: Value) -> Result<Reply, String> {
+fn from_v1(result: Value, accepts_binary: bool) -> Result<Reply, String> {
     let Value::Object(fields) = result else {
         return Err("the result is not a JSON object with a `statusCode`".to_owned());
     };
@@ -107,7 +112,7 @@ fn from_v1(result: Value) -> Result<Reply, String> {
             headers.push((name, value));
         }
     }
-    let body = body(&fields)?;
+    let body = body(&fields, accepts_binary)?;
     Ok(Reply { status, headers: without_framing(headers), body })
 }
 
@@ -165,7 +170,8 @@ fn header_value(name: &str, value: &Value) -> Result<String, String> {
     }
 }
 
-fn body(fields: &Map<String, Value>) -> Result<Vec<u8>, String> {
+/// The body; an `isBase64Encoded` one decoded if `decode`, else sent as its base64 text.
+fn body(fields: &Map<String, Value>, decode: bool) -> Result<Vec<u8>, String> {
     let base64 = match fields.get("isBase64Encoded") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(flag)) => *flag,
@@ -176,7 +182,7 @@ fn body(fields: &Map<String, Value>) -> Result<Vec<u8>, String> {
         Some(Value::String(body)) => body,
         Some(_) => return Err("`body` is not a string".to_owned()),
     };
-    if base64 {
+    if base64 && decode {
         base64::engine::general_purpose::STANDARD
             .decode(body)
             .map_err(|error| format!("`body` is not valid base64 ({error})"))

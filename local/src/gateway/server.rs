@@ -21,13 +21,14 @@ use tokio::net::TcpListener;
 use super::event::{v1_event, v2_event, Incoming};
 use super::response::{self, Reply};
 use super::route::{RouteTable, Selection};
-use super::{Invoke, PayloadVersion, RequestLog, Route};
+use super::{Invoke, PayloadVersion, RequestLog, RestApiSettings, Route};
 
 /// API Gateway's payload limit for a request body (10 MB).
 const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 struct Gateway {
     routes: RouteTable,
+    rest_api: RestApiSettings,
     /// The port the gateway listens on, for `x-forwarded-port`.
     port: u16,
     invoker: Arc<dyn Invoke>,
@@ -52,8 +53,23 @@ pub async fn serve(
     invoker: Arc<dyn Invoke>,
     log: impl Fn(RequestLog) + Send + Sync + 'static,
 ) -> io::Result<()> {
+    serve_with(listener, routes, RestApiSettings::default(), invoker, log).await
+}
+
+/// [`serve`], with settings for the REST APIs (payload 1.0 routes): their binary media types.
+///
+/// # Errors
+/// As [`serve`].
+pub async fn serve_with(
+    listener: TcpListener,
+    routes: Vec<Route>,
+    rest_api: RestApiSettings,
+    invoker: Arc<dyn Invoke>,
+    log: impl Fn(RequestLog) + Send + Sync + 'static,
+) -> io::Result<()> {
     let gateway = Arc::new(Gateway {
         routes: RouteTable::new(routes)?,
+        rest_api,
         port: listener.local_addr()?.port(),
         invoker,
         log: Box::new(log),
@@ -143,21 +159,29 @@ impl Gateway {
                         };
                         let event = match payload {
                             PayloadVersion::V2 => v2_event(&incoming, &selected),
-                            PayloadVersion::V1 => v1_event(&incoming, &selected),
+                            PayloadVersion::V1 => {
+                                let binary =
+                                    self.rest_api.is_binary(incoming.header("content-type"));
+                                v1_event(&incoming, &selected, binary)
+                            }
                         };
+                        let accepts_binary = self.rest_api.is_binary(incoming.header("accept"));
                         let function = &selected.route.function;
                         match self.invoker.invoke(function, event).await {
                             Err(error) => {
                                 log.error = Some(error.to_string());
                                 response::integration_failure(payload)
                             }
-                            Ok(result) => match response::from_result(payload, result) {
-                                Ok(reply) => reply,
-                                Err(malformed) => {
-                                    log.error = Some(format!("malformed response: {malformed}"));
-                                    response::integration_failure(payload)
+                            Ok(result) => {
+                                match response::from_result(payload, result, accepts_binary) {
+                                    Ok(reply) => reply,
+                                    Err(malformed) => {
+                                        log.error =
+                                            Some(format!("malformed response: {malformed}"));
+                                        response::integration_failure(payload)
+                                    }
                                 }
-                            },
+                            }
                         }
                     }
                 };

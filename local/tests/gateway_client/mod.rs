@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use ferrodyn_local::gateway::{serve, Invoke, InvokeError, InvokeFuture, RequestLog, Route};
+use ferrodyn_local::gateway::{
+    serve_with, Invoke, InvokeError, InvokeFuture, RequestLog, RestApiSettings, Route,
+};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -59,6 +61,11 @@ impl Gateway {
     /// Starts a gateway for `routes`; every function answers `200 "from <name>"` until told
     /// otherwise.
     pub async fn start(routes: Vec<Route>) -> Gateway {
+        Gateway::start_with(routes, RestApiSettings::default()).await
+    }
+
+    /// Starts a gateway for `routes` with REST API settings.
+    pub async fn start_with(routes: Vec<Route>, rest_api: RestApiSettings) -> Gateway {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let functions = Arc::new(Functions::default());
@@ -66,9 +73,8 @@ impl Gateway {
         let sink = Arc::clone(&logs);
         let invoker: Arc<dyn Invoke> = functions.clone();
         tokio::spawn(async move {
-            serve(listener, routes, invoker, move |log| sink.lock().unwrap().push(log))
-                .await
-                .unwrap();
+            let log = move |log| sink.lock().unwrap().push(log);
+            serve_with(listener, routes, rest_api, invoker, log).await.unwrap();
         });
         Gateway { address, functions, logs }
     }
