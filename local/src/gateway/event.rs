@@ -203,13 +203,11 @@ pub(super) fn v1_event(request: &Incoming, selected: &Selected<'_>, binary: bool
 }
 
 /// Whether API Gateway (HTTP API) passes a body of this content type as text rather than
-/// base64: `text/*`, JSON, XML and JavaScript, and `+json` / `+xml` types.
-pub(super) fn is_text(content_type: Option<&str>) -> bool {
+/// base64: `text/*`, `application/json`, `application/xml` and `application/javascript` only.
+fn is_text(content_type: Option<&str>) -> bool {
     let Some(content_type) = content_type else { return false };
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     media.starts_with("text/")
-        || media.ends_with("+json")
-        || media.ends_with("+xml")
         || matches!(
             media.as_str(),
             "application/json" | "application/xml" | "application/javascript"

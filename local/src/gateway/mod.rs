@@ -23,11 +23,11 @@
 //!   cookies split out of the `Cookie` header into `cookies` (2.0); `requestContext` with method,
 //!   path, protocol, source IP, user agent, request id, time, stage (`$default` for 2.0, `Prod`,
 //!   SAM's implicit stage, for 1.0).
-//! - **Bodies**: a 2.0 request body is base64-encoded (`isBase64Encoded: true`) unless its
-//!   `Content-Type` is text (`text/*`, `application/json`, `application/xml`,
-//!   `application/javascript`, and `+json` / `+xml` types) — a missing content type and form
-//!   data included. A 1.0 body is passed as text unless its `Content-Type` is one of the REST
-//!   API's binary media types ([`RestApiSettings`]).
+//! - **Bodies**: a 2.0 request body is passed as text only if its `Content-Type` is `text/*`,
+//!   `application/json`, `application/xml` or `application/javascript`; any other body, form data
+//!   and a body without `Content-Type` included, is base64-encoded (`isBase64Encoded: true`). A
+//!   1.0 body is passed as text unless its `Content-Type` is one of the REST API's binary media
+//!   types ([`RestApiSettings`]).
 //! - **Responses**: a 2.0 result without `statusCode` is a `200` with `content-type:
 //!   application/json` and the result as body (a string as is, anything else as JSON); `cookies`
 //!   become `set-cookie` headers; `multiValueHeaders` are ignored. A 1.0 result must have a

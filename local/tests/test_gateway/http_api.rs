@@ -85,13 +85,14 @@ async fn http_api_event_without_query_or_path_variables_leaves_them_out() {
 #[tokio::test]
 async fn http_api_request_bodies_are_base64_encoded_unless_text() {
     let gateway = Gateway::start(vec![Route::http_api(Some("POST"), "/upload", "Upload")]).await;
-    let cases: [(&str, &[u8], &str, bool); 6] = [
+    let cases: [(&str, &[u8], &str, bool); 7] = [
         ("application/octet-stream", &[0, 255, 1], "AP8B", true),
         ("image/png", b"png", "cG5n", true),
         ("application/x-www-form-urlencoded", b"a=1&b=2", "YT0xJmI9Mg==", true),
         ("application/json", br#"{"a":1}"#, r#"{"a":1}"#, false),
         ("text/plain; charset=utf-8", "héllo".as_bytes(), "héllo", false),
-        ("application/problem+json", b"{}", "{}", false),
+        ("application/xml", b"<a/>", "<a/>", false),
+        ("application/problem+json", b"{}", "e30=", true),
     ];
     for (content_type, body, expected, base64) in cases {
         let reply = gateway.send("POST", "/upload", &[("Content-Type", content_type)], body).await;
