@@ -27,7 +27,7 @@ pub use crate::model::{
     EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta, ScalarType,
     TemplatePart,
 };
-pub use crate::validator::Refusal;
+pub use crate::validator::{Refusal, Verdict};
 pub use crate::value::{
     to_attribute_value_serde, Deserializer, FromAttributeValue, Item, ItemSource, MapSource,
     Source, Tag, ToAttributeValue, Value,
@@ -217,12 +217,12 @@ pub const fn has_entity(meta: &ModelMeta) -> bool {
 /// # Errors
 /// The validator's refusal, as a validation error at `attribute`.
 #[inline]
-pub fn validate_field<E: Refusal>(
+pub fn validate_field(
     attribute: &'static str,
     validator: &'static str,
-    result: StdResult<(), E>,
+    verdict: impl Verdict,
 ) -> Result<()> {
-    crate::validator::refused(Some(attribute), validator, result)
+    crate::validator::refused(Some(attribute), validator, verdict)
 }
 
 /// The result of a model-level validator `validator` (the path as written).
@@ -230,6 +230,6 @@ pub fn validate_field<E: Refusal>(
 /// # Errors
 /// The validator's refusal, as a validation error at the attribute it names, if any.
 #[inline]
-pub fn validate_model<E: Refusal>(validator: &'static str, result: StdResult<(), E>) -> Result<()> {
-    crate::validator::refused(None, validator, result)
+pub fn validate_model(validator: &'static str, verdict: impl Verdict) -> Result<()> {
+    crate::validator::refused(None, validator, verdict)
 }

@@ -100,15 +100,30 @@ impl Refusal for Invalid {
     }
 }
 
+/// What a validator returns: `Result<(), E>` with an error that is a [`Refusal`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not what a validator returns",
+    label = "a validator returns `Result<(), E>` where `E: Display`, or `Result<(), ferrodyn::Invalid>`"
+)]
+pub trait Verdict {
+    /// The refusal, if the validator refused.
+    fn refusal(self) -> Option<Invalid>;
+}
+
+impl<E: Refusal> Verdict for Result<(), E> {
+    fn refusal(self) -> Option<Invalid> {
+        self.err().map(Refusal::into_invalid)
+    }
+}
+
 /// The error for a validator's result: `validator` is the path as written in the attribute,
 /// `field` the attribute of the field it validates (`None` for a model-level validator).
-pub(crate) fn refused<E: Refusal>(
+pub(crate) fn refused(
     field: Option<&'static str>,
     validator: &'static str,
-    result: Result<(), E>,
+    verdict: impl Verdict,
 ) -> Result<()> {
-    let Err(refusal) = result else { return Ok(()) };
-    let Invalid { attribute, message } = refusal.into_invalid();
+    let Some(Invalid { attribute, message }) = verdict.refusal() else { return Ok(()) };
     let mut error = Error::validation(format!("validator `{validator}` failed: {message}"));
     if let Some(attribute) = attribute {
         error = error.at(&attribute);
@@ -133,7 +148,7 @@ mod tests {
 
     #[test]
     fn any_display_error_and_invalid_become_validation_errors() {
-        let err = refused(Some("email"), "is_email", Err("must contain @")).unwrap_err();
+        let err = refused(Some("email"), "is_email", Err::<(), _>("must contain @")).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Validation);
         assert_eq!(err.attribute_path(), "email");
         assert_eq!(
@@ -142,20 +157,20 @@ mod tests {
         );
 
         let invalid = Invalid::new("ends before it starts").at("end");
-        let err = refused(None, "checks::dates", Err(invalid)).unwrap_err();
+        let err = refused(None, "checks::dates", Err::<(), _>(invalid)).unwrap_err();
         assert_eq!(err.attribute_path(), "end");
 
-        let err = refused(None, "whole", Err(String::from("no"))).unwrap_err();
+        let err = refused(None, "whole", Err::<(), _>(String::from("no"))).unwrap_err();
         assert_eq!(err.attribute_path(), "");
         assert_eq!(err.to_string(), "validator `whole` failed: no");
 
-        assert!(refused::<String>(Some("x"), "ok", Ok(())).is_ok());
+        assert!(refused(Some("x"), "ok", Ok::<(), String>(())).is_ok());
     }
 
     #[test]
     fn an_attribute_named_by_a_field_validator_is_inside_the_field() {
         let invalid = Invalid::new("too many").at("qty");
-        let err = refused(Some("lines"), "lines_ok", Err(invalid)).unwrap_err();
+        let err = refused(Some("lines"), "lines_ok", Err::<(), _>(invalid)).unwrap_err();
         assert_eq!(err.attribute_path(), "lines.qty");
     }
 

@@ -16,9 +16,12 @@ use crate::valid::Model;
 /// `fn validate`, or nothing (the trait's default) for a model without validators.
 pub(crate) fn validate_fn(model: &Model<'_>) -> TokenStream {
     let fields = model.fields.iter().flat_map(|field| {
-        let (ident, attribute) = (field.ident, &field.attribute);
+        let attribute = &field.attribute;
         field.validators.iter().map(move |path| {
             let name = path_text(path);
+            // The whole call on the path, so that a type error points at it alone.
+            let mut ident = field.ident.clone();
+            ident.set_span(path.span());
             quote_spanned! {path.span()=>
                 ::ferrodyn::__private::validate_field(#attribute, #name, #path(&self.#ident))?;
             }
