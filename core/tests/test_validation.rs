@@ -56,6 +56,8 @@ mod checks {
         Ok(())
     }
 
+    /// Takes the field's own type, as validators are documented (`not_blank` shows `&str`).
+    #[allow(clippy::ptr_arg)]
     pub(super) fn has_at(value: &String) -> Result<(), String> {
         if !value.contains('@') {
             return Err(format!("must contain {}", '@'));
