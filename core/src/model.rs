@@ -55,7 +55,9 @@ pub trait Model: Sized {
     /// Every write that carries the whole value runs it before anything is sent: `put`, `create`,
     /// a batch write's puts, a transaction's puts and creates, and a partial save (on the value
     /// after the change). An update by expression (`db.update(key, Update)`) carries no model
-    /// value and is not validated, nor are reads and decoded stream records.
+    /// value and is not validated, nor are reads and decoded stream records. Validators see the
+    /// value as given, before ferrodyn fills its managed fields (an empty `id` on create, the
+    /// version, timestamps).
     ///
     /// # Errors
     /// [`ErrorKind::Validation`](crate::ErrorKind::Validation), whose attribute path names the field (or the

@@ -30,19 +30,30 @@ struct Signup {
     end: u64,
 }
 
-/// A model with a unique field, whose writes go through guard transactions.
+/// A model with a unique field, whose writes go through guard transactions, and a model-level
+/// validator that is an associated function.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
 #[ferrodyn(
     table = "signups",
     entity = "Account",
     pk = "ACCOUNT#{id}",
     sk = "PROFILE",
-    unique = "email"
+    unique = "email",
+    validate = Self::not_example
 )]
 struct Account {
     id: String,
     #[ferrodyn(validate = checks::has_at)]
     email: String,
+}
+
+impl Account {
+    fn not_example(&self) -> Result<(), Invalid> {
+        if self.email.ends_with("@example.org") {
+            return Err(Invalid::new("example addresses are refused").at("email"));
+        }
+        Ok(())
+    }
 }
 
 mod checks {
@@ -266,6 +277,10 @@ async fn writes_of_a_model_with_unique_fields_are_refused_before_their_guards() 
     assert_refused(&err, "PutItem", "Account", "email", "checks::has_at", "must contain @");
     let err = refused_locally(&db, db.put(&bad)).await;
     assert_refused(&err, "PutItem", "Account", "email", "checks::has_at", "must contain @");
+    let example = Account { id: "a1".into(), email: "ada@example.org".into() };
+    let err = refused_locally(&db, db.create(&example)).await;
+    let message = "example addresses are refused";
+    assert_refused(&err, "PutItem", "Account", "email", "Self::not_example", message);
     // Neither the item nor a guard item was written.
     assert_eq!(item_count(&db).await, 0);
 
