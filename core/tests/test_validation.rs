@@ -1,7 +1,8 @@
 //! Validators (`#[ferrodyn(validate = path)]` on models and fields) on DynamoDB Local: every
-//! write that carries a whole model value runs them and, when one refuses, fails with a
-//! validation error naming the operation, model and field before any request is sent; valid
-//! values still write, and an update by expression is not validated.
+//! write that carries a whole model value (put, create, batch put, transaction put and create,
+//! the guard transactions of unique fields, partial saves) runs them and, when one refuses, fails
+//! with a validation error naming the operation, model and field before any request is sent;
+//! valid values still write, and an update by expression is not validated.
 
 use std::fmt;
 
@@ -163,9 +164,10 @@ fn assert_refused(
 }
 
 /// Sends `write` and checks that it failed before any request, returning the error.
-async fn refused_locally<F>(db: &TestDb, write: F) -> Error
+async fn refused_locally<F, T>(db: &TestDb, write: F) -> Error
 where
-    F: std::future::IntoFuture<Output = ferrodyn::Result<()>>,
+    F: std::future::IntoFuture<Output = ferrodyn::Result<T>>,
+    T: fmt::Debug,
 {
     let before = db.requests_sent();
     let err = write.await.unwrap_err();
@@ -369,4 +371,28 @@ async fn an_update_by_expression_is_not_validated() {
     // Reads do not validate either; the stored value comes back as it is.
     let read = db.get(Signup::key("s1")).await.unwrap().unwrap();
     assert!(read.validate().is_err());
+}
+
+#[tokio::test]
+async fn a_partial_save_validates_the_value_after_the_change() {
+    let db = setup().await;
+    let before = signup("s1");
+    db.put(&before).await.unwrap();
+    let after = Signup { email: "secret-value".into(), ..before.clone() };
+
+    let err = refused_locally(&db, db.save(&before, &after)).await;
+    assert_refused(&err, "UpdateItem", "Signup", "mail", "checks::has_at", "must contain @");
+    let transaction = db.transaction().save(db.save(&before, &after));
+    let err = refused_locally(&db, transaction).await;
+    assert_refused(&err, "UpdateItem", "Signup", "mail", "checks::has_at", "must contain @");
+    assert_eq!(err.action_index(), Some(0));
+    let backwards = Signup { start: 9, end: 1, ..before.clone() };
+    let err = refused_locally(&db, db.save(&before, &backwards)).await;
+    assert_eq!(err.attribute_path(), "end");
+    assert_eq!(db.get(Signup::key("s1")).await.unwrap(), Some(before.clone()));
+
+    // A valid change is saved.
+    let after = Signup { email: "grace@example.com".into(), ..before.clone() };
+    db.save(&before, &after).await.unwrap();
+    assert_eq!(db.get(Signup::key("s1")).await.unwrap(), Some(after));
 }
