@@ -14,6 +14,7 @@ mod model;
 pub mod operation;
 pub mod schema;
 pub mod validate;
+mod validator;
 pub mod value;
 
 #[doc(hidden)]
@@ -28,6 +29,7 @@ pub use key::{Key, KeyPart, Partition};
 pub use managed::new_ulid;
 pub use model::Model;
 pub use operation::{Count, Page};
+pub use validator::Invalid;
 pub use value::{
     from_attribute_value, to_attribute_value, Binary, FromAttributeValue, Item, Number, SetElement,
     ToAttributeValue,

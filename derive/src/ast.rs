@@ -34,6 +34,8 @@ pub(crate) struct Field<'a> {
     /// The span of the first `with`/`serialize_with`/`deserialize_with`, for errors where the
     /// field's conversion cannot be replaced (keys, managed fields, `Attribute` structs).
     pub(crate) with_span: Option<proc_macro2::Span>,
+    /// `#[ferrodyn(validate = path)]` entries, in order (repeatable).
+    pub(crate) validators: Vec<ExprPath>,
 }
 
 /// What ferrodyn manages in a field, declared with `#[ferrodyn(<role>)]` on it.
@@ -162,6 +164,7 @@ pub(crate) fn fields<'a>(
                 deserialize_with: None,
                 skip_serializing_if: None,
                 with_span: None,
+                validators: Vec::new(),
             };
             for attr in &field.attrs {
                 if attr.path().is_ident("ferrodyn") {
@@ -189,12 +192,16 @@ fn field_role(
     meta: &ParseNestedMeta<'_>,
     errors: &mut Errors,
 ) -> syn::Result<()> {
+    if meta.path.is_ident("validate") {
+        field.validators.push(validator_path(meta)?);
+        return Ok(());
+    }
     let Some((role, _)) = ROLES.iter().find(|(_, name)| meta.path.is_ident(name)) else {
         let expected: Vec<&str> = ROLES.iter().map(|(_, n)| *n).collect();
         errors.spanned(
             &meta.path,
             format!(
-                "unknown field option `{}`; expected one of: {} (rename fields with \
+                "unknown field option `{}`; expected one of: {}, validate (rename fields with \
                  `#[serde(rename = \"...\")]`)",
                 path_name(&meta.path),
                 expected.join(", ")
@@ -322,6 +329,19 @@ fn field_serde(
     Ok(())
 }
 
+/// `validate = path::to_fn`, or the path as a string (`validate = "path::to_fn"`) as serde
+/// writes its function paths.
+fn validator_path(meta: &ParseNestedMeta<'_>) -> syn::Result<ExprPath> {
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        value.parse::<LitStr>()?.parse()
+    } else {
+        value
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), "expected `validate = path::to_function`"))
+    }
+}
+
 /// `= "path"`, parsed as a path.
 fn path_value(meta: &ParseNestedMeta<'_>) -> syn::Result<ExprPath> {
     let lit: LitStr = meta.value()?.parse()?;
@@ -397,6 +417,18 @@ fn single_name(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<O
     }
 }
 
+/// Whether a `#[ferrodyn(...)]` attribute has an entry `name`, for errors about that entry on
+/// a type that takes no options.
+pub(crate) fn mentions(attr: &Attribute, name: &str) -> bool {
+    let mut found = false;
+    // A malformed attribute is reported by the caller's general error.
+    let _ = attr.parse_nested_meta(|meta| {
+        found |= meta.path.is_ident(name);
+        skip_value(&meta)
+    });
+    found
+}
+
 /// Consumes the value of an attribute entry this crate does not interpret (`= expr` or `(...)`).
 fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
@@ -423,6 +455,8 @@ pub(crate) struct ModelAttrs<'a> {
     pub(crate) indexes: Vec<IndexAttrs>,
     /// `unique = "field"` entries, in order (repeatable).
     pub(crate) unique: Vec<LitStr>,
+    /// `validate = path` entries, in order (repeatable).
+    pub(crate) validators: Vec<ExprPath>,
 }
 
 /// One `index(...)` entry.
@@ -436,8 +470,8 @@ pub(crate) struct IndexAttrs {
     pub(crate) sk_attribute: Option<LitStr>,
 }
 
-const MODEL_KEYS: &str =
-    "table, entity, entity_attribute, pk, sk, pk_attribute, sk_attribute, index(...), unique";
+const MODEL_KEYS: &str = "table, entity, entity_attribute, pk, sk, pk_attribute, sk_attribute, \
+                          index(...), unique, validate";
 const INDEX_KEYS: &str = "name, pk, sk, pk_attribute, sk_attribute";
 
 pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> ModelAttrs<'a> {
@@ -459,6 +493,10 @@ pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> Mo
                 }
                 Some("unique") => {
                     out.unique.push(meta.value()?.parse()?);
+                    return Ok(());
+                }
+                Some("validate") => {
+                    out.validators.push(validator_path(&meta)?);
                     return Ok(());
                 }
                 _ => {

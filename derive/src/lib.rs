@@ -19,6 +19,7 @@ mod expand_default;
 mod expand_entities;
 mod expand_keys;
 mod expand_model;
+mod expand_validate;
 mod fallback;
 mod fields;
 mod template;
@@ -56,6 +57,10 @@ mod valid;
 ///   attribute the key. `pk_attribute`/`sk_attribute` name the key attributes (default `pk`, `sk`).
 /// - `index(name, pk, sk, pk_attribute, sk_attribute)` for each global secondary index; attributes
 ///   default to `<name>pk`/`<name>sk`. A `None` template field leaves the index key out (sparse).
+/// - `validate = path::to_fn` (repeatable), a `fn(&Self) -> Result<(), E>` with `E: Display` (or
+///   `ferrodyn::Invalid`, to name a field); on a field, `#[ferrodyn(validate = path)]`
+///   (repeatable) with a `fn(&FieldType) -> Result<(), E>`. They make up `Model::validate`, which
+///   every write of the whole value runs before sending.
 ///
 /// Attribute names follow serde: `#[serde(rename)]`, `#[serde(rename_all)]`, `#[serde(skip)]` and
 /// `#[serde(default)]` are honoured. Fields convert through their `ToAttributeValue` /

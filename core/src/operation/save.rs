@@ -7,7 +7,7 @@ use crate::expression::{diff_items, Condition, Update};
 use crate::key::describe_key;
 use crate::model::Model;
 use crate::value::Item;
-use crate::Db;
+use crate::{validator, Db};
 
 use super::UpdateItem;
 
@@ -52,7 +52,9 @@ impl Db {
     /// it, `updated_at` is set, and a unique field moves its guard.
     ///
     /// When nothing changed, nothing is sent: [`SaveItem::send`] returns [`Saved::Unchanged`],
-    /// and [`SaveItem::is_unchanged`] tells beforehand.
+    /// and [`SaveItem::is_unchanged`] tells beforehand. `after` is validated first
+    /// ([`Model::validate`]), changed or not: a refused value is an error when sent, and nothing
+    /// is sent.
     ///
     /// Unlike [`put`](Db::put), which replaces the whole item, a save leaves every attribute it
     /// does not change alone — attributes outside the model (written by another model or
@@ -78,6 +80,10 @@ impl Db {
     /// ```
     pub fn save<M: Model>(&self, before: &M, after: &M) -> SaveItem<M> {
         let meta = M::META;
+        // `after` is the value written: its validators run whatever the difference.
+        if let Err(e) = validator::check("UpdateItem", after) {
+            return SaveItem { update: Err(e), after: Item::new() };
+        }
         let key = before.primary_key();
         let context = |e: Error| {
             e.context("UpdateItem", meta.type_name, Some(describe_key(meta, key.attributes())))
@@ -146,10 +152,10 @@ impl<M: Model> SaveItem<M> {
     /// Sends the update, if anything changed.
     ///
     /// # Errors
-    /// Before sending: a changed primary key or an invalid update, as for
-    /// [`Db::update`]. From DynamoDB: [`Error::is_version_conflict`] when the item changed since
-    /// `before` was read (versioned models), [`Error::is_not_found`] when it is gone, a false
-    /// condition.
+    /// Before sending: a value of `after` its validators refuse, a changed primary key or an
+    /// invalid update, as for [`Db::update`]. From DynamoDB: [`Error::is_version_conflict`] when
+    /// the item changed since `before` was read (versioned models), [`Error::is_not_found`] when
+    /// it is gone, a false condition.
     pub async fn send(self) -> Result<Saved> {
         match self.update? {
             Some(update) => update.send().await.map(|()| Saved::Updated),

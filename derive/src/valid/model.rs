@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use syn::{DeriveInput, LitStr};
+use syn::{DeriveInput, ExprPath, LitStr};
 
 use super::container::{self, ContainerUse};
 use super::keys::{check_attribute_names, Checker, Index, Key, KeyKind};
@@ -24,6 +24,8 @@ pub(crate) struct Model<'a> {
     pub(crate) unique: Vec<usize>,
     /// `#[serde(default)]` on the struct: where missing fields take their values from.
     pub(crate) default: Option<ContainerDefault>,
+    /// `validate = path` on the struct, in order; the fields' own are on each [`Field`].
+    pub(crate) validators: Vec<ExprPath>,
 }
 
 pub(crate) struct Entity {
@@ -157,6 +159,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
         indexes,
         unique,
         default: container.default,
+        validators: attrs.validators.clone(),
     };
     check_attribute_names(&mut model, &attrs, &mut errors);
     check_replaced_conversions(&model, &mut errors);
