@@ -393,7 +393,7 @@ async fn orders_by_status(db: &Db, request: &Request) -> Outcome {
         items.push(item);
     }
     let stats = loader.stats();
-    tracing::debug!(
+    tracing::info!(
         orders = page.items.len(),
         requests = stats.requests,
         requests_saved = stats.requests_saved(),
