@@ -210,8 +210,10 @@ async fn another_tenants_keys_and_items_are_refused_before_sending() {
     b.put(&order("c1", "o1", 200)).await.unwrap();
     // globex's key as stored, and items whose keys carry globex's prefix.
     let theirs = || raw_key::<Order>("TENANT#globex#CUSTOMER#c1", "ORDER#o1");
-    let note = Note { owner: "TENANT#globex#CUSTOMER#c1".into(), id: "n1".into(), topic: "t".into() };
-    let topic = Note { owner: "CUSTOMER#c1".into(), id: "n2".into(), topic: "TENANT#globex#t".into() };
+    let note =
+        Note { owner: "TENANT#globex#CUSTOMER#c1".into(), id: "n1".into(), topic: "t".into() };
+    let topic =
+        Note { owner: "CUSTOMER#c1".into(), id: "n2".into(), topic: "TENANT#globex#t".into() };
     let total = || Update::new().set(Order::FIELDS.total_cents, 1i64);
 
     // Single items.
@@ -249,14 +251,25 @@ async fn another_tenants_keys_and_items_are_refused_before_sending() {
     refused!(db, "UpdateItem", "Order", a.transaction().update(a.update(theirs(), total())).send());
     refused!(db, "DeleteItem", "Order", a.transaction().delete(a.delete(theirs())).send());
     let check = attr("total_cents").exists();
-    refused!(db, "ConditionCheck", "Order", a.transaction().condition_check(theirs(), check).send());
+    refused!(
+        db,
+        "ConditionCheck",
+        "Order",
+        a.transaction().condition_check(theirs(), check).send()
+    );
     let err = refused!(db, "PutItem", "Order", a.transaction().put(b.put(&order("c1", "o2", 1))));
     assert_eq!(err.action_index(), Some(0));
     assert!(err.to_string().contains("of another tenant"), "{err}");
-    let plain = a.transaction().put(a.put(&order("c1", "o2", 1))).put(db.put(&order("c1", "o3", 1)));
+    let plain =
+        a.transaction().put(a.put(&order("c1", "o2", 1))).put(db.put(&order("c1", "o3", 1)));
     let err = refused!(db, "PutItem", "Order", plain.send());
     assert_eq!(err.action_index(), Some(1));
-    refused!(db, "Get", "Order", a.transaction_get().get(Order::key("c1", "o1")).get(theirs()).send());
+    refused!(
+        db,
+        "Get",
+        "Order",
+        a.transaction_get().get(Order::key("c1", "o1")).get(theirs()).send()
+    );
 
     // Models with unique fields: refused before the read their writes start with.
     let account = Account { org: "TENANT#globex#ORG#1".into(), id: "u1".into(), email: "e".into() };
@@ -283,11 +296,8 @@ async fn another_tenants_keys_and_items_are_refused_before_sending() {
 async fn unique_fields_are_unique_per_tenant() {
     let db = setup().await;
     let (a, b) = (db.tenant("acme").unwrap(), db.tenant("globex").unwrap());
-    let account = |id: &str, email: &str| Account {
-        org: "ORG#1".into(),
-        id: id.into(),
-        email: email.into(),
-    };
+    let account =
+        |id: &str, email: &str| Account { org: "ORG#1".into(), id: id.into(), email: email.into() };
     a.create(&account("u1", "ada@example.com")).await.unwrap();
     // Another tenant may hold the same value; the same tenant may not.
     b.create(&account("u1", "ada@example.com")).await.unwrap();
@@ -365,9 +375,10 @@ async fn a_plain_handle_inside_a_scope_acts_for_the_scopes_tenant() {
 
     // An invalid tenant id: the future does not run.
     let ran = std::sync::atomic::AtomicBool::new(false);
-    let err = tenant::scope("no#hash", async { ran.store(true, std::sync::atomic::Ordering::SeqCst) })
-        .await
-        .unwrap_err();
+    let err =
+        tenant::scope("no#hash", async { ran.store(true, std::sync::atomic::Ordering::SeqCst) })
+            .await
+            .unwrap_err();
     assert!(err.is_local_validation(), "{err}");
     assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
 }
