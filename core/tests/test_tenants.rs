@@ -47,6 +47,22 @@ struct Account {
     email: String,
 }
 
+/// An inverted index: its partition key is the table's sort key attribute, so under a tenant
+/// the sort key carries the prefix too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[ferrodyn(table = "enrollments", pk = "STUDENT#{student}", sk = "COURSE#{course}")]
+#[ferrodyn(index(
+    name = "inverted",
+    pk = "COURSE#{course}",
+    pk_attribute = "sk",
+    sk = "STUDENT#{student}",
+    sk_attribute = "pk"
+))]
+struct Enrollment {
+    student: String,
+    course: String,
+}
+
 /// The partition key is the field itself: it would store the prefix in the field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
 #[ferrodyn(table = "products", pk = "sku")]
@@ -419,4 +435,33 @@ async fn tenant_ids_formats_and_models_are_checked() {
     assert!(err.to_string().contains("is not a string"), "{err}");
     assert_eq!(db.requests_sent(), before_models);
     assert!(before < before_models, "the custom-format writes were sent");
+}
+
+#[tokio::test]
+async fn an_inverted_index_is_confined_from_both_sides() {
+    let db = TestDb::new().await.expect("DynamoDB Local");
+    db.create_table::<Enrollment>().await.unwrap();
+    let (a, b) = (db.tenant("acme").unwrap(), db.tenant("globex").unwrap());
+    let enrollment =
+        |student: &str, course: &str| Enrollment { student: student.into(), course: course.into() };
+    a.batch_write().put(&enrollment("s1", "c1")).put(&enrollment("s2", "c1")).await.unwrap();
+    b.put(&enrollment("s1", "c1")).await.unwrap();
+
+    let stored = db.get(raw_key::<Enrollment>("TENANT#acme#STUDENT#s1", "TENANT#acme#COURSE#c1"));
+    assert_eq!(stored.await.unwrap(), Some(enrollment("s1", "c1")));
+    let courses = a.query(Enrollment::partition("s1")).sort_key_begins_with("COURSE#").all();
+    assert_eq!(courses.await.unwrap(), [enrollment("s1", "c1")]);
+    let students = a.query(Enrollment::inverted_partition("c1")).all().await.unwrap();
+    assert_eq!(students, [enrollment("s1", "c1"), enrollment("s2", "c1")]);
+    assert_eq!(b.query(Enrollment::inverted_partition("c1")).all().await.unwrap().len(), 1);
+    let one = a.query(Enrollment::inverted_partition("c1")).sort_key_eq("STUDENT#s2").all();
+    assert_eq!(one.await.unwrap(), [enrollment("s2", "c1")]);
+    let after = a.query(Enrollment::inverted_partition("c1")).sort_key_gt("STUDENT#s1").all();
+    assert_eq!(after.await.unwrap(), [enrollment("s2", "c1")]);
+
+    // A key whose sort key carries globex's prefix is outside acme, too.
+    let theirs = raw_key::<Enrollment>("TENANT#acme#STUDENT#s1", "TENANT#globex#COURSE#c1");
+    refused!(db, "GetItem", "Enrollment", a.get(theirs));
+    a.delete(Enrollment::key("s1", "c1")).await.unwrap();
+    assert_eq!(b.query(Enrollment::partition("s1")).all().await.unwrap().len(), 1);
 }
