@@ -10,6 +10,8 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 use crate::operation::CancellationReason;
 
+mod shared;
+
 /// What went wrong, in broad strokes. More kinds may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

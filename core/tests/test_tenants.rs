@@ -465,3 +465,34 @@ async fn an_inverted_index_is_confined_from_both_sides() {
     a.delete(Enrollment::key("s1", "c1")).await.unwrap();
     assert_eq!(b.query(Enrollment::partition("s1")).all().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_loader_reads_and_caches_per_tenant() {
+    let db = setup().await;
+    let (a, b) = (db.tenant("acme").unwrap(), db.tenant("globex").unwrap());
+    a.put(&order("c1", "o1", 100)).await.unwrap();
+    b.put(&order("c1", "o1", 200)).await.unwrap();
+    let total = |o: Option<Order>| o.map(|o| o.total_cents);
+
+    let loader = a.loader();
+    assert_eq!(total(loader.load(Order::key("c1", "o1")).await.unwrap()), Some(100));
+    let before = db.requests_sent();
+    let err = loader.load(raw_key::<Order>("TENANT#globex#CUSTOMER#c1", "ORDER#o1")).await;
+    assert!(err.unwrap_err().is_tenant_violation());
+    assert!(loader
+        .prime(&Note { owner: "TENANT#globex#x".into(), id: "n".into(), topic: "t".into() })
+        .unwrap_err()
+        .is_tenant_violation());
+    assert_eq!(db.requests_sent(), before);
+
+    // One loader of a plain handle, used in two tenants' scopes: each reads its own item, and
+    // the cache of one is not the other's.
+    let shared = db.loader();
+    let key = || Order::key("c1", "o1");
+    let in_acme = tenant::scope("acme", shared.load(key())).await.unwrap().unwrap();
+    let in_globex = tenant::scope("globex", shared.load(key())).await.unwrap().unwrap();
+    assert_eq!((total(in_acme), total(in_globex)), (Some(100), Some(200)));
+    let again = tenant::scope("globex", shared.load(key())).await.unwrap().unwrap();
+    assert_eq!(total(again), Some(200));
+    assert_eq!(shared.load(key()).await.unwrap(), None, "outside the scopes: no item");
+}
