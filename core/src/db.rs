@@ -13,14 +13,17 @@ use crate::key::Key;
 use crate::model::{Model, ModelMeta};
 use crate::operation::{DeleteItem, GetItem, PutItem, UpdateItem};
 use crate::schema::TableSchema;
+use crate::tenant::TenantFormat;
 
 /// A handle to DynamoDB: clone it freely (an `Arc` inside) and share it between tasks.
 ///
 /// Table names come from the models; [`with_table_prefix`](Db::with_table_prefix) and
 /// [`with_table_name`](Db::with_table_name) map them to physical names (per stage, per test).
+/// [`tenant`](Db::tenant) gives a handle confined to one tenant's partitions (see
+/// [`ferrodyn::tenant`](crate::tenant)).
 #[derive(Clone)]
 pub struct Db {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
@@ -28,6 +31,9 @@ pub(crate) struct Inner {
     prefix: String,
     tables: HashMap<String, String>,
     pub(crate) meter: Option<Meter>,
+    /// The tenant of a handle made with `Db::tenant`.
+    pub(crate) tenant: Option<Arc<str>>,
+    pub(crate) tenant_format: TenantFormat,
 }
 
 impl std::fmt::Debug for Db {
@@ -35,6 +41,7 @@ impl std::fmt::Debug for Db {
         f.debug_struct("Db")
             .field("prefix", &self.inner.prefix)
             .field("tables", &self.inner.tables)
+            .field("tenant", &self.inner.tenant)
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +64,8 @@ impl Db {
                 prefix: String::new(),
                 tables: HashMap::new(),
                 meter: None,
+                tenant: None,
+                tenant_format: TenantFormat::DEFAULT,
             }),
         }
     }
@@ -76,6 +85,8 @@ impl Db {
             prefix: self.inner.prefix.clone(),
             tables: self.inner.tables.clone(),
             meter: self.inner.meter.clone(),
+            tenant: self.inner.tenant.clone(),
+            tenant_format: self.inner.tenant_format.clone(),
         };
         f(&mut inner);
         Db { inner: Arc::new(inner) }

@@ -61,6 +61,10 @@ pub enum ErrorKind {
     IdempotentParameterMismatch,
     /// A write would give a `unique = "..."` field a value another item of the model holds.
     UniqueViolation,
+    /// A tenant handle was given a key or item of another tenant, asked for a scan, or used
+    /// inside the scope of another tenant (see [`ferrodyn::tenant`](crate::tenant)); found
+    /// before any request was sent.
+    TenantViolation,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.
@@ -408,6 +412,12 @@ impl Error {
     /// another item of the model; the message names the model, key and field, never the value.
     pub fn is_unique_violation(&self) -> bool {
         self.inner.kind == ErrorKind::UniqueViolation
+    }
+
+    /// A tenant handle refused a key or item of another tenant, a scan, or being used inside the
+    /// scope of another tenant; nothing was sent.
+    pub fn is_tenant_violation(&self) -> bool {
+        self.inner.kind == ErrorKind::TenantViolation
     }
 
     /// DynamoDB throttled the request and retries were exhausted.

@@ -13,6 +13,7 @@ pub mod meta;
 mod model;
 pub mod operation;
 pub mod schema;
+pub mod tenant;
 pub mod validate;
 mod validator;
 pub mod value;

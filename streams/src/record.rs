@@ -4,6 +4,9 @@
 use std::fmt;
 use std::time::SystemTime;
 
+use ferrodyn::meta::DeserializeEntity;
+use ferrodyn::tenant::TenantFormat;
+
 use crate::error::{Error, ErrorKind, Result};
 
 /// The kind of change a record describes (`eventName`).
@@ -376,6 +379,14 @@ impl RecordInfo {
     pub fn is_ttl_expiry(&self) -> bool {
         self.ttl_expiry
     }
+
+    /// The tenant whose partition the changed item is in, read from key attribute
+    /// `partition_key` in `format` (the one a tenant handle wrote it with): `TENANT#acme#…` gives
+    /// `acme`. `None` when the attribute is missing, not a string, or carries no tenant prefix.
+    /// [`Record::tenant`] knows the attribute from the model.
+    pub fn tenant_of(&self, partition_key: &str, format: &TenantFormat) -> Option<&str> {
+        format.parse(self.keys.get_str(partition_key)?)
+    }
 }
 
 impl PartialEq for RecordInfo {
@@ -495,6 +506,26 @@ impl<T> Record<T> {
     /// Whether this is a removal by TTL expiry.
     pub fn is_ttl_expiry(&self) -> bool {
         self.info.ttl_expiry
+    }
+
+    /// The tenant whose partition the changed item is in, read from the table's partition key
+    /// (of `T`'s models) in the default format, `TENANT#<tenant>#` (see
+    /// [`ferrodyn::tenant`](ferrodyn::tenant)): `None` for an item outside any tenant.
+    pub fn tenant<'de>(&self) -> Option<&str>
+    where
+        T: DeserializeEntity<'de>,
+    {
+        self.tenant_in(&TenantFormat::DEFAULT)
+    }
+
+    /// [`tenant`](Self::tenant) with the prefix written in `format` (a handle's
+    /// `with_tenant_format`).
+    pub fn tenant_in<'de>(&self, format: &TenantFormat) -> Option<&str>
+    where
+        T: DeserializeEntity<'de>,
+    {
+        let model = T::MODELS.first()?;
+        self.info.tenant_of(model.partition_key.attribute, format)
     }
 
     /// The item after the change.

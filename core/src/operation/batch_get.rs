@@ -162,10 +162,16 @@ impl<M: Model> BatchGet<M> {
     /// lists the keys not read. A decoding error names the key.
     pub async fn send(self) -> Result<BatchGetOutput<M>> {
         let meta = M::META;
+        // The keys as sent: in the tenant's partitions when the handle has one.
+        let mut sent = Vec::with_capacity(self.keys.len());
         for key in &self.keys {
-            validate::check_key(meta, key.attributes()).map_err(|e| {
-                e.context(OPERATION, meta.type_name, Some(describe_key(meta, key.attributes())))
-            })?;
+            let mut attributes = key.attributes().clone();
+            crate::tenant::apply(&self.db, meta, &mut attributes)
+                .and_then(|_| validate::check_key(meta, &attributes))
+                .map_err(|e| {
+                    e.context(OPERATION, meta.type_name, Some(describe_key(meta, key.attributes())))
+                })?;
+            sent.push(attributes);
         }
         let (projection, names) =
             self.render_projection().map_err(|e| e.context(OPERATION, meta.type_name, None))?;
@@ -174,14 +180,13 @@ impl<M: Model> BatchGet<M> {
         // Distinct keys, and for each key asked for, the distinct key it is.
         let mut index: HashMap<Vec<u8>, usize> = HashMap::with_capacity(self.keys.len());
         let mut distinct = Vec::new();
-        let positions: Vec<usize> = self
-            .keys
-            .iter()
+        let positions: Vec<usize> = sent
+            .into_iter()
             .map(|key| {
                 let next = distinct.len();
-                let i = *index.entry(item_identity(&table, meta, key.attributes())).or_insert(next);
+                let i = *index.entry(item_identity(&table, meta, &key)).or_insert(next);
                 if i == next {
-                    distinct.push(KeyRead { table: 0, meta, key: key.attributes().clone() });
+                    distinct.push(KeyRead { table: 0, meta, key });
                 }
                 i
             })

@@ -106,8 +106,13 @@ impl BatchWrite {
     /// Adds the writes a failed batch left over ([`Error::into_unprocessed`]). They were validated
     /// when first added and keep their physical table names.
     pub fn resend(mut self, unprocessed: Unprocessed) -> Self {
-        for write in unprocessed.into_writes() {
+        for mut write in unprocessed.into_writes() {
             if self.error.is_some() {
+                break;
+            }
+            // Left over by a batch of this tenant (kept as they are) or of another (refused).
+            if let Err(e) = crate::tenant::apply(&self.db, write.meta, &mut write.item) {
+                self.error = Some(e.context(OPERATION, write.meta.type_name, None));
                 break;
             }
             self.add(write);
@@ -225,8 +230,11 @@ fn checked(
     item: Item,
     check: impl FnOnce(&Item) -> Result<usize>,
 ) -> Result<UnprocessedWrite> {
-    let size = check(&item)
-        .map_err(|e| e.context(OPERATION, meta.type_name, Some(describe_key(meta, &item))))?;
+    let mut item = item;
+    let key_text = describe_key(meta, &item);
+    let size = crate::tenant::apply(db, meta, &mut item)
+        .and_then(|_| check(&item))
+        .map_err(|e| e.context(OPERATION, meta.type_name, Some(key_text)))?;
     Ok(UnprocessedWrite { kind, meta, table: db.table_name(meta.table), item, size })
 }
 

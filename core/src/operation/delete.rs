@@ -66,6 +66,7 @@ impl<M: Model> DeleteItem<M> {
     pub(crate) fn prepare(self) -> Result<Prepared> {
         let meta = M::META;
         let mut p = Prepared::new(&self.db, WriteOp::Delete, meta, self.key.into_attributes());
+        p.confine(&self.db, meta)?;
         validate::check_key(meta, &p.item).map_err(|e| p.error(e))?;
         p.expected_version =
             super::update::expected_version(meta, self.expect_version).map_err(|e| p.error(e))?;

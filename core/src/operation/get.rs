@@ -57,7 +57,10 @@ impl<M: Model> GetItem<M> {
     /// # Errors
     /// An invalid key (before sending) or DynamoDB's error.
     pub async fn send_item(self) -> Result<Option<Item>> {
-        validate::check_key(M::META, self.key.attributes()).map_err(|e| self.error(e))?;
+        let mut key = self.key.attributes().clone();
+        crate::tenant::apply(&self.db, M::META, &mut key)
+            .and_then(|_| validate::check_key(M::META, &key))
+            .map_err(|e| self.error(e))?;
         let mut placeholders = Placeholders::default();
         let projection = self.projection.as_ref().filter(|p| !p.is_empty()).map(|p| {
             let expression = p.render(&mut placeholders, M::META.decode_attributes());
@@ -71,7 +74,7 @@ impl<M: Model> GetItem<M> {
             .get_item()
             .set_return_consumed_capacity(self.db.return_consumed_capacity())
             .table_name(self.db.table_name(M::META.table))
-            .set_key(Some(self.key.attributes().clone()))
+            .set_key(Some(key))
             .consistent_read(self.consistent_read)
             .set_projection_expression(projection)
             .set_expression_attribute_names(placeholders.take_names())

@@ -153,11 +153,10 @@ impl Loader {
         let context = |e: Error| {
             e.context(OPERATION, meta.type_name, Some(describe_key(meta, key.attributes())))
         };
-        validate::check_key(meta, key.attributes()).map_err(context)?;
+        let attributes = self.confined(&key).map_err(context)?;
+        validate::check_key(meta, &attributes).map_err(context)?;
         let table = self.shared.db.table_name(meta.table);
-        let item = Shared::load(&self.shared, table, meta, key.attributes().clone())
-            .await
-            .map_err(context)?;
+        let item = Shared::load(&self.shared, table, meta, attributes).await.map_err(context)?;
         item.map(|item| M::from_item(Item::clone(&item))).transpose().map_err(context)
     }
 
@@ -172,10 +171,20 @@ impl Loader {
         let context = |e: Error| {
             e.context(OPERATION, meta.type_name, Some(describe_key(meta, key.attributes())))
         };
-        validate::check_key(meta, key.attributes()).map_err(context)?;
+        let attributes = self.confined(&key).map_err(context)?;
+        validate::check_key(meta, &attributes).map_err(context)?;
         let item = value.to_item().map_err(context)?;
         let table = self.shared.db.table_name(meta.table);
-        self.shared.prime(table, meta, key.attributes(), item).map_err(context)
+        self.shared.prime(table, meta, &attributes, item).map_err(context)
+    }
+
+    /// The key as read: in the tenant's partitions when the loader's handle (or the task's
+    /// tenant scope) has a tenant, so that tenants never share cached items; another tenant's
+    /// key is refused (see [`ferrodyn::tenant`](crate::tenant)).
+    fn confined<M: Model>(&self, key: &Key<M>) -> Result<Item> {
+        let mut attributes = key.attributes().clone();
+        crate::tenant::apply(&self.shared.db, M::META, &mut attributes)?;
+        Ok(attributes)
     }
 
     /// Forgets every cached item (loads waiting are not affected).
@@ -185,8 +194,10 @@ impl Loader {
 
     /// Forgets the cached item at `key`, so that the next load reads it again.
     pub fn clear_key<M: Model>(&self, key: &Key<M>) {
+        // Another tenant's key is never cached through this tenant: nothing to forget.
+        let Ok(attributes) = self.confined(key) else { return };
         let table = self.shared.db.table_name(M::META.table);
-        self.shared.clear_key(&table, key.attributes());
+        self.shared.clear_key(&table, &attributes);
     }
 
     /// The counters so far.

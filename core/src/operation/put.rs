@@ -95,6 +95,7 @@ impl<M: Model> PutItem<M> {
         // A generated id is part of the key.
         p.key_text = describe_key(meta, &p.item);
         let expected_version = expected_version.map_err(|e| p.error(e))?;
+        p.confine(&self.db, meta)?;
         validate::check_key(meta, &p.item)
             .and_then(|()| validate::check_index_keys(meta, &p.item))
             .and_then(|()| validate::check_item(&p.item).map(drop))

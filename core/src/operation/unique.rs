@@ -31,7 +31,7 @@ use crate::key::{describe_key, Key};
 use crate::limits::{MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES};
 use crate::model::{Model, ModelMeta, ScalarType};
 use crate::value::{Item, ToAttributeValue};
-use crate::Db;
+use crate::{validate, Db};
 
 use super::{Prepared, WriteOp};
 
@@ -178,6 +178,9 @@ impl Owner<'_> {
         let mut p = Prepared::new(self.db, op, self.meta, item);
         // The guard's own key holds the value: name it by the owner instead.
         p.key_text = format!("unique `{}` of {}", field_name(self.meta, attribute), self.key_text);
+        // A tenant's guards live in its own partitions: two tenants may hold the same value.
+        p.confine(self.db, self.meta)?;
+        validate::check_key(self.meta, &p.item).map_err(|e| p.error(e))?;
         p.finish(None, [Some(condition)], Placeholders::default())
     }
 
@@ -528,7 +531,10 @@ impl Db {
         let Some(text) = value_text(attribute, Some(&value)).map_err(ctx)? else {
             return Ok(None);
         };
-        let guard = guard_key(meta, attribute, text).map_err(ctx)?;
+        let mut guard = guard_key(meta, attribute, text).map_err(ctx)?;
+        crate::tenant::apply(self, meta, &mut guard)
+            .and_then(|_| crate::validate::check_key(meta, &guard))
+            .map_err(ctx)?;
         let output = self
             .client()
             .get_item()

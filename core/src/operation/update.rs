@@ -83,9 +83,13 @@ impl<M: Model> UpdateItem<M> {
     pub(crate) fn prepare(self) -> Result<Prepared> {
         let meta = M::META;
         let mut p = Prepared::new(&self.db, WriteOp::Update, meta, self.key.into_attributes());
+        let tenant = p.confine(&self.db, meta)?;
         let ctx = |e: Error| p.error(e);
         validate::check_key(meta, &p.item).map_err(ctx)?;
         let mut update = maintain_keys(meta, self.update).map_err(ctx)?;
+        if let Some(tenant) = &tenant {
+            confine_index_keys(tenant, meta, &mut update).map_err(ctx)?;
+        }
         managed::on_update(meta, &mut update).map_err(ctx)?;
         let expected_version = expected_version(meta, self.expect_version).map_err(ctx)?;
         for (path, value) in update.values() {
@@ -218,6 +222,26 @@ fn maintain_keys(meta: &ModelMeta, mut update: Update) -> Result<Update> {
     }
     update.actions.extend(extra);
     Ok(update)
+}
+
+/// Gives the index partition keys an update rewrites the tenant's prefix (`maintain_keys` is the
+/// only source of actions on them: SETs of key attributes by hand are refused).
+fn confine_index_keys(
+    tenant: &crate::tenant::Active,
+    meta: &ModelMeta,
+    update: &mut Update,
+) -> Result<()> {
+    for action in &mut update.actions {
+        if !action.path.is_top_level()
+            || !crate::tenant::is_partition_attribute(meta, action.path.root())
+        {
+            continue;
+        }
+        if let ActionKind::Set(value) | ActionKind::SetIfNotExists(value) = &mut action.kind {
+            tenant.render(action.path.root(), value)?;
+        }
+    }
+    Ok(())
 }
 
 fn render_index_key(

@@ -9,6 +9,7 @@
 //! transaction.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -25,7 +26,7 @@ use crate::limits::MAX_IN_VALUES;
 use crate::managed::ExpectedVersion;
 use crate::model::ModelMeta;
 use crate::value::Item;
-use crate::{validate, Db};
+use crate::{tenant, validate, Db};
 
 /// What a prepared write does: the kind of its single-item request and of its transaction action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +84,8 @@ pub(crate) struct Prepared {
     pub(crate) must_exist: bool,
     /// The version the stored item must have (optimistic locking).
     pub(crate) expected_version: Option<ExpectedVersion>,
+    /// The tenant whose partition keys the item or key was rendered into (see `tenant`).
+    pub(crate) tenant: Option<Arc<str>>,
 }
 
 /// The request parts of a [`Prepared`] write, moved out to build an SDK request.
@@ -146,7 +149,20 @@ impl Prepared {
             values: None,
             must_exist: false,
             expected_version: None,
+            tenant: None,
         }
+    }
+
+    /// Confines the item or key to the tenant `db` acts for, if any (its partition keys get the
+    /// tenant's prefix; another tenant's are refused), and records that tenant.
+    pub(crate) fn confine(
+        &mut self,
+        db: &Db,
+        meta: &'static ModelMeta,
+    ) -> Result<Option<tenant::Active>> {
+        let active = tenant::apply(db, meta, &mut self.item).map_err(|e| self.error(e))?;
+        self.tenant = active.as_ref().map(|t| t.id().clone());
+        Ok(active)
     }
 
     /// Adds the update expression (rendered into `placeholders` already) and the AND of
@@ -361,6 +377,7 @@ mod tests {
             values: Some(HashMap::from([(":u0".into(), AttributeValue::N("1".into()))])),
             must_exist,
             expected_version: None,
+            tenant: None,
         }
     }
 

@@ -53,6 +53,10 @@ impl<K: sealed::Kind> ReadKind for K {}
 pub(crate) mod sealed {
     use super::*;
 
+    /// The tenant a read is confined to, if any.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Tenant<'a>(pub(crate) Option<&'a crate::tenant::Active>);
+
     /// A key condition rendered with placeholders of prefix `k`, and those placeholders.
     #[derive(Debug)]
     pub struct KeyCondition {
@@ -69,18 +73,22 @@ pub(crate) mod sealed {
         /// What errors name besides the operation and the model (a query's partition).
         fn context(&self) -> Option<String>;
 
-        /// The key condition of the table or of `index` (a query's), checked; `None` for a scan.
+        /// The key condition of the table or of `index` (a query's), checked, with its partition
+        /// in `tenant`'s when there is one; `None` for a scan, which a tenant refuses.
         fn key_condition(
             &self,
             meta: &'static ModelMeta,
             index: Option<&'static str>,
+            tenant: Tenant<'_>,
         ) -> Result<Option<KeyCondition>>;
 
-        /// Checks that a cursor's start key belongs to this read (a query's partition).
+        /// Checks that a cursor's start key belongs to this read (a query's partition, in
+        /// `tenant`'s when there is one).
         fn check_start(
             &self,
             meta: &'static ModelMeta,
             index: Option<&str>,
+            tenant: Tenant<'_>,
             start: &Item,
         ) -> Result<()>;
 
@@ -248,7 +256,9 @@ impl<T, K: ReadKind> Read<T, K> {
                 "consistent reads are not supported on global secondary index `{index}`"
             )));
         }
-        let key_condition = self.kind.key_condition(self.meta, self.index)?;
+        let tenant = crate::tenant::active(&self.db)?;
+        let key_condition =
+            self.kind.key_condition(self.meta, self.index, sealed::Tenant(tenant.as_ref()))?;
 
         let mut placeholders = Placeholders::default();
         let filter = match (self.entity_filter.clone(), self.filter.clone()) {
@@ -269,7 +279,12 @@ impl<T, K: ReadKind> Read<T, K> {
             }
             Some(text) => {
                 let key = cursor::decode(text, self.meta, self.index)?;
-                self.kind.check_start(self.meta, self.index, &key)?;
+                self.kind.check_start(
+                    self.meta,
+                    self.index,
+                    sealed::Tenant(tenant.as_ref()),
+                    &key,
+                )?;
                 Some(key)
             }
             None => None,

@@ -11,7 +11,7 @@ use crate::model::{KeyMeta, Model, ModelMeta};
 use crate::value::{Item, ToAttributeValue};
 use crate::{cursor, validate, Db};
 
-use super::sealed::{KeyCondition, Kind};
+use super::sealed::{KeyCondition, Kind, Tenant};
 use super::Read;
 
 impl Db {
@@ -134,6 +134,23 @@ impl Query {
     }
 }
 
+impl Query {
+    /// The partition key value as sent: in `tenant`'s partitions when there is one.
+    fn partition_in(
+        &self,
+        meta: &ModelMeta,
+        pk: &KeyMeta,
+        tenant: Tenant<'_>,
+    ) -> Result<AttributeValue> {
+        let mut partition = self.partition()?.clone();
+        if let Some(tenant) = tenant.0 {
+            tenant.check_model(meta)?;
+            tenant.render(pk.attribute, &mut partition)?;
+        }
+        Ok(partition)
+    }
+}
+
 impl Kind for Query {
     const OPERATION: &'static str = "Query";
 
@@ -145,9 +162,10 @@ impl Kind for Query {
         &self,
         meta: &'static ModelMeta,
         index: Option<&'static str>,
+        tenant: Tenant<'_>,
     ) -> Result<Option<KeyCondition>> {
         let (pk, sk) = keys(meta, index)?;
-        let partition = self.partition()?;
+        let partition = &self.partition_in(meta, pk, tenant)?;
         let item = Item::from([(pk.attribute.to_owned(), partition.clone())]);
         validate::check_key_attribute(&item, pk, MAX_PARTITION_KEY_BYTES, true)?;
 
@@ -165,9 +183,17 @@ impl Kind for Query {
                 ))
             })?;
             let name = placeholders.name('k', sk.attribute);
+            // A sort key that is also an index's partition key (an inverted index) carries the
+            // tenant's prefix too; every value in the partition has it, so comparisons hold.
+            let confined =
+                tenant.0.filter(|_| crate::tenant::is_partition_attribute(meta, sk.attribute));
             let mut value = |v: &AttributeValue| -> Result<String> {
-                validate::check_value(v, 1).map_err(|e| e.at(sk.attribute))?;
-                Ok(placeholders.value('k', v.clone()))
+                let mut v = v.clone();
+                if let Some(tenant) = confined {
+                    tenant.render(sk.attribute, &mut v)?;
+                }
+                validate::check_value(&v, 1).map_err(|e| e.at(sk.attribute))?;
+                Ok(placeholders.value('k', v))
             };
             let condition = match sort {
                 SortKey::Compare(op, v) => format!("{name} {op} {}", value(v)?),
@@ -191,10 +217,11 @@ impl Kind for Query {
         &self,
         meta: &'static ModelMeta,
         index: Option<&str>,
+        tenant: Tenant<'_>,
         start: &Item,
     ) -> Result<()> {
         let (pk, _) = keys(meta, index)?;
-        cursor::check_partition(start, pk.attribute, self.partition()?)
+        cursor::check_partition(start, pk.attribute, &self.partition_in(meta, pk, tenant)?)
     }
 
     fn forward(&self) -> bool {

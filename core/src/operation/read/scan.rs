@@ -8,7 +8,7 @@ use crate::value::Item;
 use crate::Db;
 
 use super::fetch::{Count, Reader};
-use super::sealed::{KeyCondition, Kind};
+use super::sealed::{KeyCondition, Kind, Tenant};
 use super::Read;
 
 impl Db {
@@ -41,11 +41,21 @@ impl Kind for Scan {
         &self,
         _: &'static ModelMeta,
         _: Option<&'static str>,
+        tenant: Tenant<'_>,
     ) -> Result<Option<KeyCondition>> {
-        Ok(None)
+        match tenant.0 {
+            Some(tenant) => Err(tenant.scan_refused()),
+            None => Ok(None),
+        }
     }
 
-    fn check_start(&self, _: &'static ModelMeta, _: Option<&str>, _: &Item) -> Result<()> {
+    fn check_start(
+        &self,
+        _: &'static ModelMeta,
+        _: Option<&str>,
+        _: Tenant<'_>,
+        _: &Item,
+    ) -> Result<()> {
         Ok(())
     }
 

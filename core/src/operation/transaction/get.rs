@@ -54,14 +54,16 @@ impl TransactGet {
     pub fn get<M: Model + 'static>(mut self, key: Key<M>) -> Self {
         let meta = M::META;
         let key_text = describe_key(meta, key.attributes());
-        let error = validate::check_key(meta, key.attributes())
+        let mut key = key.into_attributes();
+        let error = crate::tenant::apply(&self.db, meta, &mut key)
+            .and_then(|_| validate::check_key(meta, &key))
             .err()
             .map(|e| e.context("Get", meta.type_name, Some(key_text.clone())));
         self.gets.push(GetAction {
             meta,
             model: TypeId::of::<M>(),
             table: self.db.table_name(meta.table),
-            key: key.into_attributes(),
+            key,
             key_text,
             error,
         });

@@ -109,7 +109,8 @@ impl<M: Model> ConditionCheck<M> {
 
     fn prepare(self, db: &Db) -> Result<Prepared> {
         let meta = M::META;
-        let p = Prepared::new(db, WriteOp::ConditionCheck, meta, self.key.into_attributes());
+        let mut p = Prepared::new(db, WriteOp::ConditionCheck, meta, self.key.into_attributes());
+        p.confine(db, meta)?;
         validate::check_key(meta, &p.item).map_err(|e| p.error(e))?;
         p.finish(None, [Some(self.condition)], Placeholders::default())
     }
@@ -258,6 +259,7 @@ impl Transaction {
                 .with_operation(WRITE));
             }
         }
+        let tenant = crate::tenant::active(&self.db).map_err(|e| e.with_operation(WRITE))?;
         let count = self.actions.len();
         let mut seen: HashMap<Vec<u8>, usize> = HashMap::with_capacity(count);
         let mut size = self.token.as_ref().map_or(0, String::len);
@@ -276,6 +278,8 @@ impl Transaction {
                     "a transaction has {count} actions, over DynamoDB's {MAX_TRANSACTION_ACTIONS}"
                 )));
             }
+            crate::tenant::check_same(tenant.as_ref(), p.tenant.as_ref())
+                .map_err(|e| p.error(e).in_action(index))?;
             if let Some(first) = seen.insert(item_identity(&p.table, meta, &p.item), index) {
                 return Err(fail(format!(
                     "actions {first} and {index} are on the same item; DynamoDB allows one"
