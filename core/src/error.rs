@@ -60,6 +60,9 @@ pub enum ErrorKind {
     IdempotentParameterMismatch,
     /// A write would give a `unique = "..."` field a value another item of the model holds.
     UniqueViolation,
+    /// A live table differs from its models in a way that cannot be changed in place (a key
+    /// schema, a key attribute's type, a projection, a TTL attribute, a stream view type).
+    SchemaMismatch,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.
@@ -407,6 +410,12 @@ impl Error {
     /// another item of the model; the message names the model, key and field, never the value.
     pub fn is_unique_violation(&self) -> bool {
         self.inner.kind == ErrorKind::UniqueViolation
+    }
+
+    /// A live table differs from its models in a way ensuring it cannot change in place; the
+    /// message names the table and index, [`attribute_path`](Self::attribute_path) the attribute.
+    pub fn is_schema_mismatch(&self) -> bool {
+        self.inner.kind == ErrorKind::SchemaMismatch
     }
 
     /// DynamoDB throttled the request and retries were exhausted.
