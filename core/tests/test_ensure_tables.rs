@@ -332,6 +332,11 @@ async fn a_key_change_is_refused_naming_the_table_index_and_attribute() {
     // Refused before any change: no TTL was turned on.
     let sent = operations.take();
     assert!(sent.iter().all(|op| op.starts_with("Describe")), "{sent:?}");
+    // Every table is planned before any changes, so the missing `catalog` is not created either.
+    let err = fast(db.ensure_tables(&[ItemV1::META, SessionV2::META])).await.unwrap_err();
+    assert!(err.is_schema_mismatch(), "{err}");
+    let missing = db.client().describe_table().table_name(db.table_name("catalog")).send().await;
+    assert!(missing.is_err());
 
     // The table has another sort key.
     raw_create(&db, "shop")
