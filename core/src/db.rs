@@ -12,7 +12,7 @@ use crate::expression::Update;
 use crate::key::Key;
 use crate::model::{Model, ModelMeta};
 use crate::operation::{DeleteItem, GetItem, PutItem, UpdateItem};
-use crate::schema::TableSchema;
+use crate::schema::{EnsureTables, Plan, TableSchema};
 use crate::tenant::TenantFormat;
 
 /// A handle to DynamoDB: clone it freely (an `Arc` inside) and share it between tasks.
@@ -150,6 +150,26 @@ impl Db {
     /// Deletes an item by key (DeleteItem); deleting a missing item succeeds.
     pub fn delete<M: Model>(&self, key: Key<M>) -> DeleteItem<M> {
         DeleteItem::new(self.clone(), key)
+    }
+
+    /// Brings the tables of `models` (grouped by table) in line with them: creates a missing
+    /// table, adds missing indexes, turns on the stream and TTL; `.await` it for the [`Plan`] of
+    /// what was done, or call [`EnsureTables::plan`] for a dry run. See [`EnsureTables`].
+    pub fn ensure_tables(&self, models: &[&'static ModelMeta]) -> EnsureTables {
+        EnsureTables::new(self.clone(), models)
+    }
+
+    /// [`ensure_tables`](Db::ensure_tables) for the table of `M` alone.
+    pub fn ensure_table<M: Model>(&self) -> EnsureTables {
+        self.ensure_tables(&[M::META])
+    }
+
+    /// What [`ensure_tables`](Db::ensure_tables) would do, without changing anything.
+    ///
+    /// # Errors
+    /// As [`EnsureTables::plan`].
+    pub async fn plan_tables(&self, models: &[&'static ModelMeta]) -> Result<Plan> {
+        self.ensure_tables(models).plan().await
     }
 
     /// Creates the table of `M` (see [`Db::create_table_for`]).

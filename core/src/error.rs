@@ -65,6 +65,9 @@ pub enum ErrorKind {
     /// inside the scope of another tenant (see [`ferrodyn::tenant`](crate::tenant)); found
     /// before any request was sent.
     TenantViolation,
+    /// A live table differs from its models in a way that cannot be changed in place (a key
+    /// schema, a key attribute's type, a projection, a TTL attribute, a stream view type).
+    SchemaMismatch,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.
@@ -418,6 +421,12 @@ impl Error {
     /// scope of another tenant; nothing was sent.
     pub fn is_tenant_violation(&self) -> bool {
         self.inner.kind == ErrorKind::TenantViolation
+    }
+
+    /// A live table differs from its models in a way ensuring it cannot change in place; the
+    /// message names the table and index, [`attribute_path`](Self::attribute_path) the attribute.
+    pub fn is_schema_mismatch(&self) -> bool {
+        self.inner.kind == ErrorKind::SchemaMismatch
     }
 
     /// DynamoDB throttled the request and retries were exhausted.

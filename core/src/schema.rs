@@ -14,6 +14,9 @@ use crate::model::{KeyMeta, ModelMeta, ScalarType};
 
 #[cfg(feature = "cloudformation")]
 mod cloudformation;
+mod ensure;
+
+pub use ensure::{EnsureTables, Note, Plan, Step};
 
 /// The schema of one table, as the models sharing it declare it.
 #[derive(Debug, Clone, PartialEq, Eq)]
