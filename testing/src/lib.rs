@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod install;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod server;
 #[cfg(feature = "db")]
 mod test_db;
@@ -10,6 +12,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 pub use server::DynamoDbLocal;
+#[cfg(feature = "mock")]
+pub use mock::MockDb;
 #[cfg(feature = "db")]
 pub use test_db::TestDb;
 
