@@ -1,6 +1,5 @@
 //! `MockDb`: every kind of rule, the assertions on what was sent, the failure of a request no
 //! rule matches, and that none of it needs DynamoDB Local or Java.
-#![cfg(feature = "mock")]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
