@@ -11,9 +11,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-pub use server::DynamoDbLocal;
 #[cfg(feature = "mock")]
 pub use mock::MockDb;
+pub use server::DynamoDbLocal;
 #[cfg(feature = "db")]
 pub use test_db::TestDb;
 

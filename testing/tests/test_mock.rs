@@ -237,7 +237,10 @@ async fn the_next_batch_write_hands_back_unprocessed_items_which_are_resent() {
         writes
             .iter()
             .map(|w| {
-                assert_eq!((w.kind, w.table.as_str(), w.model), (WriteKind::Put, "shop", Some("Order")));
+                assert_eq!(
+                    (w.kind, w.table.as_str(), w.model),
+                    (WriteKind::Put, "shop", Some("Order"))
+                );
                 w.key.clone()
             })
             .collect()

@@ -346,7 +346,10 @@ impl MockDb {
                 && r.model == Some(M::META.type_name)
                 && r.key.as_deref() == Some(key.as_str())
         }) {
-            panic!("expected no {operation} for {} {key}, but the mock was sent {request}", M::META.type_name);
+            panic!(
+                "expected no {operation} for {} {key}, but the mock was sent {request}",
+                M::META.type_name
+            );
         }
     }
 
@@ -451,14 +454,14 @@ impl State {
         let candidates: Vec<ModelEntry> =
             self.models.iter().copied().filter(|m| self.table_of(m.meta) == table).collect();
         let by_entity = candidates.iter().find(|m| {
-            m.meta.entity.as_ref().is_some_and(|e| {
-                matches!(item.get(e.attribute), Some(AttributeValue::S(v)) if v == e.value)
-            })
+            m.meta.entity.as_ref().is_some_and(
+                |e| matches!(item.get(e.attribute), Some(AttributeValue::S(v)) if v == e.value),
+            )
         });
         by_entity.copied().or_else(|| {
-            candidates
-                .into_iter()
-                .find(|m| m.meta.key_attributes().all(|k| template_matches(k, item.get(k.attribute))))
+            candidates.into_iter().find(|m| {
+                m.meta.key_attributes().all(|k| template_matches(k, item.get(k.attribute)))
+            })
         })
     }
 
@@ -505,7 +508,10 @@ impl State {
                     _ => "<binary>".to_owned(),
                 };
                 let on_index = index.map(|i| format!(" (index {i})")).unwrap_or_default();
-                return (Some(model.meta.type_name), Some(format!("{}={shown}{on_index}", key.attribute)));
+                return (
+                    Some(model.meta.type_name),
+                    Some(format!("{}={shown}{on_index}", key.attribute)),
+                );
             }
         }
         (None, None)
@@ -583,8 +589,10 @@ impl State {
                 }
             }
             None => {
-                let message =
-                    format!("ferrodyn-testing: no rule of the mock matched {}", self.records[index].sent);
+                let message = format!(
+                    "ferrodyn-testing: no rule of the mock matched {}",
+                    self.records[index].sent
+                );
                 Reply::error(400, "MockRuleNotMatched", &message)
             }
         };

@@ -55,9 +55,9 @@ impl Matcher {
             }
             (Matcher::Query { meta, partition }, Parsed::Query { table, index, values }) => {
                 *table == state.table_of(meta)
-                    && partition.as_ref().is_none_or(|(on, value)| {
-                        index.as_deref() == *on && values.contains(value)
-                    })
+                    && partition
+                        .as_ref()
+                        .is_none_or(|(on, value)| index.as_deref() == *on && values.contains(value))
             }
             (Matcher::BatchWrite, Parsed::BatchWrite { .. }) => true,
             _ => false,
@@ -72,9 +72,9 @@ pub(crate) fn unprocessed(keys: &[(String, &'static ModelMeta, Item)], parsed: &
     };
     let mut tables: Map<String, Value> = Map::new();
     for write in writes {
-        let held_back = keys.iter().any(|(table, meta, key)| {
-            *table == write.table && key_of(meta, &write.item) == *key
-        });
+        let held_back = keys
+            .iter()
+            .any(|(table, meta, key)| *table == write.table && key_of(meta, &write.item) == *key);
         if !held_back {
             continue;
         }
@@ -124,14 +124,12 @@ fn item_of<M: Model>(value: &M) -> Item {
 macro_rules! common {
     () => {
         /// Answers only the next `n` matching requests; later ones go to the rules after it.
-        #[must_use]
         pub fn times(mut self, n: usize) -> Self {
             self.base.times = Some(n);
             self
         }
 
         /// Answers only the next matching request.
-        #[must_use]
         pub fn once(self) -> Self {
             self.times(1)
         }
@@ -202,7 +200,6 @@ impl<M: Model> PutRule<M> {
     }
 
     /// Answers only puts of the item with `key`.
-    #[must_use]
     pub fn key(mut self, key: Key<M>) -> Self {
         self.key = Some(key.into_attributes());
         self
@@ -359,7 +356,6 @@ impl<M: Model> QueryRule<M> {
 
     /// Answers only queries of `partition` (of the table or of an index, as built by
     /// `M::partition(..)` or `M::<index>_partition(..)`).
-    #[must_use]
     pub fn partition(mut self, partition: Partition<M>) -> Self {
         self.partition = partition.value().map(|value| (partition.index(), value.clone()));
         self

@@ -19,12 +19,33 @@ use serde_json::{json, Map, Value};
 /// What one request asked for, as far as the rules look at it.
 #[derive(Debug, Clone)]
 pub(crate) enum Parsed {
-    Get { table: String, key: Item },
-    Put { table: String, item: Item, condition: bool },
-    Update { table: String, key: Item, condition: bool },
-    Delete { table: String, key: Item, condition: bool },
-    Query { table: String, index: Option<String>, values: Vec<AttributeValue> },
-    BatchWrite { writes: Vec<Write> },
+    Get {
+        table: String,
+        key: Item,
+    },
+    Put {
+        table: String,
+        item: Item,
+        condition: bool,
+    },
+    Update {
+        table: String,
+        key: Item,
+        condition: bool,
+    },
+    Delete {
+        table: String,
+        key: Item,
+        condition: bool,
+    },
+    Query {
+        table: String,
+        index: Option<String>,
+        values: Vec<AttributeValue>,
+    },
+    BatchWrite {
+        writes: Vec<Write>,
+    },
     /// An operation the mock has no rules for.
     Other,
 }
@@ -65,8 +86,12 @@ impl Parsed {
             };
         }
         if let Some(i) = input.downcast_ref::<QueryInput>() {
-            let mut values: Vec<AttributeValue> =
-                i.expression_attribute_values().into_iter().flat_map(|v| v.values()).cloned().collect();
+            let mut values: Vec<AttributeValue> = i
+                .expression_attribute_values()
+                .into_iter()
+                .flat_map(|v| v.values())
+                .cloned()
+                .collect();
             values.sort_by_key(|v| format!("{v:?}"));
             return Parsed::Query {
                 table: table(i.table_name()),
@@ -143,11 +168,8 @@ impl Reply {
     /// A condition failure; `stored` is the item DynamoDB returns with it when the request asked
     /// for the old item on failure.
     pub(crate) fn condition_failed(stored: Option<&Item>) -> Reply {
-        let mut reply = Reply::error(
-            400,
-            "ConditionalCheckFailedException",
-            "The conditional request failed",
-        );
+        let mut reply =
+            Reply::error(400, "ConditionalCheckFailedException", "The conditional request failed");
         if let (Some(stored), Value::Object(body)) = (stored, &mut reply.body) {
             body.insert("Item".to_owned(), item_json(stored));
         }
