@@ -268,6 +268,41 @@ async fn writes_unprocessed_after_the_retry_policy_are_an_unprocessed_error() {
 }
 
 #[tokio::test]
+async fn concurrent_batches_each_get_their_own_answers_through_retries() {
+    let mock = MockDb::new();
+    // Three chunks of 25, 25 and 10 writes in flight together, two attempts throttled, and o59
+    // handed back by every answer to a request that holds it.
+    let orders: Vec<Order> = (0..60).map(|i| order("c1", &format!("o{i:02}"))).collect();
+    mock.on_batch_write().returns_unprocessed(&orders[59..]);
+    mock.throttle(2);
+
+    let err = mock.batch_write().put_all(&orders).concurrency(3).retry(FAST).await.unwrap_err();
+
+    assert!(err.is_unprocessed(), "{err}");
+    assert_eq!(err.unprocessed().map(|u| u.len()), Some(1));
+    let batches = mock.requests_of(&Operation::BatchWriteItem);
+    let mut sizes: Vec<usize> = batches.iter().map(|r| r.writes.len()).collect();
+    sizes.sort_unstable();
+    // The three chunks, then o59 alone twice (the policy's three requests for its chunk).
+    assert_eq!(sizes, [1, 1, 10, 25, 25]);
+    assert_eq!(batches.iter().map(|r| r.attempts).sum::<usize>(), 5 + 2);
+    for resend in batches.iter().filter(|r| r.writes.len() == 1) {
+        assert_eq!(resend.writes[0].key, "pk=CUSTOMER#c1, sk=ORDER#o59");
+    }
+    mock.assert_all_matched();
+}
+
+#[tokio::test]
+async fn operations_without_rules_fail_naming_the_operation() {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    let mock = MockDb::new();
+    let err = mock.client().list_tables().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("MockRuleNotMatched"));
+    assert_eq!(err.message(), Some("ferrodyn-testing: no rule of the mock matched ListTables"));
+    assert_eq!(mock.requests()[0].operation, Operation::Other("ListTables".into()));
+}
+
+#[tokio::test]
 async fn two_throttled_attempts_are_absorbed_by_the_sdks_retries() {
     let mock = MockDb::new();
     mock.on_get(Customer::key("c1")).once().returns(&customer("c1"));

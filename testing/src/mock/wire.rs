@@ -92,6 +92,8 @@ impl Parsed {
                 .flat_map(|v| v.values())
                 .cloned()
                 .collect();
+            // The map's order is a hash order: sorted, the partition a request is shown with
+            // does not change from run to run.
             values.sort_by_key(|v| format!("{v:?}"));
             return Parsed::Query {
                 table: table(i.table_name()),
