@@ -107,7 +107,11 @@ async fn create_order_whose_conditional_put_fails_is_a_500_and_writes_once() {
 #[tokio::test]
 async fn change_status_on_a_stale_version_is_409() {
     let mock = MockDb::new();
+    // The client read version 1; someone wrote version 3 before its update arrived. (A handler
+    // that reads the order before writing it sees version 1 and still writes conditionally.)
+    mock.on_get(Order::key("c1", "o1")).returns(&order("c1", "o1", 1));
     mock.on_update(Order::key("c1", "o1")).fails_condition_with(&order("c1", "o1", 3));
+    mock.on_get(Order::key("c1", "o2")).returns_none();
     mock.on_update(Order::key("c1", "o2")).fails_condition();
     let change = json!({"status": "shipped", "version": 1});
     let (status, body) =
