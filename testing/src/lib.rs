@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod install;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod server;
 #[cfg(feature = "db")]
 mod test_db;
@@ -9,6 +11,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+#[cfg(feature = "mock")]
+pub use mock::MockDb;
 pub use server::DynamoDbLocal;
 #[cfg(feature = "db")]
 pub use test_db::TestDb;
