@@ -34,6 +34,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
     let primary_key = primary_key(model);
     let inherent = inherent(model);
     let role_checks = role_checks(model);
+    let relation_checks = crate::expand_relations::assertions(model);
     let defaults = expand_default::helpers(input, &model.fields, model.default.as_ref());
     // A model that declares `entity` reads only items of its entity type, on every path: an image
     // without the attribute is another model's (or another writer's), as it is to `from_item` and
@@ -45,6 +46,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
     };
     quote! {
         #role_checks
+        #relation_checks
 
         #[automatically_derived]
         #allow
@@ -82,6 +84,7 @@ pub(crate) fn inherent(model: &Model<'_>) -> TokenStream {
     let allow = allow_lints();
     let key_fn = key_fn(model);
     let partition_fns = partition_fns(model);
+    let relations = crate::expand_relations::constants(model);
     let fields = field_paths(model);
     quote! {
         #[automatically_derived]
@@ -89,6 +92,7 @@ pub(crate) fn inherent(model: &Model<'_>) -> TokenStream {
         impl #ident {
             #key_fn
             #partition_fns
+            #relations
         }
 
         #fields

@@ -19,6 +19,7 @@ mod expand_default;
 mod expand_entities;
 mod expand_keys;
 mod expand_model;
+mod expand_relations;
 mod fallback;
 mod fields;
 mod template;

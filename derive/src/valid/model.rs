@@ -24,6 +24,8 @@ pub(crate) struct Model<'a> {
     pub(crate) unique: Vec<usize>,
     /// `#[serde(default)]` on the struct: where missing fields take their values from.
     pub(crate) default: Option<ContainerDefault>,
+    /// The relations declared on the model, checked as far as one model can be.
+    pub(crate) relations: Vec<ast::RelationAttrs>,
 }
 
 pub(crate) struct Entity {
@@ -81,7 +83,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
     container::check(&container, ContainerUse::Model, &mut errors);
     let mut fields = ast::fields(named, &container, &mut errors);
     container::apply_default(&mut fields, &container);
-    let attrs = ast::model_attrs(&input.attrs, &mut errors);
+    let mut attrs = ast::model_attrs(&input.attrs, &mut errors);
     check_field_attributes(&fields, named, &mut errors);
 
     let checker = Checker { fields: &fields, named };
@@ -138,6 +140,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
 
     let indexes = checker.indexes(&attrs, &mut errors);
     let unique = checker.unique(&attrs, &mut errors);
+    super::relations::check(&attrs.relations, &mut errors);
 
     let mut model = Model {
         input,
@@ -157,6 +160,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
         indexes,
         unique,
         default: container.default,
+        relations: std::mem::take(&mut attrs.relations),
     };
     check_attribute_names(&mut model, &attrs, &mut errors);
     check_replaced_conversions(&model, &mut errors);
