@@ -429,6 +429,29 @@ async fn schema_of_related_models() {
     let schema = TableSchema::from_models(&[Student::META, Course::META]).unwrap();
     assert!(schema.indexes.is_empty());
     assert_eq!(schema.attribute_definitions().len(), 2);
+    let key = |name: &str, key_type: &str| serde_json::json!({"AttributeName": name, "KeyType": key_type});
+    let string = |name: &str| serde_json::json!({"AttributeName": name, "AttributeType": "S"});
+    let table = |indexes: serde_json::Value| {
+        serde_json::json!({"Resources": {"Table": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [string("pk"), string("sk")],
+                "KeySchema": [key("pk", "HASH"), key("sk", "RANGE")],
+                "GlobalSecondaryIndexes": indexes,
+                "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+            }
+        }}})
+    };
+    assert_eq!(
+        schema.cloudformation_drift(&table(serde_json::json!([])), "Table"),
+        Vec::<String>::new()
+    );
+    // The index a has_many relation reads is part of the crm table's schema: a template without
+    // it drifts.
+    let crm = TableSchema::from_models(&CRM).unwrap();
+    let drift = crm.cloudformation_drift(&table(serde_json::json!([])), "Table");
+    assert!(drift.iter().any(|d| d.contains("gsi1")), "{drift:?}");
     assert_eq!(format!("{:?}", Student::COURSES), "ManyToMany(Student.courses -> Course)");
     assert_eq!(format!("{:?}", Order::CUSTOMER), "BelongsTo(Order.customer -> Customer)");
 }

@@ -451,6 +451,7 @@ impl RelationKind {
 
 /// One relation entry: `has_many(orders = Order, index = "gsi1")`,
 /// `many_to_many(courses = Course, inverse = students)`.
+#[derive(Clone)]
 pub(crate) struct RelationAttrs {
     pub(crate) kind: RelationKind,
     /// The keyword (`has_many`), for errors about the entry as a whole.

@@ -83,12 +83,12 @@ fn type_name(path: &syn::Path) -> String {
     path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
 }
 
-/// A `const` assertion, spanned on the relation's name, with a message the compiler shows as is.
+/// A `const` item asserting `check`, spanned on the relation's name, with a message the compiler shows as is.
 fn assertion(relation: &RelationAttrs, check: TokenStream, message: &str) -> TokenStream {
     // The message is a format string to `assert!`.
     let message = message.replace('{', "{{").replace('}', "}}");
     quote_spanned! {relation.name.span()=>
-        ::core::assert!(#check, #message);
+        const _: () = ::core::assert!(#check, #message);
     }
 }
 
@@ -172,8 +172,9 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
                 let edges = |model: &str| {
                     format!(
                         "relation `{name}`: `{model}` cannot hold edge items: it needs a string sort \
-                         key whose template has no fields (as `sk = \"STUDENT\"`), so that its \
-                         partition key alone names an item, and a string or number partition key"
+                         key whose template has no fields (as `sk = \"{}\"`), so that its \
+                         partition key alone names an item, and a string or number partition key",
+                        model.to_uppercase()
                     )
                 };
                 let entity = |model: &str| {
@@ -191,11 +192,6 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
             }
         }
     });
-    let checks: Vec<TokenStream> = checks.collect();
-    if checks.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        const _: () = { #(#checks)* };
-    }
+    // One constant per check, so that every broken rule is reported, not only the first.
+    quote! { #(#checks)* }
 }

@@ -57,6 +57,15 @@ mod valid;
 ///   attribute the key. `pk_attribute`/`sk_attribute` name the key attributes (default `pk`, `sk`).
 /// - `index(name, pk, sk, pk_attribute, sk_attribute)` for each global secondary index; attributes
 ///   default to `<name>pk`/`<name>sk`. A `None` template field leaves the index key out (sparse).
+/// - `unique = "field"` (repeatable): the field's value is unique across the model's items.
+/// - Relations (repeatable), each generating an associated constant named after it in upper case
+///   (`Customer::ORDERS`), read with `db.related(&value, Customer::ORDERS)`:
+///   `has_many(orders = Order)` (the child's partition key renders from this model's fields),
+///   `has_many(shipments = Shipment, index = "gsi1")` (the partition key of the child's index
+///   does), `has_one(profile = Profile)` and `belongs_to(customer = Customer)` (the other model's
+///   whole key renders from this one's fields), `many_to_many(courses = Course, inverse =
+///   students)` (mirrored edge items in both models' partitions). The rules are asserted at compile
+///   time over both models' `META`; see `ferrodyn::relation`.
 ///
 /// Attribute names follow serde: `#[serde(rename)]`, `#[serde(rename_all)]`, `#[serde(skip)]` and
 /// `#[serde(default)]` are honoured. Fields convert through their `ToAttributeValue` /

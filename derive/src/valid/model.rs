@@ -140,7 +140,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
 
     let indexes = checker.indexes(&attrs, &mut errors);
     let unique = checker.unique(&attrs, &mut errors);
-    super::relations::check(&attrs.relations, &mut errors);
+    let relations = super::relations::check(std::mem::take(&mut attrs.relations), &mut errors);
 
     let mut model = Model {
         input,
@@ -160,7 +160,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
         indexes,
         unique,
         default: container.default,
-        relations: std::mem::take(&mut attrs.relations),
+        relations,
     };
     check_attribute_names(&mut model, &attrs, &mut errors);
     check_replaced_conversions(&model, &mut errors);

@@ -3,7 +3,7 @@
 //! model's keys render from this one's fields needs both models' metadata, so the expansion
 //! asserts it at compile time (`expand_relations`).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use crate::ast::{RelationAttrs, RelationKind};
 use crate::errors::Errors;
@@ -11,23 +11,29 @@ use crate::errors::Errors;
 /// Names a relation cannot take: its constant would be one the derive already generates.
 const RESERVED: [&str; 2] = ["fields", "meta"];
 
-pub(crate) fn check(relations: &[RelationAttrs], errors: &mut Errors) {
-    let mut seen: HashMap<String, &RelationAttrs> = HashMap::new();
+/// Checks `relations` and returns those that can be generated: a relation with a reserved or
+/// repeated name is reported and left out, so that its constant adds no error of its own.
+pub(crate) fn check(relations: Vec<RelationAttrs>, errors: &mut Errors) -> Vec<RelationAttrs> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out = Vec::with_capacity(relations.len());
     for relation in relations {
+        let relation = &relation;
         let name = relation.name.to_string();
         let keyword = relation.kind.keyword();
         let constant = name.to_uppercase();
+        let mut generated = true;
         if RESERVED.contains(&name.to_lowercase().as_str()) {
             errors.spanned(
                 &relation.name,
                 format!("a relation cannot be named `{name}`: `{constant}` is generated already"),
             );
-        }
-        if seen.insert(constant.clone(), relation).is_some() {
+            generated = false;
+        } else if !seen.insert(constant.clone()) {
             errors.spanned(
                 &relation.name,
                 format!("two relations of this model are both generated as `{constant}`"),
             );
+            generated = false;
         }
         if let Some(index) = &relation.index {
             if relation.kind != RelationKind::HasMany {
@@ -53,5 +59,9 @@ pub(crate) fn check(relations: &[RelationAttrs], errors: &mut Errors) {
             ),
             _ => {}
         }
+        if generated {
+            out.push(relation.clone());
+        }
     }
+    out
 }
