@@ -245,6 +245,34 @@ async fn has_one_and_belongs_to() {
     assert_eq!(orphan, None);
 }
 
+/// A child whose own key can be absent: a value without it is no item, and reads through its
+/// relations are refused before sending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[ferrodyn(
+    table = "crm",
+    entity = "Device",
+    pk = "CUSTOMER#{customer_id}",
+    sk = "DEVICE#{serial}",
+    belongs_to(customer = Customer)
+)]
+struct Device {
+    customer_id: String,
+    serial: Option<String>,
+}
+
+#[tokio::test]
+async fn a_source_without_its_key_is_refused_before_sending() {
+    let db = setup().await;
+    let device = Device { customer_id: "c1".into(), serial: None };
+    let before = db.requests_sent();
+    let err = db.related(&device, Device::CUSTOMER).await.unwrap_err();
+    assert!(err.is_local_validation(), "{err}");
+    assert_eq!(err.operation(), Some("GetItem"));
+    assert_eq!(err.model(), Some("Customer"));
+    assert!(err.to_string().contains("field `serial` is absent"), "{err}");
+    assert_eq!(db.requests_sent(), before);
+}
+
 /// The edges in one partition of the school table, raw.
 async fn edges(db: &TestDb, pk: &str) -> Vec<std::collections::HashMap<String, AttributeValue>> {
     let out = db
