@@ -35,6 +35,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
     let inherent = inherent(model);
     let role_checks = role_checks(model);
     let relation_checks = crate::expand_relations::assertions(model);
+    let declared = crate::expand_relations::declared(ident, &model.relations);
     let defaults = expand_default::helpers(input, &model.fields, model.default.as_ref());
     // A model that declares `entity` reads only items of its entity type, on every path: an image
     // without the attribute is another model's (or another writer's), as it is to `from_item` and
@@ -47,6 +48,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
     quote! {
         #role_checks
         #relation_checks
+        #declared
 
         #[automatically_derived]
         #allow

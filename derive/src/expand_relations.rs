@@ -78,6 +78,26 @@ pub(crate) fn constants(model: &Model<'_>) -> TokenStream {
     quote! { #(#constants)* }
 }
 
+/// The `DeclaredRelations` impl: the model's many-to-many entries, which the other side's checks
+/// read (empty for a model without any, and in the fallback expansion).
+pub(crate) fn declared(ident: &syn::Ident, relations: &[RelationAttrs]) -> TokenStream {
+    let entries = relations.iter().filter(|r| r.kind == RelationKind::ManyToMany).map(|r| {
+        let name = r.name.to_string();
+        let inverse = r.inverse.as_ref().map(ToString::to_string).unwrap_or_default();
+        let target = &r.target;
+        quote! { (#name, #inverse, <#target as ::ferrodyn::__private::Model>::META.type_name) }
+    });
+    let allow = crate::expand_model::allow_lints();
+    quote! {
+        #[automatically_derived]
+        #allow
+        impl ::ferrodyn::__private::DeclaredRelations for #ident {
+            const MANY_TO_MANY: &'static [(&'static str, &'static str, &'static str)] =
+                &[#(#entries),*];
+        }
+    }
+}
+
 /// The last segment of the related model's path, for messages.
 fn type_name(path: &syn::Path) -> String {
     path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
@@ -183,7 +203,20 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
                          `entity = \"...\"` on `{model}` so that its queries skip them"
                     )
                 };
+                let inverse = relation.inverse.as_ref().map(ToString::to_string).unwrap_or_default();
+                let declared = quote_spanned! {target.segments.last().map_or_else(proc_macro2::Span::call_site, |s| s.ident.span())=>
+                    <#target as ::ferrodyn::__private::DeclaredRelations>::MANY_TO_MANY
+                };
                 vec![
+                    assertion(
+                        relation,
+                        quote! { #p::inverse_agrees(#this.type_name, #name, #inverse, #declared) },
+                        &format!(
+                            "relation `{name}`: `{target_name}` declares `{inverse}` otherwise; the \
+                             two sides of a many-to-many name each other, as in \
+                             `many_to_many({inverse} = {ident}, inverse = {name})` on `{target_name}`"
+                        ),
+                    ),
                     assertion(relation, quote! { #p::can_hold_edges(#this) }, &edges(&ident.to_string())),
                     assertion(relation, quote! { #p::can_hold_edges(#other) }, &edges(&target_name)),
                     assertion(relation, quote! { #p::declares_entity(#this) }, &entity(&ident.to_string())),

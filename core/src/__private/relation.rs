@@ -130,6 +130,34 @@ pub const fn declares_entity(meta: &ModelMeta) -> bool {
     meta.entity.is_some()
 }
 
+/// The many-to-many relations a model declares, `(name, inverse, other model's type name)` each,
+/// implemented by the derive for every model, so that the two declarations of one relation
+/// (`Student`'s `courses` and `Course`'s `students`) can be checked to agree.
+pub trait DeclaredRelations {
+    /// The model's `many_to_many` entries.
+    const MANY_TO_MANY: &'static [(&'static str, &'static str, &'static str)];
+}
+
+/// Whether the other model's declarations agree with `this`'s relation `name` (`inverse` from the
+/// other side): if it declares a relation called `inverse`, that one's inverse is `name` and its
+/// model is `this`.
+pub const fn inverse_agrees(
+    this: &str,
+    name: &str,
+    inverse: &str,
+    other: &[(&'static str, &'static str, &'static str)],
+) -> bool {
+    let mut i = 0;
+    while i < other.len() {
+        let (other_name, other_inverse, other_model) = other[i];
+        if str_eq(other_name, inverse) {
+            return str_eq(other_inverse, name) && str_eq(other_model, this);
+        }
+        i += 1;
+    }
+    true
+}
+
 /// The metadata of the edge items a many-to-many relation keeps in `side`'s partitions: `side`'s
 /// table and key attributes, the reserved entity type [`EDGE_ENTITY`], no fields. `type_name`
 /// (`Student.courses`) names the edges in errors.

@@ -66,7 +66,8 @@ pub struct BelongsTo<C, P> {
 /// Many-to-many between `A` and `B` through an adjacency list of mirrored edges. Declared on `A`
 /// as `#[ferrodyn(many_to_many(courses = Course, inverse = students))]`; the derive generates
 /// `A::COURSES`, and [`inverse`](Self::inverse) is the same relation read from `B`'s side (`B`
-/// may declare `many_to_many(students = Student, inverse = courses)` to name it `B::STUDENTS`).
+/// may declare `many_to_many(students = Student, inverse = courses)` to name it `B::STUDENTS`;
+/// when both sides declare it, the derive checks at compile time that they name each other).
 ///
 /// A link is two edge items written in one transaction: one in `A`'s partition (sort key
 /// `REL#courses#<B's partition key>`) and one in `B`'s (`REL#students#<A's partition key>`), each
