@@ -30,6 +30,7 @@ pub use crate::model::{
     TemplatePart,
 };
 pub use crate::relation::{BelongsTo, HasMany, HasOne, ManyToMany};
+pub use crate::validator::{Refusal, Verdict};
 pub use crate::value::{
     to_attribute_value_serde, Deserializer, FromAttributeValue, Item, ItemSource, MapSource,
     Source, Tag, ToAttributeValue, Value,
@@ -211,4 +212,27 @@ pub fn no_model(type_name: &str, index: usize) -> Error {
 /// Whether a model declares an entity type; asserted at compile time by `#[derive(Entities)]`.
 pub const fn has_entity(meta: &ModelMeta) -> bool {
     meta.entity.is_some()
+}
+
+/// The result of a field's validator `validator` (the path as written) on the field stored as
+/// `attribute`.
+///
+/// # Errors
+/// The validator's refusal, as a validation error at `attribute`.
+#[inline]
+pub fn validate_field(
+    attribute: &'static str,
+    validator: &'static str,
+    verdict: impl Verdict,
+) -> Result<()> {
+    crate::validator::refused(Some(attribute), validator, verdict)
+}
+
+/// The result of a model-level validator `validator` (the path as written).
+///
+/// # Errors
+/// The validator's refusal, as a validation error at the attribute it names, if any.
+#[inline]
+pub fn validate_model(validator: &'static str, verdict: impl Verdict) -> Result<()> {
+    crate::validator::refused(None, validator, verdict)
 }

@@ -10,6 +10,8 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 use crate::operation::CancellationReason;
 
+mod shared;
+
 /// What went wrong, in broad strokes. More kinds may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -25,7 +27,8 @@ pub enum ErrorKind {
     /// Any other value that cannot be decoded (a string that is not a timestamp, an unknown enum
     /// variant, a serde error on a field that falls back to serde_dynamo).
     InvalidValue,
-    /// A DynamoDB limit or rule was broken; found before any request was sent.
+    /// A DynamoDB limit or rule was broken, or a model's validator refused the value
+    /// ([`Model::validate`](crate::Model::validate)); found before any request was sent.
     Validation,
     /// DynamoDB rejected the request as invalid (`ValidationException`).
     ServiceValidation,

@@ -15,6 +15,7 @@ pub mod operation;
 pub mod relation;
 pub mod schema;
 pub mod validate;
+mod validator;
 pub mod value;
 
 #[doc(hidden)]
@@ -29,6 +30,7 @@ pub use key::{Key, KeyPart, Partition};
 pub use managed::new_ulid;
 pub use model::Model;
 pub use operation::{Count, Page};
+pub use validator::Invalid;
 pub use value::{
     from_attribute_value, to_attribute_value, Binary, FromAttributeValue, Item, Number, SetElement,
     ToAttributeValue,

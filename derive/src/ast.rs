@@ -39,6 +39,8 @@ pub(crate) struct Field<'a> {
     /// The span of the first `with`/`serialize_with`/`deserialize_with`, for errors where the
     /// field's conversion cannot be replaced (keys, managed fields, `Attribute` structs).
     pub(crate) with_span: Option<proc_macro2::Span>,
+    /// `#[ferrodyn(validate = path)]` entries, in order (repeatable).
+    pub(crate) validators: Vec<ExprPath>,
 }
 
 /// What ferrodyn manages in a field, declared with `#[ferrodyn(<role>)]` on it.
@@ -167,6 +169,7 @@ pub(crate) fn fields<'a>(
                 deserialize_with: None,
                 skip_serializing_if: None,
                 with_span: None,
+                validators: Vec::new(),
             };
             for attr in &field.attrs {
                 if attr.path().is_ident("ferrodyn") {
@@ -194,12 +197,16 @@ fn field_role(
     meta: &ParseNestedMeta<'_>,
     errors: &mut Errors,
 ) -> syn::Result<()> {
+    if meta.path.is_ident("validate") {
+        field.validators.push(validator_path(meta)?);
+        return Ok(());
+    }
     let Some((role, _)) = ROLES.iter().find(|(_, name)| meta.path.is_ident(name)) else {
         let expected: Vec<&str> = ROLES.iter().map(|(_, n)| *n).collect();
         errors.spanned(
             &meta.path,
             format!(
-                "unknown field option `{}`; expected one of: {} (rename fields with \
+                "unknown field option `{}`; expected one of: {}, validate (rename fields with \
                  `#[serde(rename = \"...\")]`)",
                 path_name(&meta.path),
                 expected.join(", ")
@@ -327,6 +334,19 @@ fn field_serde(
     Ok(())
 }
 
+/// `validate = path::to_fn`, or the path as a string (`validate = "path::to_fn"`) as serde
+/// writes its function paths.
+fn validator_path(meta: &ParseNestedMeta<'_>) -> syn::Result<ExprPath> {
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        value.parse::<LitStr>()?.parse()
+    } else {
+        value
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), "expected `validate = path::to_function`"))
+    }
+}
+
 /// `= "path"`, parsed as a path.
 fn path_value(meta: &ParseNestedMeta<'_>) -> syn::Result<ExprPath> {
     let lit: LitStr = meta.value()?.parse()?;
@@ -402,6 +422,18 @@ fn single_name(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<O
     }
 }
 
+/// Whether a `#[ferrodyn(...)]` attribute has an entry `name`, for errors about that entry on
+/// a type that takes no options.
+pub(crate) fn mentions(attr: &Attribute, name: &str) -> bool {
+    let mut found = false;
+    // A malformed attribute is reported by the caller's general error.
+    let _ = attr.parse_nested_meta(|meta| {
+        found |= meta.path.is_ident(name);
+        skip_value(&meta)
+    });
+    found
+}
+
 /// Consumes the value of an attribute entry this crate does not interpret (`= expr` or `(...)`).
 fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
@@ -430,6 +462,8 @@ pub(crate) struct ModelAttrs<'a> {
     pub(crate) unique: Vec<LitStr>,
     /// `has_many(..)`, `has_one(..)`, `belongs_to(..)` and `many_to_many(..)` entries, in order.
     pub(crate) relations: Vec<RelationAttrs>,
+    /// `validate = path` entries, in order (repeatable).
+    pub(crate) validators: Vec<ExprPath>,
 }
 
 /// One `index(...)` entry.
@@ -444,8 +478,8 @@ pub(crate) struct IndexAttrs {
 }
 
 const MODEL_KEYS: &str = "table, entity, entity_attribute, pk, sk, pk_attribute, sk_attribute, \
-                          index(...), unique, has_many(...), has_one(...), belongs_to(...), \
-                          many_to_many(...)";
+                          index(...), unique, validate, has_many(...), has_one(...), \
+                          belongs_to(...), many_to_many(...)";
 const INDEX_KEYS: &str = "name, pk, sk, pk_attribute, sk_attribute";
 
 pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> ModelAttrs<'a> {
@@ -467,6 +501,10 @@ pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> Mo
                 }
                 Some("unique") => {
                     out.unique.push(meta.value()?.parse()?);
+                    return Ok(());
+                }
+                Some("validate") => {
+                    out.validators.push(validator_path(&meta)?);
                     return Ok(());
                 }
                 Some(keyword) if RELATION_KINDS.iter().any(|(_, k)| *k == keyword) => {

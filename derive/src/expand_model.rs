@@ -10,7 +10,7 @@ use crate::expand_keys::{
 };
 use crate::fields::{self, Conversion};
 use crate::valid::{self, KeyKind, Model, Part};
-use crate::{expand_default, fallback};
+use crate::{expand_default, expand_validate, fallback};
 
 /// Lints the generated code must not trip in user crates.
 pub(crate) fn allow_lints() -> TokenStream {
@@ -32,6 +32,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
     let to_item = to_item(model);
     let from_item = from_item(model);
     let primary_key = primary_key(model);
+    let validate = expand_validate::validate_fn(model);
     let inherent = inherent(model);
     let role_checks = role_checks(model);
     let relation_checks = crate::expand_relations::assertions(model);
@@ -57,6 +58,7 @@ fn expand(model: &Model<'_>) -> TokenStream {
             #to_item
             #from_item
             #primary_key
+            #validate
         }
 
         #[automatically_derived]

@@ -20,6 +20,7 @@ mod expand_entities;
 mod expand_keys;
 mod expand_model;
 mod expand_relations;
+mod expand_validate;
 mod fallback;
 mod fields;
 mod template;
@@ -57,6 +58,10 @@ mod valid;
 ///   attribute the key. `pk_attribute`/`sk_attribute` name the key attributes (default `pk`, `sk`).
 /// - `index(name, pk, sk, pk_attribute, sk_attribute)` for each global secondary index; attributes
 ///   default to `<name>pk`/`<name>sk`. A `None` template field leaves the index key out (sparse).
+/// - `validate = path::to_fn` (repeatable), a `fn(&Self) -> Result<(), E>` with `E: Display` (or
+///   `ferrodyn::Invalid`, to name a field); on a field, `#[ferrodyn(validate = path)]`
+///   (repeatable) with a `fn(&FieldType) -> Result<(), E>`. They make up `Model::validate`, which
+///   every write of the whole value runs before sending.
 /// - `unique = "field"` (repeatable): the field's value is unique across the model's items.
 /// - Relations (repeatable), each generating an associated constant named after it in upper case
 ///   (`Customer::ORDERS`), read with `db.related(&value, Customer::ORDERS)`:

@@ -5,6 +5,7 @@
 //! and `?` in place of values.
 
 mod condition;
+mod diff;
 mod path;
 mod placeholders;
 mod projection;
@@ -17,6 +18,7 @@ pub use projection::Projection;
 pub use update::Update;
 pub use value_of::{Accepts, Untyped};
 
+pub(crate) use diff::diff_items;
 pub(crate) use placeholders::Placeholders;
 pub(crate) use update::{Action, ActionKind};
 

@@ -1,32 +1,29 @@
 //! BatchGetItem: any number of keys of one model, validated before anything is sent, split into
 //! requests of at most 100 distinct keys, sent with bounded concurrency, with unprocessed keys
 //! (capacity, or the 16 MB response limit) resent until read or reported; items come back in the
-//! order of the keys.
+//! order of the keys. The requests themselves are the untyped path in `request`, which the
+//! [`Loader`](crate::operation::Loader) shares.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::KeysAndAttributes;
-
-use crate::capacity::Usage;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::expression::{Placeholders, Projection};
 use crate::key::item_identity;
 use crate::key::{describe_key, Key};
 use crate::model::Model;
-use crate::value::Item;
 use crate::{validate, Db};
 
-use super::batch::{
-    batch_error, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed, UnprocessedKey,
-    DEFAULT_CONCURRENCY,
-};
-use crate::limits::MAX_BATCH_GET_KEYS;
+use super::batch::{Progress, RetryPolicy, DEFAULT_CONCURRENCY};
 
-const OPERATION: &str = "BatchGetItem";
+mod request;
+
+pub(crate) use request::{unprocessed_key, KeyRead, MultiGet, TableRead};
+
+pub(crate) const OPERATION: &str = "BatchGetItem";
 
 /// Expression attribute names.
-type Names = HashMap<String, String>;
+pub(crate) type Names = HashMap<String, String>;
 
 /// A batch read of items of model `M` by key (BatchGetItem), built with [`Db::batch_get`].
 ///
@@ -122,12 +119,6 @@ impl Db {
     }
 }
 
-/// A distinct key being read: its position among the distinct keys, and its attributes.
-struct Wanted {
-    index: usize,
-    key: Item,
-}
-
 impl<M: Model> BatchGet<M> {
     super::setters! {
         /// Reads with strong consistency.
@@ -166,8 +157,9 @@ impl<M: Model> BatchGet<M> {
     ///
     /// # Errors
     /// Before anything is sent: an invalid key or projection. After: DynamoDB's error for a
-    /// request, or [`Error::is_unprocessed`] when keys were still unprocessed at the retry bound;
-    /// either way [`Error::unprocessed`] lists the keys not read. A decoding error names the key.
+    /// request, or [`Error::is_unprocessed`](crate::Error::is_unprocessed) when keys were still
+    /// unprocessed at the retry bound; either way [`Error::unprocessed`](crate::Error::unprocessed)
+    /// lists the keys not read. A decoding error names the key.
     pub async fn send(self) -> Result<BatchGetOutput<M>> {
         let meta = M::META;
         for key in &self.keys {
@@ -189,45 +181,29 @@ impl<M: Model> BatchGet<M> {
                 let next = distinct.len();
                 let i = *index.entry(item_identity(&table, meta, key.attributes())).or_insert(next);
                 if i == next {
-                    distinct.push(Wanted { index: i, key: key.attributes().clone() });
+                    distinct.push(KeyRead { table: 0, meta, key: key.attributes().clone() });
                 }
                 i
             })
             .collect();
 
-        let found: Mutex<Vec<Option<Item>>> = Mutex::new(vec![None; distinct.len()]);
-        let tally = Tally::new(distinct.len(), self.progress.clone());
-        let mut chunks = Vec::with_capacity(distinct.len().div_ceil(MAX_BATCH_GET_KEYS));
-        let mut rest = distinct.into_iter().peekable();
-        while rest.peek().is_some() {
-            chunks.push(rest.by_ref().take(MAX_BATCH_GET_KEYS).collect::<Vec<_>>());
-        }
-        let request = Request {
+        let tables = [TableRead { name: table, meta, projection, names }];
+        let get = MultiGet {
             db: &self.db,
-            table: &table,
+            tables: &tables,
             consistent_read: self.consistent_read,
-            projection: projection.as_deref(),
-            names: names.as_ref(),
+            concurrency: self.concurrency,
             retry: &self.retry,
-            index: &index,
-            found: &found,
-            tally: &tally,
+            progress: self.progress.clone(),
+            requests: None,
         };
-        let end =
-            run_chunks(chunks, self.concurrency, |wanted| request.read_chunk::<M>(wanted)).await;
-        if !end.left.is_empty() || end.error.is_some() {
-            let keys = end
-                .left
-                .into_iter()
-                .map(|w| UnprocessedKey { meta, table: table.clone(), key: w.key })
-                .collect();
-            let unprocessed = Unprocessed { writes: Vec::new(), keys };
-            let error =
-                batch_error(OPERATION, end.error, unprocessed, self.retry.max_attempts.max(1));
+        let fetched = get.run(&distinct).await;
+        if !fetched.is_complete() {
+            let error = fetched.into_error(&distinct, &tables);
             return Err(error.context(OPERATION, meta.type_name, None));
         }
 
-        let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let mut found = fetched.items;
         // The last position asking for an item takes it; earlier duplicates get a copy.
         let mut uses = vec![0usize; found.len()];
         for &i in &positions {
@@ -251,82 +227,5 @@ impl<M: Model + Send + 'static> std::future::IntoFuture for BatchGet<M> {
     type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
-    }
-}
-
-/// What every chunk of one batch get shares.
-struct Request<'a> {
-    db: &'a Db,
-    table: &'a str,
-    consistent_read: bool,
-    projection: Option<&'a str>,
-    names: Option<&'a Names>,
-    retry: &'a RetryPolicy,
-    index: &'a HashMap<Vec<u8>, usize>,
-    found: &'a Mutex<Vec<Option<Item>>>,
-    tally: &'a Tally,
-}
-
-impl Request<'_> {
-    /// Reads one chunk and resends the keys DynamoDB returns unprocessed, within the bound.
-    async fn read_chunk<M: Model>(&self, mut pending: Vec<Wanted>) -> ChunkEnd<Wanted> {
-        let meta = M::META;
-        let mut attempt = 0;
-        loop {
-            let keys = KeysAndAttributes::builder()
-                .set_keys(Some(pending.iter().map(|w| w.key.clone()).collect()))
-                .consistent_read(self.consistent_read)
-                .set_projection_expression(self.projection.map(str::to_owned))
-                .set_expression_attribute_names(self.names.cloned())
-                .build();
-            let keys = match keys {
-                Ok(keys) => keys,
-                Err(e) => {
-                    let error = Error::new(ErrorKind::Validation, "request could not be built")
-                        .with_source(e);
-                    return ChunkEnd { left: pending, error: Some(error) };
-                }
-            };
-            attempt += 1;
-            let sent = self
-                .db
-                .client()
-                .batch_get_item()
-                .request_items(self.table, keys)
-                .set_return_consumed_capacity(self.db.return_consumed_capacity())
-                .send()
-                .await;
-            let mut output = match sent {
-                Ok(output) => output,
-                Err(e) => return ChunkEnd { left: pending, error: Some(Error::from_sdk(e)) },
-            };
-            self.db.record_capacity(Usage::Read, output.consumed_capacity());
-            let items =
-                output.responses.as_mut().and_then(|r| r.remove(self.table)).unwrap_or_default();
-            {
-                let mut found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
-                for item in items {
-                    if let Some(&i) = self.index.get(&item_identity(self.table, meta, &item)) {
-                        found[i] = Some(item);
-                    }
-                }
-            }
-            let returned: std::collections::HashSet<usize> = output
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(self.table))
-                .map(|k| k.keys)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|key| self.index.get(&item_identity(self.table, meta, key)).copied())
-                .collect();
-            let (left, read): (Vec<Wanted>, Vec<Wanted>) =
-                pending.into_iter().partition(|w| returned.contains(&w.index));
-            self.tally.add(read.len());
-            if left.is_empty() || attempt >= self.retry.max_attempts {
-                return ChunkEnd { left, error: None };
-            }
-            self.retry.backoff(attempt - 1).await;
-            pending = left;
-        }
     }
 }

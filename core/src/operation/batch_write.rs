@@ -13,7 +13,7 @@ use crate::key::item_identity;
 use crate::key::{describe_key, Key};
 use crate::model::{Model, ModelMeta};
 use crate::value::Item;
-use crate::{managed, validate, Db};
+use crate::{managed, validate, validator, Db};
 
 use super::batch::{
     batch_error, run_chunks, ChunkEnd, Progress, RetryPolicy, Tally, Unprocessed, UnprocessedWrite,
@@ -25,11 +25,11 @@ const OPERATION: &str = "BatchWriteItem";
 
 /// A batch of puts and deletes (BatchWriteItem), built with [`Db::batch_write`].
 ///
-/// Every write is validated as the single-item put or delete would be, and two writes to the same
-/// item (same table and key) are rejected, all before the first request. Conditions do not exist
-/// in BatchWriteItem; use a transaction for conditional writes. For the same reason a
-/// `#[ferrodyn(version)]` is incremented but not checked, and an empty `#[ferrodyn(id)]` is
-/// generated as on create.
+/// Every write is validated as the single-item put or delete would be (a put runs the model's
+/// validators, [`Model::validate`]), and two writes to the same item (same table and key) are
+/// rejected, all before the first request. Conditions do not exist in BatchWriteItem; use a
+/// transaction for conditional writes. For the same reason a `#[ferrodyn(version)]` is incremented
+/// but not checked, and an empty `#[ferrodyn(id)]` is generated as on create.
 ///
 /// Writes are not atomic: if the batch fails, the error's [`Error::unprocessed`] lists exactly the
 /// writes that were not acknowledged (the failed request's, those never sent, and those DynamoDB
@@ -152,11 +152,12 @@ impl BatchWrite {
     /// Sends the batch. An empty batch sends nothing.
     ///
     /// # Errors
-    /// Before anything is sent: the first invalid write (key, size, numbers, sets, nesting) or the
-    /// second write to an item, naming the model and key. After: DynamoDB's error for a request
-    /// (e.g. [`Error::is_throttled`] once the SDK's retries gave up), or [`Error::is_unprocessed`]
-    /// when writes were still unprocessed at the retry bound; either way
-    /// [`Error::unprocessed`] lists every write not acknowledged.
+    /// Before anything is sent: the first invalid write (a value its model's validators refuse,
+    /// key, size, numbers, sets, nesting) or the second write to an item, naming the model (and
+    /// the key, except for a refused value). After: DynamoDB's error for a request (e.g.
+    /// [`Error::is_throttled`] once the SDK's retries gave up), or [`Error::is_unprocessed`] when
+    /// writes were still unprocessed at the retry bound; either way [`Error::unprocessed`] lists
+    /// every write not acknowledged.
     pub async fn send(self) -> Result<()> {
         if let Some(error) = self.error {
             return Err(error);
@@ -189,6 +190,7 @@ impl std::future::IntoFuture for BatchWrite {
 /// The checks of a single put, with this operation's name in the errors.
 fn prepare_put<M: Model>(db: &Db, value: &M) -> Result<UnprocessedWrite> {
     let meta = M::META;
+    validator::check(OPERATION, value)?;
     let mut item = value.to_item().map_err(|e| e.context(OPERATION, meta.type_name, None))?;
     if super::unique::has_unique(meta) {
         return Err(super::unique::refuse(meta, OPERATION, &item, "in a batch write"));

@@ -1,6 +1,7 @@
-//! Operations: single items (GetItem, PutItem for put and create, UpdateItem, DeleteItem),
-//! batches of them (BatchGetItem, BatchWriteItem), transactions, and reads of many items (Query,
-//! Scan).
+//! Operations: single items (GetItem, PutItem for put and create, UpdateItem, DeleteItem, and
+//! partial saves, an UpdateItem of what changed), batches of them (BatchGetItem, BatchWriteItem,
+//! and the request-scoped [`Loader`] that coalesces single loads into BatchGetItem), transactions,
+//! and reads of many items (Query, Scan).
 //!
 //! Each builder validates everything it can before sending (keys, item limits, expression limits),
 //! and its errors carry the operation, the model and the key. Builders are also futures
@@ -15,8 +16,10 @@ mod batch_get;
 mod batch_write;
 mod delete;
 mod get;
+mod loader;
 mod put;
 mod read;
+mod save;
 mod transaction;
 mod unique;
 mod update;
@@ -27,8 +30,10 @@ pub use batch_get::{BatchGet, BatchGetOutput};
 pub use batch_write::BatchWrite;
 pub use delete::DeleteItem;
 pub use get::GetItem;
+pub use loader::{Loader, LoaderStats};
 pub use put::PutItem;
 pub use read::{kind, Count, Page, ParallelScan, Query, Read, ReadKind, Scan};
+pub use save::{SaveItem, Saved};
 pub use transaction::{
     CancellationReason, ConditionCheck, TransactGet, TransactGetOutput, Transaction,
     MAX_CLIENT_REQUEST_TOKEN_CHARS, MAX_TRANSACTION_ACTIONS, MAX_TRANSACTION_BYTES,

@@ -7,7 +7,7 @@ use crate::expression::{Condition, Path, Placeholders};
 use crate::key::describe_key;
 use crate::model::Model;
 use crate::value::Item;
-use crate::{managed, validate, Db};
+use crate::{managed, validate, validator, Db};
 
 use super::{Prepared, WriteOp};
 
@@ -32,8 +32,10 @@ impl<M: Model> std::fmt::Debug for PutItem<M> {
 }
 
 impl<M: Model> PutItem<M> {
+    /// The put of `value`, once its validators accept it (a refusal is reported when sent).
     pub(crate) fn new(db: Db, value: &M, create: bool) -> Self {
-        PutItem { db, item: value.to_item(), create, condition: None, model: PhantomData }
+        let item = validator::check(WriteOp::Put.operation(), value).and_then(|()| value.to_item());
+        PutItem { db, item, create, condition: None, model: PhantomData }
     }
 
     /// Makes the put a create (the item must not exist), for `Transaction::create`.
@@ -50,8 +52,9 @@ impl<M: Model> PutItem<M> {
     /// Sends the request.
     ///
     /// # Errors
-    /// Invalid items are rejected before sending (key, size, numbers, sets, nesting); `create` on an
-    /// existing item and a false condition give [`Error::is_condition_failed`](crate::Error::is_condition_failed).
+    /// Values the model's validators refuse ([`Model::validate`]) and invalid items (key, size,
+    /// numbers, sets, nesting) are rejected before sending; `create` on an existing item and a
+    /// false condition give [`Error::is_condition_failed`](crate::Error::is_condition_failed).
     pub async fn send(self) -> Result<()> {
         let (db, create) = (self.db.clone(), self.create);
         dispatch::<M>(&db, self.prepare()?, create, false).await.map(drop)

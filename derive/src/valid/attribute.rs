@@ -11,6 +11,11 @@ const SUPPORTED: &str =
     "`#[derive(Attribute)]` supports structs with named fields (stored as a map, M) \
      and enums whose variants are all units (stored as a string, S)";
 
+/// Validators run on writes of a model, which an `Attribute` type is only part of.
+const NOT_VALIDATED: &str =
+    "`validate` applies to a `#[derive(Model)]` struct and its fields, not to an `Attribute` \
+     type; validate the model field that holds it (`#[ferrodyn(validate = path)]` there)";
+
 /// A type for `#[derive(Attribute)]`, by the shape it is stored in.
 pub(crate) enum AttributeInput<'a> {
     /// A map (M) of the fields.
@@ -27,6 +32,10 @@ pub(crate) enum AttributeInput<'a> {
 pub(crate) fn attribute(input: &DeriveInput) -> syn::Result<AttributeInput<'_>> {
     let mut errors = Errors::default();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("ferrodyn")) {
+        if ast::mentions(attr, "validate") {
+            errors.spanned(attr, NOT_VALIDATED);
+            continue;
+        }
         errors.spanned(
             attr,
             "`#[derive(Attribute)]` takes no `#[ferrodyn(...)]` options; \
@@ -46,6 +55,9 @@ pub(crate) fn attribute(input: &DeriveInput) -> syn::Result<AttributeInput<'_>> 
                         "`#[derive(Attribute)]` fields convert by their types' impls; \
                          `with`/`serialize_with`/`deserialize_with` apply to fields of a `Model`",
                     ));
+                }
+                if let Some(validator) = field.validators.first() {
+                    errors.spanned(validator, NOT_VALIDATED);
                 }
                 if let Some((role, span)) = field.role {
                     errors.push(syn::Error::new(

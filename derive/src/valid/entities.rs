@@ -31,6 +31,14 @@ pub(crate) fn entities(input: &DeriveInput) -> syn::Result<EntitiesEnum<'_>> {
     if !input.generics.params.is_empty() {
         errors.spanned(&input.generics, "`#[derive(Entities)]` does not support generic enums");
     }
+    let options = input.attrs.iter().chain(data.variants.iter().flat_map(|v| &v.attrs));
+    for attr in options.filter(|a| a.path().is_ident("ferrodyn")) {
+        errors.spanned(
+            attr,
+            "`#[derive(Entities)]` takes no `#[ferrodyn(...)]` options; declare them (`entity`, \
+             `validate`, ...) on each variant's model",
+        );
+    }
     if data.variants.is_empty() {
         errors.spanned(&input.ident, "`#[derive(Entities)]` needs at least one variant");
     }

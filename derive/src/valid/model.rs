@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use syn::{DeriveInput, LitStr};
+use syn::{DeriveInput, ExprPath, LitStr};
 
 use super::container::{self, ContainerUse};
 use super::keys::{check_attribute_names, Checker, Index, Key, KeyKind};
@@ -26,6 +26,8 @@ pub(crate) struct Model<'a> {
     pub(crate) default: Option<ContainerDefault>,
     /// The relations declared on the model, checked as far as one model can be.
     pub(crate) relations: Vec<ast::RelationAttrs>,
+    /// `validate = path` on the struct, in order; the fields' own are on each [`Field`].
+    pub(crate) validators: Vec<ExprPath>,
 }
 
 pub(crate) struct Entity {
@@ -161,6 +163,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
         unique,
         default: container.default,
         relations,
+        validators: attrs.validators.clone(),
     };
     check_attribute_names(&mut model, &attrs, &mut errors);
     check_replaced_conversions(&model, &mut errors);

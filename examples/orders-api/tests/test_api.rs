@@ -332,6 +332,9 @@ fn status_changes_are_versioned_and_listed_through_the_status_index() {
     assert_error(&stale, 409);
     let shipped = api.call("PATCH", &path(&orders[0]), Some(r#"{"status":"shipped","version":2}"#));
     assert_eq!((shipped.status, &shipped.body["version"]), (200, &json!(3)));
+    // The same status again changes nothing: no write, the version stays.
+    let again = api.call("PATCH", &path(&orders[0]), Some(r#"{"status":"shipped","version":3}"#));
+    assert_eq!((again.status, &again.body["version"]), (200, &json!(3)));
 
     // The status index, newest first: orders 2 and 1 are paid (0 has shipped).
     let paid = api.call("GET", "/orders?status=paid", None);
@@ -340,6 +343,14 @@ fn status_changes_are_versioned_and_listed_through_the_status_index() {
         [&orders[2], &orders[1]].iter().map(|o| o["order_id"].as_str().unwrap().into()).collect();
     assert_eq!(order_ids(&paid.body), expected);
     assert_eq!(paid.body["cursor"], Value::Null);
+    // Each listed order carries its customer's name, loaded in one batch for the page.
+    let names: Vec<&str> = paid.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["customer_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Ada", "Grace"]);
     let page1 = api.call("GET", "/orders?status=paid&limit=1", None);
     assert_eq!(order_ids(&page1.body), expected[..1]);
     let cursor = page1.body["cursor"].as_str().unwrap();

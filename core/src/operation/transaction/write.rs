@@ -20,7 +20,7 @@ use crate::value::Item;
 use crate::{validate, Db};
 
 use super::cancel::{self, ActionInfo};
-use crate::operation::{DeleteItem, Prepared, PutItem, UpdateItem, WriteOp};
+use crate::operation::{DeleteItem, Prepared, PutItem, SaveItem, UpdateItem, WriteOp};
 
 const WRITE: &str = "TransactWriteItems";
 
@@ -169,6 +169,17 @@ impl Transaction {
             WriteOp::Update,
             if touches { refuse_unique::<M>(prepared) } else { prepared },
         )
+    }
+
+    /// Adds a partial save (`db.save(&before, &after)`): its update, with the version check; a
+    /// save with nothing changed adds no action (a transaction of no action is refused when
+    /// sent). Refused as [`update`](Self::update) is when it touches a unique field.
+    pub fn save<M: Model>(self, save: SaveItem<M>) -> Self {
+        match save.into_update() {
+            Ok(Some(update)) => self.update(update),
+            Ok(None) => self,
+            Err(e) => self.push::<M>(WriteOp::Update, Err(e)),
+        }
     }
 
     /// Adds a delete (`db.delete(key)`, with its condition if any). Refused for models with
