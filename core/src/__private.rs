@@ -9,7 +9,9 @@
 use std::marker::PhantomData;
 
 mod meta;
+mod relation;
 pub use self::meta::*;
+pub use self::relation::*;
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use std::collections::HashMap;
@@ -27,6 +29,7 @@ pub use crate::model::{
     EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta, ScalarType,
     TemplatePart,
 };
+pub use crate::relation::{BelongsTo, HasMany, HasOne, ManyToMany};
 pub use crate::validator::{Refusal, Verdict};
 pub use crate::value::{
     to_attribute_value_serde, Deserializer, FromAttributeValue, Item, ItemSource, MapSource,

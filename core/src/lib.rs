@@ -12,6 +12,7 @@ mod managed;
 pub mod meta;
 mod model;
 pub mod operation;
+pub mod relation;
 pub mod schema;
 pub mod tenant;
 pub mod validate;

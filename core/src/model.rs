@@ -162,7 +162,7 @@ impl KeyMeta {
     /// let sk = Order::META.sort_key.as_ref().unwrap();
     /// assert_eq!(sk.literal_prefix(), "ORDER#");
     /// ```
-    pub fn literal_prefix(&self) -> &'static str {
+    pub const fn literal_prefix(&self) -> &'static str {
         match self.template.first() {
             Some(TemplatePart::Literal(text)) => text,
             _ => "",

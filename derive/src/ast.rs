@@ -11,6 +11,11 @@ use syn::{Attribute, ExprPath, Ident, LitStr, Token, Type};
 use crate::case::{RenameRule, RULE_NAMES};
 use crate::errors::Errors;
 
+mod relation;
+
+use relation::{relation_attrs, RELATION_KINDS};
+pub(crate) use relation::{RelationAttrs, RelationKind};
+
 /// A named field with the attribute name serde gives it.
 pub(crate) struct Field<'a> {
     pub(crate) ident: &'a Ident,
@@ -455,6 +460,8 @@ pub(crate) struct ModelAttrs<'a> {
     pub(crate) indexes: Vec<IndexAttrs>,
     /// `unique = "field"` entries, in order (repeatable).
     pub(crate) unique: Vec<LitStr>,
+    /// `has_many(..)`, `has_one(..)`, `belongs_to(..)` and `many_to_many(..)` entries, in order.
+    pub(crate) relations: Vec<RelationAttrs>,
     /// `validate = path` entries, in order (repeatable).
     pub(crate) validators: Vec<ExprPath>,
 }
@@ -471,7 +478,8 @@ pub(crate) struct IndexAttrs {
 }
 
 const MODEL_KEYS: &str = "table, entity, entity_attribute, pk, sk, pk_attribute, sk_attribute, \
-                          index(...), unique, validate";
+                          index(...), unique, validate, has_many(...), has_one(...), \
+                          belongs_to(...), many_to_many(...)";
 const INDEX_KEYS: &str = "name, pk, sk, pk_attribute, sk_attribute";
 
 pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> ModelAttrs<'a> {
@@ -497,6 +505,12 @@ pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> Mo
                 }
                 Some("validate") => {
                     out.validators.push(validator_path(&meta)?);
+                    return Ok(());
+                }
+                Some(keyword) if RELATION_KINDS.iter().any(|(_, k)| *k == keyword) => {
+                    if let Some(relation) = relation_attrs(&meta, errors)? {
+                        out.relations.push(relation);
+                    }
                     return Ok(());
                 }
                 _ => {

@@ -35,6 +35,8 @@ fn expand(model: &Model<'_>) -> TokenStream {
     let validate = expand_validate::validate_fn(model);
     let inherent = inherent(model);
     let role_checks = role_checks(model);
+    let relation_checks = crate::expand_relations::assertions(model);
+    let declared = crate::expand_relations::declared(ident, &model.relations);
     let defaults = expand_default::helpers(input, &model.fields, model.default.as_ref());
     // A model that declares `entity` reads only items of its entity type, on every path: an image
     // without the attribute is another model's (or another writer's), as it is to `from_item` and
@@ -46,6 +48,8 @@ fn expand(model: &Model<'_>) -> TokenStream {
     };
     quote! {
         #role_checks
+        #relation_checks
+        #declared
 
         #[automatically_derived]
         #allow
@@ -84,6 +88,7 @@ pub(crate) fn inherent(model: &Model<'_>) -> TokenStream {
     let allow = allow_lints();
     let key_fn = key_fn(model);
     let partition_fns = partition_fns(model);
+    let relations = crate::expand_relations::constants(model);
     let fields = field_paths(model);
     quote! {
         #[automatically_derived]
@@ -91,6 +96,7 @@ pub(crate) fn inherent(model: &Model<'_>) -> TokenStream {
         impl #ident {
             #key_fn
             #partition_fns
+            #relations
         }
 
         #fields

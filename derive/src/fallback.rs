@@ -23,8 +23,11 @@ pub(crate) fn model(input: &DeriveInput, invalid: Invalid<'_>) -> TokenStream {
     let inherent =
         invalid.partial.filter(|_| input.generics.params.is_empty()).map(|model| inherent(&model));
     let deserialize_entity = deserialize_entity(input);
+    let declared =
+        (input.generics.params.is_empty()).then(|| crate::expand_relations::declared(ident, &[]));
     quote! {
         #error
+        #declared
 
         #[automatically_derived]
         #allow

@@ -19,6 +19,7 @@ mod expand_default;
 mod expand_entities;
 mod expand_keys;
 mod expand_model;
+mod expand_relations;
 mod expand_validate;
 mod fallback;
 mod fields;
@@ -61,6 +62,15 @@ mod valid;
 ///   `ferrodyn::Invalid`, to name a field); on a field, `#[ferrodyn(validate = path)]`
 ///   (repeatable) with a `fn(&FieldType) -> Result<(), E>`. They make up `Model::validate`, which
 ///   every write of the whole value runs before sending.
+/// - `unique = "field"` (repeatable): the field's value is unique across the model's items.
+/// - Relations (repeatable), each generating an associated constant named after it in upper case
+///   (`Customer::ORDERS`), read with `db.related(&value, Customer::ORDERS)`:
+///   `has_many(orders = Order)` (the child's partition key renders from this model's fields),
+///   `has_many(shipments = Shipment, index = "gsi1")` (the partition key of the child's index
+///   does), `has_one(profile = Profile)` and `belongs_to(customer = Customer)` (the other model's
+///   whole key renders from this one's fields), `many_to_many(courses = Course, inverse =
+///   students)` (mirrored edge items in both models' partitions). The rules are asserted at compile
+///   time over both models' `META`; see `ferrodyn::relation`.
 ///
 /// Attribute names follow serde: `#[serde(rename)]`, `#[serde(rename_all)]`, `#[serde(skip)]` and
 /// `#[serde(default)]` are honoured. Fields convert through their `ToAttributeValue` /

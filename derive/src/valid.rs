@@ -8,6 +8,7 @@ mod container;
 mod entities;
 mod keys;
 mod model;
+mod relations;
 
 use syn::LitStr;
 

@@ -15,6 +15,9 @@ pub struct GetItem<M> {
     key: Key<M>,
     consistent_read: bool,
     projection: Option<Projection>,
+    /// Why the get cannot be sent (a relation whose source value failed to render the key),
+    /// reported before any request.
+    refused: Option<Error>,
 }
 
 impl<M: Model> std::fmt::Debug for GetItem<M> {
@@ -25,7 +28,7 @@ impl<M: Model> std::fmt::Debug for GetItem<M> {
 
 impl<M: Model> GetItem<M> {
     pub(crate) fn new(db: Db, key: Key<M>) -> Self {
-        GetItem { db, key, consistent_read: false, projection: None }
+        GetItem { db, key, consistent_read: false, projection: None, refused: None }
     }
 
     super::setters! {
@@ -34,6 +37,12 @@ impl<M: Model> GetItem<M> {
         /// Returns only these attributes; the model must then tolerate the others missing
         /// (`Option` or `#[serde(default)]` fields), or use [`send_item`](Self::send_item).
         projection(projection: impl Into<Projection>) => Some(projection.into());
+    }
+
+    /// Makes the get fail with `error` when sent, before any request.
+    pub(crate) fn refuse(mut self, error: Error) -> Self {
+        self.refused = Some(error);
+        self
     }
 
     fn error(&self, e: Error) -> Error {
@@ -56,7 +65,10 @@ impl<M: Model> GetItem<M> {
     ///
     /// # Errors
     /// An invalid key (before sending) or DynamoDB's error.
-    pub async fn send_item(self) -> Result<Option<Item>> {
+    pub async fn send_item(mut self) -> Result<Option<Item>> {
+        if let Some(e) = self.refused.take() {
+            return Err(self.error(e));
+        }
         let mut key = self.key.attributes().clone();
         crate::tenant::apply(&self.db, M::META, &mut key)
             .and_then(|_| validate::check_key(M::META, &key))

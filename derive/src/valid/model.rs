@@ -24,6 +24,8 @@ pub(crate) struct Model<'a> {
     pub(crate) unique: Vec<usize>,
     /// `#[serde(default)]` on the struct: where missing fields take their values from.
     pub(crate) default: Option<ContainerDefault>,
+    /// The relations declared on the model, checked as far as one model can be.
+    pub(crate) relations: Vec<ast::RelationAttrs>,
     /// `validate = path` on the struct, in order; the fields' own are on each [`Field`].
     pub(crate) validators: Vec<ExprPath>,
 }
@@ -83,7 +85,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
     container::check(&container, ContainerUse::Model, &mut errors);
     let mut fields = ast::fields(named, &container, &mut errors);
     container::apply_default(&mut fields, &container);
-    let attrs = ast::model_attrs(&input.attrs, &mut errors);
+    let mut attrs = ast::model_attrs(&input.attrs, &mut errors);
     check_field_attributes(&fields, named, &mut errors);
 
     let checker = Checker { fields: &fields, named };
@@ -140,6 +142,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
 
     let indexes = checker.indexes(&attrs, &mut errors);
     let unique = checker.unique(&attrs, &mut errors);
+    let relations = super::relations::check(std::mem::take(&mut attrs.relations), &mut errors);
 
     let mut model = Model {
         input,
@@ -159,6 +162,7 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
         indexes,
         unique,
         default: container.default,
+        relations,
         validators: attrs.validators.clone(),
     };
     check_attribute_names(&mut model, &attrs, &mut errors);

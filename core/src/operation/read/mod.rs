@@ -124,6 +124,9 @@ pub struct Read<T, K> {
     decode: DecodeFn<T>,
     unknown: Unknown,
     kind: K,
+    /// Why the read cannot be sent (a relation whose source value failed to render its keys),
+    /// reported by the terminal before any request.
+    refused: Option<Error>,
 }
 
 impl<T, K: ReadKind> std::fmt::Debug for Read<T, K> {
@@ -150,7 +153,20 @@ fn decode_entities<E: Entities>(item: Item, unknown: Unknown) -> Result<Option<E
 impl<M: Model, K: ReadKind> Read<M, K> {
     /// A read of `M`'s items; when `M` declares an entity type, only items of it are returned.
     fn new(db: &Db, index: Option<&'static str>, kind: K) -> Self {
-        let meta = M::META;
+        Read::of_meta(db, M::META, index, kind, decode_model::<M>)
+    }
+}
+
+impl<T, K: ReadKind> Read<T, K> {
+    /// A read of the items `meta` describes, each turned into a `T` by `decode`; when `meta`
+    /// declares an entity type, only items of it are returned.
+    pub(crate) fn of_meta(
+        db: &Db,
+        meta: &'static ModelMeta,
+        index: Option<&'static str>,
+        kind: K,
+        decode: DecodeFn<T>,
+    ) -> Self {
         Read {
             db: db.clone(),
             meta,
@@ -166,9 +182,24 @@ impl<M: Model, K: ReadKind> Read<M, K> {
             consistent_read: false,
             limit: None,
             cursor: None,
-            decode: decode_model::<M>,
+            decode,
             unknown: Unknown::Error,
             kind,
+            refused: None,
+        }
+    }
+
+    /// Makes the read fail with `error` when sent, before any request.
+    pub(crate) fn refuse(mut self, error: Error) -> Self {
+        self.refused = Some(error);
+        self
+    }
+
+    /// The reader of a whole read (no parallel scan segment), or the error it was refused with.
+    fn into_reader(mut self) -> Result<Reader<T>> {
+        match self.refused.take() {
+            Some(e) => Err(self.error(e)),
+            None => self.reader(None),
         }
     }
 }
@@ -226,6 +257,7 @@ impl<T, K: ReadKind> Read<T, K> {
             decode: decode_entities::<E>,
             unknown: self.unknown,
             kind: self.kind,
+            refused: self.refused,
         }
     }
 
@@ -320,7 +352,7 @@ impl<T: Send + 'static, K: ReadKind> Read<T, K> {
     /// # Errors
     /// An invalid read or cursor (before sending), DynamoDB's error, or a decoding error.
     pub async fn page(self) -> Result<Page<T>> {
-        self.reader(None)?.page().await
+        self.into_reader()?.page().await
     }
 
     /// Reads every page and returns all items.
@@ -328,7 +360,7 @@ impl<T: Send + 'static, K: ReadKind> Read<T, K> {
     /// # Errors
     /// As [`page`](Self::page), for any page.
     pub async fn all(self) -> Result<Vec<T>> {
-        self.reader(None)?.all().await
+        self.into_reader()?.all().await
     }
 
     /// Counts matching items across all pages (Select COUNT: no items are transferred).
@@ -336,14 +368,14 @@ impl<T: Send + 'static, K: ReadKind> Read<T, K> {
     /// # Errors
     /// As [`page`](Self::page).
     pub async fn count(self) -> Result<Count> {
-        self.reader(None)?.count().await
+        self.into_reader()?.count().await
     }
 
     /// The items as a stream that fetches the next page only when the items of the previous one
     /// have been consumed. An invalid read yields one error; a decoding error is yielded for its
     /// item and the stream goes on; a failed request ends the stream after its error.
     pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + Unpin {
-        match self.reader(None) {
+        match self.into_reader() {
             Ok(reader) => Either::Left(reader.stream()),
             Err(e) => Either::Right(futures_util::stream::once(std::future::ready(Err(e)))),
         }

@@ -22,14 +22,31 @@ impl Db {
     /// sharing the partition are not read as `M` (they still count in `scanned_count`); use
     /// [`Read::entities`] to read them all into an enum.
     pub fn query<M: Model>(&self, partition: Partition<M>) -> super::Query<M> {
-        let kind = Query {
+        Read::new(self, partition.index(), Query::of(&partition))
+    }
+
+    /// A query of the table partition `partition` of the items `meta` describes (relation edges,
+    /// which share their end's partition), each turned into a `T` by `decode`.
+    pub(crate) fn query_items<T, M: Model>(
+        &self,
+        meta: &'static ModelMeta,
+        partition: Partition<M>,
+        decode: super::DecodeFn<T>,
+    ) -> super::Query<T> {
+        Read::of_meta(self, meta, partition.index(), Query::of(&partition), decode)
+    }
+}
+
+impl Query {
+    /// The query kind of `partition`, without a sort key condition.
+    fn of<M: Model>(partition: &Partition<M>) -> Self {
+        Query {
             partition_attribute: partition.attribute(),
             partition_value: partition.value().cloned(),
             partition_text: partition.to_string(),
             sort: None,
             descending: false,
-        };
-        Read::new(self, partition.index(), kind)
+        }
     }
 }
 

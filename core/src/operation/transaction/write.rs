@@ -126,6 +126,18 @@ impl Transaction {
         self
     }
 
+    /// Adds an action ferrodyn prepared itself, or the error preparing it gave, reported when the
+    /// transaction is sent (relation edges and their checks).
+    pub(crate) fn push_action(
+        mut self,
+        op: WriteOp,
+        meta: &'static ModelMeta,
+        prepared: Result<Prepared>,
+    ) -> Self {
+        self.actions.push(WriteAction { op, meta, prepared });
+        self
+    }
+
     /// Adds an action ferrodyn prepared itself (an item and its unique guards).
     pub(crate) fn push_prepared(mut self, meta: &'static ModelMeta, prepared: Prepared) -> Self {
         self.actions.push(WriteAction { op: prepared.op, meta, prepared: Ok(prepared) });
