@@ -3,3 +3,5 @@
 pub mod runtime_api;
 #[cfg(feature = "streams")]
 pub mod stream_poller;
+#[cfg(feature = "cli")]
+pub mod template;

@@ -5,12 +5,13 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io;
+use std::time::Instant;
 
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use serde_json::{json, Value};
 
 use super::event::lambda_record;
-use super::{Delivery, Invoke, PollerError, StreamPoller};
+use super::{Delivery, Invoke, PollerError, StartingPosition, StreamPoller};
 use crate::runtime_api::{InvocationResult, InvokeError};
 
 /// The most records one GetRecords call returns.
@@ -32,6 +33,8 @@ pub(super) struct ShardState {
     pub(super) attempts: u32,
     /// The batch size for the next attempt, below the mapping's while a failed batch is bisected.
     pub(super) batch_limit: usize,
+    /// When the poller first held back a batch smaller than the limit (the batching window).
+    waiting_since: Option<Instant>,
 }
 
 impl ShardState {
@@ -88,6 +91,9 @@ impl StreamPoller {
                     if self.shards[index].buffer.is_empty() {
                         break;
                     }
+                    if self.holds_back(index, limit) {
+                        break;
+                    }
                     self.deliver(index, function, &mut delivery)?;
                     progressed = true;
                 }
@@ -96,6 +102,24 @@ impl StreamPoller {
                 return Ok(delivery);
             }
         }
+    }
+
+    /// Whether the batch at the head of shard `index` waits for more records: it is smaller than
+    /// `limit`, is a first attempt, and the batching window that started when the poller first
+    /// saw it has not ended.
+    fn holds_back(&mut self, index: usize, limit: usize) -> bool {
+        let window = self.maximum_batching_window;
+        let shard = &mut self.shards[index];
+        if window.is_zero() || shard.buffer.len() >= limit || shard.attempts > 0 || shard.closed {
+            shard.waiting_since = None;
+            return false;
+        }
+        let since = *shard.waiting_since.get_or_insert_with(Instant::now);
+        if since.elapsed() < window {
+            return true;
+        }
+        shard.waiting_since = None;
+        false
     }
 
     /// Whether shard `index` may be read: its parent is gone from the stream or fully delivered.
@@ -138,6 +162,7 @@ impl StreamPoller {
                         buffer: VecDeque::new(),
                         attempts: 0,
                         batch_limit: self.batch_size,
+                        waiting_since: None,
                     });
                 }
             }
@@ -159,7 +184,10 @@ impl StreamPoller {
                 .get_shard_iterator()
                 .stream_arn(&self.stream_arn)
                 .shard_id(&shard_id)
-                .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                .shard_iterator_type(match self.starting_position {
+                    StartingPosition::TrimHorizon => ShardIteratorType::TrimHorizon,
+                    StartingPosition::Latest => ShardIteratorType::Latest,
+                })
                 .send()
                 .await
                 .map_err(|e| PollerError::new(&operation("GetShardIterator"), e))?;
@@ -224,6 +252,7 @@ mod tests {
             buffer: VecDeque::new(),
             attempts: 0,
             batch_limit: DEFAULT_BATCH_SIZE,
+            waiting_since: None,
         }
     }
 
