@@ -7,19 +7,22 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
 use ferrodyn_local::runtime_api::{InvocationResult, InvokeError};
 use ferrodyn_local::stream_poller::{FailedBatch, StreamPoller};
-use ferrodyn_local::template::{MappingSettings, ACCOUNT_ID};
+use ferrodyn_local::template::{MappingSettings, StartingPosition, ACCOUNT_ID};
 use serde_json::{json, Value};
 
 use super::functions::Managed;
 
 /// How often a caught-up mapping reads its stream again (Lambda polls four times a second).
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// The pause after a failed batch before it is retried (Lambda backs off too), so that a mapping
+/// retrying without bound does not spin.
+const RETRY_BACKOFF: Duration = Duration::from_millis(250);
 
 /// One mapping to start.
 pub(crate) struct Mapping {
@@ -80,6 +83,9 @@ impl Mapping {
             Err(error) => (format!("error {error}"), String::new(), Some(error)),
         };
         println!("stream {label} ← {}: {records} records, {status}, {millis} ms", self.table);
+        if error.is_some() || status != "ok" {
+            thread::sleep(RETRY_BACKOFF);
+        }
         Ok(InvocationResult { request_id: String::new(), body, error })
     }
 
@@ -126,19 +132,23 @@ impl Mapping {
         }
     }
 
-    /// Polls forever on a thread of its own (invocations block it, not the HTTP server).
-    pub(crate) fn spawn(self, endpoint: String) -> std::io::Result<()> {
+    /// Polls forever on a thread of its own (invocations block it, not the HTTP server); returns
+    /// once the mapping reads its stream (a `LATEST` mapping has placed its iterators), or after
+    /// `ready_within`.
+    pub(crate) fn spawn(self, endpoint: String, ready_within: Duration) -> std::io::Result<()> {
+        let (ready, is_ready) = mpsc::channel();
         thread::Builder::new().name(format!("mapping-{}", self.event)).spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(runtime) => runtime,
                 Err(e) => return println!("stream {}: no runtime: {e}", self.label()),
             };
-            runtime.block_on(self.run(&endpoint));
+            runtime.block_on(self.run(&endpoint, &ready));
         })?;
+        let _ = is_ready.recv_timeout(ready_within);
         Ok(())
     }
 
-    async fn run(&self, endpoint: &str) {
+    async fn run(&self, endpoint: &str, ready: &mpsc::Sender<()>) {
         let label = self.label();
         let mut poller = loop {
             match self.poller(endpoint).await {
@@ -151,6 +161,13 @@ impl Mapping {
         };
         let stream_arn = poller.stream_arn().to_owned();
         let invoke = |event: &str| self.invoke(event);
+        if self.settings.starting_position == StartingPosition::Latest {
+            // The first read places the iterators at the shards' ends.
+            if let Err(e) = poller.run(&invoke).await {
+                println!("stream {label}: {e}");
+            }
+        }
+        let _ = ready.send(());
         loop {
             match poller.run(&invoke).await {
                 Ok(delivery) => {
@@ -170,7 +187,7 @@ fn chrono_like_now() -> String {
     let secs = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rest) = (secs / 86_400, secs % 86_400);
     // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days.cast_signed() + 719_468;
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
