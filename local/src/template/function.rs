@@ -156,6 +156,10 @@ fn parse_event(
 ) {
     let id = format!("{}.Events.{name}", function.logical_id);
     let kind = event.get("Type").and_then(|t| scalar(t).ok()).unwrap_or_default();
+    if !matches!(kind.as_str(), "HttpApi" | "Api" | "DynamoDB") {
+        warnings.push(&id, format!("event type {kind} is not emulated; not attached"));
+        return;
+    }
     let properties = match event.get("Properties").map(|p| scope.resolve(p)) {
         None => Value::Mapping(Mapping::new()),
         Some(Ok(properties)) => properties,
@@ -198,7 +202,7 @@ fn parse_event(
                 });
             }
         }
-        other => warnings.push(&id, format!("event type {other} is not emulated; not attached")),
+        _ => {}
     }
 }
 
