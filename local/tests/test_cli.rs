@@ -69,7 +69,8 @@ impl Started {
                 }
             });
         }
-        let mut started = Started { child, lines, address: ([0, 0, 0, 0], 0).into(), startup: Duration::ZERO };
+        let mut started =
+            Started { child, lines, address: ([0, 0, 0, 0], 0).into(), startup: Duration::ZERO };
         let line = started.wait_for(STARTUP, |l| l.contains("listening on http://"));
         let address = line.split("http://").nth(1).and_then(|a| a.split_whitespace().next());
         started.address = address.and_then(|a| a.parse().ok()).expect("an address");
@@ -159,7 +160,10 @@ async fn put_all(client: &aws_sdk_dynamodb::Client, table: &str, keys: &[&str]) 
     let requests: Vec<WriteRequest> = keys
         .iter()
         .map(|k| {
-            let put = PutRequest::builder().item("pk", AttributeValue::S((*k).to_owned())).build().unwrap();
+            let put = PutRequest::builder()
+                .item("pk", AttributeValue::S((*k).to_owned()))
+                .build()
+                .unwrap();
             WriteRequest::builder().put_request(put).build()
         })
         .collect();
@@ -173,7 +177,9 @@ fn batches(started: &Started, function: &str) -> Vec<Vec<String>> {
     started
         .lines_with(&format!("[{function}] batch "))
         .iter()
-        .filter_map(|l| l.split_once(": ").map(|(_, keys)| keys.split(',').map(str::to_owned).collect()))
+        .filter_map(|l| {
+            l.split_once(": ").map(|(_, keys)| keys.split(',').map(str::to_owned).collect())
+        })
         .collect()
 }
 
@@ -215,16 +221,24 @@ async fn start_runs_the_test_stack_with_every_mapping_setting() {
     put_all(&client, &items, &["keep-old", "l-old"]).await;
     let template = fixture_template("mappings");
     let mut started = Started::new(&template, &prefix);
-    started.wait_for(Duration::from_secs(30), |l| l.contains(&format!("table {items} (Items): exists")));
+    started.wait_for(Duration::from_secs(30), |l| {
+        l.contains(&format!("table {items} (Items): exists"))
+    });
     let audit = client.describe_table().table_name(format!("{prefix}Audit")).send().await.unwrap();
     let audit = audit.table().unwrap();
     assert_eq!(audit.global_secondary_indexes().len(), 1);
     assert_eq!(audit.local_secondary_indexes().len(), 1);
-    let ttl = client.describe_time_to_live().table_name(format!("{prefix}Audit")).send().await.unwrap();
+    let ttl =
+        client.describe_time_to_live().table_name(format!("{prefix}Audit")).send().await.unwrap();
     assert_eq!(ttl.time_to_live_description().and_then(|t| t.attribute_name()), Some("expires"));
 
     put_all(&client, &items, &["keep-1", "keep-2", "keep-3", "keep-4", "skip-1", "l-new"]).await;
-    put_all(&client, &items, &["r-1", "r-bad", "r-3", "u-bad", "b-1", "b-bad", "b-3", "b-4", "a-bad"]).await;
+    put_all(
+        &client,
+        &items,
+        &["r-1", "r-bad", "r-3", "u-bad", "b-1", "b-bad", "b-3", "b-4", "a-bad"],
+    )
+    .await;
     for key in ["w-1", "w-2", "w-3"] {
         put_all(&client, &items, &[key]).await;
         tokio::time::sleep(Duration::from_millis(700)).await;
@@ -236,20 +250,26 @@ async fn start_runs_the_test_stack_with_every_mapping_setting() {
     started.wait_for(wait, |l| l.contains("Reporter.Reported: gave up on 2 records"));
     started.wait_for(wait, |l| l.contains("Bisector.Bisected: gave up on 1 records"));
     started.wait_for(wait, |l| l == "[Bisector] batch 2: b-3,b-4");
-    started.wait_for(wait, |l| l.contains("Bisector.Aged: gave up on 1 records") && l.contains("RecordAgeExceeded"));
+    started.wait_for(wait, |l| {
+        l.contains("Bisector.Aged: gave up on 1 records") && l.contains("RecordAgeExceeded")
+    });
     started.wait_for(wait, |l| l.contains("Reporter.Unreported ←") && l.contains("1 records, ok"));
 
     // FilterCriteria and BatchSize: only keep- records, at most two a batch.
     let recorded = batches(&started, "Recorder");
     let keep: Vec<&Vec<String>> = recorded.iter().filter(|b| b[0].starts_with("keep-")).collect();
-    assert!(keep.iter().all(|b| b.len() <= 2 && b.iter().all(|k| k.starts_with("keep-"))), "{recorded:?}");
+    assert!(
+        keep.iter().all(|b| b.len() <= 2 && b.iter().all(|k| k.starts_with("keep-"))),
+        "{recorded:?}"
+    );
     assert!(keep.iter().any(|b| b.len() == 2), "{recorded:?}");
     let all: Vec<&String> = recorded.iter().flatten().collect();
     assert!(all.contains(&&"keep-old".to_owned()), "TRIM_HORIZON reads what was there: {all:?}");
     assert!(!all.iter().any(|k| *k == "skip-1" || *k == "l-old"), "{all:?}");
     // ReportBatchItemFailures: r-1 checkpointed, r-bad and r-3 retried once, then given up.
     assert_eq!(batches(&started, "Reporter").iter().filter(|b| b[0].starts_with("r-")).count(), 2);
-    let failures = template.parent().unwrap().join(".ferrodyn-local/failures/Reporter.Reported.jsonl");
+    let failures =
+        template.parent().unwrap().join(".ferrodyn-local/failures/Reporter.Reported.jsonl");
     let record = json(std::fs::read_to_string(&failures).unwrap().lines().next().unwrap());
     assert_eq!(record["requestContext"]["condition"], "RetryAttemptsExhausted");
     assert_eq!(record["requestContext"]["approximateInvokeCount"], 2);
@@ -325,7 +345,10 @@ fn invoke_runs_one_event_and_generate_event_writes_samples() {
     assert_eq!(json(&String::from_utf8(out.stdout).unwrap())["errorType"], "Sandbox.Timedout");
 
     let stream = Command::new(BIN).args(["generate-event", "dynamodb"]).output().unwrap();
-    let out = run(&["invoke", "Recorder", "--event", "-"], Some(&String::from_utf8(stream.stdout).unwrap()));
+    let out = run(
+        &["invoke", "Recorder", "--event", "-"],
+        Some(&String::from_utf8(stream.stdout).unwrap()),
+    );
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("[Recorder] batch 1: CUSTOMER#1"));
     let unknown = run(&["invoke", "Nobody", "--event", "-"], Some("{}"));
@@ -338,7 +361,11 @@ fn invoke_runs_one_event_and_generate_event_writes_samples() {
 fn start_serves_the_example_stack_and_feeds_its_stream_consumer() {
     let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
     let mut started = Started::new(&template, &prefix("example"));
-    let (status, body) = started.http("POST", "/customers", Some(json!({"name": "Ada", "email": "ada@example.com"})));
+    let (status, body) = started.http(
+        "POST",
+        "/customers",
+        Some(json!({"name": "Ada", "email": "ada@example.com"})),
+    );
     println!("start to the first served request: {} ms", started.startup.as_millis());
     assert_eq!(status, 201, "{body}");
     let id = json(&body)["id"].as_str().unwrap().to_owned();
@@ -358,7 +385,8 @@ fn start_serves_the_example_stack_and_feeds_its_stream_consumer() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(&order_ids[0]));
     let order = format!("/customers/{id}/orders/{}", order_ids[0]);
-    let (status, body) = started.http("PATCH", &order, Some(json!({"status": "paid", "version": 1})));
+    let (status, body) =
+        started.http("PATCH", &order, Some(json!({"status": "paid", "version": 1})));
     assert_eq!(status, 200, "{body}");
     let (status, body) = started.http("GET", "/orders?status=paid", None);
     assert_eq!(status, 200, "{body}");
@@ -373,13 +401,20 @@ fn start_serves_the_example_stack_and_feeds_its_stream_consumer() {
     let stats = loop {
         let (status, body) = started.http("GET", &format!("/customers/{id}/stats"), None);
         let stats = if status == 200 { json(&body) } else { Value::Null };
-        let got = (stats["order_count"].as_i64().unwrap_or(-1), stats["total_cents"].as_i64().unwrap_or(-1));
+        let got = (
+            stats["order_count"].as_i64().unwrap_or(-1),
+            stats["total_cents"].as_i64().unwrap_or(-1),
+        );
         if got == want || Instant::now() > until {
             break got;
         }
         thread::sleep(Duration::from_millis(250));
     };
     assert_eq!(stats, want, "{}", started.output());
-    started.wait_for(Duration::from_secs(5), |l| l.starts_with("stream OrderStreamFunction.ShopStream ←"));
-    started.wait_for(Duration::from_secs(5), |l| l.starts_with("http POST /customers 201 OrdersApiFunction"));
+    started.wait_for(Duration::from_secs(5), |l| {
+        l.starts_with("stream OrderStreamFunction.ShopStream ←")
+    });
+    started.wait_for(Duration::from_secs(5), |l| {
+        l.starts_with("http POST /customers 201 OrdersApiFunction")
+    });
 }

@@ -56,13 +56,17 @@ fn the_example_stack_is_read_as_declared() {
     assert_eq!(s.maximum_record_age, Some(Duration::from_secs(86_400)));
     assert_eq!(s.filters.len(), 2);
     assert!(s.on_failure.is_some());
-    template.set_stream_arn("ShopTable", "arn:aws:dynamodb:ddblocal:000000000000:table/ShopTable/stream/x");
+    template.set_stream_arn(
+        "ShopTable",
+        "arn:aws:dynamodb:ddblocal:000000000000:table/ShopTable/stream/x",
+    );
     assert_eq!(template.stream_table(event).map(|t| t.logical_id.as_str()), Ok("ShopTable"));
 
     assert!(warned(&template.warnings, "OrderStreamFailures", "AWS::SQS::Queue is not emulated"));
     let notes: Vec<String> =
         template.warnings.iter().filter(|w| w.note).map(ToString::to_string).collect();
-    assert!(notes.contains(&"note: OrdersApiFunction: Policies is not emulated (no effect locally)".into()));
+    assert!(notes
+        .contains(&"note: OrdersApiFunction: Policies is not emulated (no effect locally)".into()));
 }
 
 #[test]
@@ -139,9 +143,17 @@ fn parts_that_are_not_emulated_are_warned_about_by_name() {
     assert_eq!(names, ["RustFunction"]);
     let (env, unresolved) = template.environment(&template.functions[0]);
     assert!(env.is_empty(), "{env:?}");
-    assert!(warned(&unresolved, "RustFunction", "BUCKET left unset: !Ref Bucket: a AWS::S3::Bucket"));
+    assert!(warned(
+        &unresolved,
+        "RustFunction",
+        "BUCKET left unset: !Ref Bucket: a AWS::S3::Bucket"
+    ));
     assert!(warned(&unresolved, "RustFunction", "SECRET left unset: !Ref Missing: no such"));
-    assert!(warned(&unresolved, "RustFunction", "ENCODED left unset: the intrinsic function Base64"));
+    assert!(warned(
+        &unresolved,
+        "RustFunction",
+        "ENCODED left unset: the intrinsic function Base64"
+    ));
     let stream = &template.functions[0].stream_events[0];
     let unattached = template.stream_table(stream).unwrap_err();
     assert!(unattached.contains("Table.StreamArn: the table has no stream"), "{unattached}");

@@ -74,7 +74,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
             _ => (arg.as_str(), None),
         };
         let mut value = |name: &str| {
-            inline.clone().or_else(|| iter.next().cloned()).ok_or_else(|| format!("{name} needs a value"))
+            inline
+                .clone()
+                .or_else(|| iter.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
         };
         match flag {
             "-h" | "--help" => return Ok(Command::Help),

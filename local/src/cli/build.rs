@@ -27,7 +27,8 @@ pub(crate) fn build(dir: &Path, binaries: &[&str]) -> Result<HashMap<String, Bui
     for binary in binaries {
         command.args(["--bin", binary]);
     }
-    let described = format!("cargo build --bin {} (in {})", binaries.join(" --bin "), dir.display());
+    let described =
+        format!("cargo build --bin {} (in {})", binaries.join(" --bin "), dir.display());
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

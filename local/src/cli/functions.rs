@@ -133,10 +133,9 @@ impl Managed {
                         &format!("Task timed out after {:.2} seconds", limit.as_secs_f64()),
                     ),
                     InvokeError::Init(init) => init,
-                    InvokeError::Exited(status) => error(
-                        "Runtime.ExitError",
-                        &format!("Runtime exited with error: {status}"),
-                    ),
+                    InvokeError::Exited(status) => {
+                        error("Runtime.ExitError", &format!("Runtime exited with error: {status}"))
+                    }
                     other => error("Runtime.Unknown", &other.to_string()),
                 })
             }

@@ -47,7 +47,9 @@ pub(crate) fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCo
         Command::Start(common, options) => {
             runtime.block_on(start::run(&common, &options)).map(|()| ExitCode::SUCCESS)
         }
-        Command::Invoke(common, function, event) => runtime.block_on(invoke(&common, &function, &event)),
+        Command::Invoke(common, function, event) => {
+            runtime.block_on(invoke(&common, &function, &event))
+        }
     };
     // Mapping threads and blocked invocations are not waited for.
     runtime.shutdown_background();
@@ -59,13 +61,20 @@ pub(crate) fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCo
 
 /// `invoke`: one event, the response (or the error Lambda would report) on stdout; the
 /// function's logs and everything else on stderr. Fails when the function fails.
-async fn invoke(common: &Common, function: &str, event: &std::path::Path) -> Result<ExitCode, String> {
+async fn invoke(
+    common: &Common,
+    function: &str,
+    event: &std::path::Path,
+) -> Result<ExitCode, String> {
     let text = if event.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("reading the event from standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("reading the event from standard input: {e}"))?;
         text
     } else {
-        std::fs::read_to_string(event).map_err(|e| format!("reading the event {}: {e}", event.display()))?
+        std::fs::read_to_string(event)
+            .map_err(|e| format!("reading the event {}: {e}", event.display()))?
     };
     serde_json::from_str::<serde_json::Value>(&text)
         .map_err(|e| format!("the event {} is not JSON: {e}", event.display()))?;

@@ -105,10 +105,10 @@ pub(crate) async fn prepare(
             env.push(("AWS_LAMBDA_LOG_LEVEL".to_owned(), level.clone()));
         }
         env.extend(variables);
-        let program = built
-            .get(&function.binary)
-            .map(|b| b.executable.clone())
-            .ok_or_else(|| format!("{}: binary {} was not built", function.logical_id, function.binary))?;
+        let program =
+            built.get(&function.binary).map(|b| b.executable.clone()).ok_or_else(|| {
+                format!("{}: binary {} was not built", function.logical_id, function.binary)
+            })?;
         let name = function.name.clone();
         functions.insert(name, Arc::new(Managed::new(function, program, env, Arc::clone(&log))));
     }

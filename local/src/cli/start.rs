@@ -87,7 +87,9 @@ pub(crate) async fn run(common: &Common, start: &Start) -> Result<(), String> {
                 "stream {}.{} ← table {} (batch size {})",
                 function.spec.name, event.event, table.name, event.settings.batch_size
             );
-            mapping.spawn(stack.endpoint.clone(), Duration::from_secs(30)).map_err(|e| format!("starting {id}: {e}"))?;
+            mapping
+                .spawn(stack.endpoint.clone(), Duration::from_secs(30))
+                .map_err(|e| format!("starting {id}: {e}"))?;
         }
     }
     let listener = tokio::net::TcpListener::bind((start.host.as_str(), start.port))

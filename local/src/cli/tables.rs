@@ -48,9 +48,13 @@ fn projection(index: &TableIndex) -> Projection {
 ///
 /// # Errors
 /// CreateTable, DescribeTable or UpdateTimeToLive failed; the message names the table.
-pub(crate) async fn create(client: &Client, table: &Table) -> Result<(Option<String>, bool), String> {
+pub(crate) async fn create(
+    client: &Client,
+    table: &Table,
+) -> Result<(Option<String>, bool), String> {
     let name = &table.name;
-    let fail = |operation: &str, e: &dyn std::fmt::Display| format!("{operation} on table {name}: {e}");
+    let fail =
+        |operation: &str, e: &dyn std::fmt::Display| format!("{operation} on table {name}: {e}");
     let mut request = client
         .create_table()
         .table_name(name)
@@ -94,10 +98,14 @@ pub(crate) async fn create(client: &Client, table: &Table) -> Result<(Option<Str
     let created = match request.send().await {
         Ok(output) => Some(output),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => None,
-        Err(e) => return Err(fail("CreateTable", &aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        Err(e) => {
+            return Err(fail("CreateTable", &aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+        }
     };
     let stream_arn = match &created {
-        Some(output) => output.table_description().and_then(|d| d.latest_stream_arn()).map(str::to_owned),
+        Some(output) => {
+            output.table_description().and_then(|d| d.latest_stream_arn()).map(str::to_owned)
+        }
         None => client
             .describe_table()
             .table_name(name)
@@ -121,7 +129,9 @@ pub(crate) async fn create(client: &Client, table: &Table) -> Result<(Option<Str
             )
             .send()
             .await
-            .map_err(|e| fail("UpdateTimeToLive", &aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                fail("UpdateTimeToLive", &aws_sdk_dynamodb::error::DisplayErrorContext(e))
+            })?;
     }
     Ok((stream_arn, created.is_some()))
 }

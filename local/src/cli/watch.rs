@@ -54,7 +54,10 @@ pub(crate) fn spawn(stack: &Stack) -> std::io::Result<()> {
         .iter()
         .map(|(name, built)| (name.clone(), modified(&built.executable)))
         .collect();
-    eprintln!("watching {} for changes", roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", "));
+    eprintln!(
+        "watching {} for changes",
+        roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", ")
+    );
     thread::Builder::new().name("watch".into()).spawn(move || {
         let mut last = snapshot(&roots);
         loop {
@@ -66,7 +69,10 @@ pub(crate) fn spawn(stack: &Stack) -> std::io::Result<()> {
             println!("watch: sources changed; rebuilding");
             let mut by_dir: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
             for function in &functions {
-                by_dir.entry(function.spec.code_dir.clone()).or_default().push(&function.spec.binary);
+                by_dir
+                    .entry(function.spec.code_dir.clone())
+                    .or_default()
+                    .push(&function.spec.binary);
             }
             for (dir, names) in by_dir {
                 let built = match build(&dir, &names) {

@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde_yaml::{Mapping, Value};
 
 use super::intrinsic::{scalar, Scope};
-use super::{ApiKind, Function, HttpRoute, MappingSettings, StartingPosition, StreamEvent, Warnings};
+use super::{
+    ApiKind, Function, HttpRoute, MappingSettings, StartingPosition, StreamEvent, Warnings,
+};
 
 /// Lambda's defaults when neither the function nor `Globals` sets them.
 const DEFAULT_MEMORY_SIZE: u32 = 128;
@@ -109,7 +111,8 @@ pub(super) fn parse_function(
     let memory_size = number("MemorySize", u64::from(DEFAULT_MEMORY_SIZE), warnings);
     let timeout = number("Timeout", DEFAULT_TIMEOUT.as_secs(), warnings);
     let logging = properties.get("LoggingConfig").and_then(|l| scope.resolve(l).ok());
-    let logging_field = |name: &str| logging.as_ref().and_then(|l| l.get(name)).and_then(|v| scalar(v).ok());
+    let logging_field =
+        |name: &str| logging.as_ref().and_then(|l| l.get(name)).and_then(|v| scalar(v).ok());
     let mut function = Function {
         logical_id: id.to_owned(),
         name: text("FunctionName", warnings).unwrap_or_else(|| id.to_owned()),
@@ -182,7 +185,15 @@ fn parse_event(
             let path = get("Path").unwrap_or_else(|| "$default".to_owned());
             for key in properties.as_mapping().into_iter().flat_map(|m| m.keys()) {
                 let key = key.as_str().unwrap_or_default();
-                if !matches!(key, "Path" | "Method" | "PayloadFormatVersion" | "ApiId" | "RestApiId" | "TimeoutInMillis") {
+                if !matches!(
+                    key,
+                    "Path"
+                        | "Method"
+                        | "PayloadFormatVersion"
+                        | "ApiId"
+                        | "RestApiId"
+                        | "TimeoutInMillis"
+                ) {
                     warnings.push(&id, format!("{kind} event property {key} is not emulated"));
                 }
             }
@@ -206,7 +217,11 @@ fn parse_event(
     }
 }
 
-fn mapping_settings(id: &str, properties: &Value, warnings: &mut Warnings) -> Option<MappingSettings> {
+fn mapping_settings(
+    id: &str,
+    properties: &Value,
+    warnings: &mut Warnings,
+) -> Option<MappingSettings> {
     let get = |key: &str| properties.get(key).and_then(|v| scalar(v).ok());
     let mut settings = MappingSettings::default();
     if get("Enabled").as_deref() == Some("false") {
@@ -218,7 +233,8 @@ fn mapping_settings(id: &str, properties: &Value, warnings: &mut Warnings) -> Op
         match text.parse() {
             Ok(n) => Some(n),
             Err(_) => {
-                warnings.push(id, format!("{key} {text:?} is not a number; Lambda's default is used"));
+                warnings
+                    .push(id, format!("{key} {text:?} is not a number; Lambda's default is used"));
                 None
             }
         }
@@ -235,7 +251,10 @@ fn mapping_settings(id: &str, properties: &Value, warnings: &mut Warnings) -> Op
     if let Some(n) = number("MaximumRecordAgeInSeconds") {
         settings.maximum_record_age = u64::try_from(n).ok().map(Duration::from_secs);
         if (0..60).contains(&n) {
-            warnings.push(id, "MaximumRecordAgeInSeconds below 60 is rejected by Lambda; honoured locally");
+            warnings.push(
+                id,
+                "MaximumRecordAgeInSeconds below 60 is rejected by Lambda; honoured locally",
+            );
         }
     }
     settings.bisect_batch_on_function_error =
@@ -243,13 +262,16 @@ fn mapping_settings(id: &str, properties: &Value, warnings: &mut Warnings) -> Op
     match get("StartingPosition").as_deref() {
         Some("LATEST") => settings.starting_position = StartingPosition::Latest,
         Some("TRIM_HORIZON") | None => {}
-        Some(other) => warnings.push(id, format!("StartingPosition {other} is not emulated; TRIM_HORIZON used")),
+        Some(other) => warnings
+            .push(id, format!("StartingPosition {other} is not emulated; TRIM_HORIZON used")),
     }
-    settings.report_batch_item_failures = properties
-        .get("FunctionResponseTypes")
-        .and_then(Value::as_sequence)
-        .is_some_and(|types| types.iter().any(|t| scalar(t).is_ok_and(|t| t == "ReportBatchItemFailures")));
-    if let Some(filters) = properties.get("FilterCriteria").and_then(|f| f.get("Filters")).and_then(Value::as_sequence) {
+    settings.report_batch_item_failures =
+        properties.get("FunctionResponseTypes").and_then(Value::as_sequence).is_some_and(|types| {
+            types.iter().any(|t| scalar(t).is_ok_and(|t| t == "ReportBatchItemFailures"))
+        });
+    if let Some(filters) =
+        properties.get("FilterCriteria").and_then(|f| f.get("Filters")).and_then(Value::as_sequence)
+    {
         for filter in filters {
             match filter.get("Pattern").map(scalar) {
                 Some(Ok(pattern)) => settings.filters.push(pattern),
@@ -259,14 +281,25 @@ fn mapping_settings(id: &str, properties: &Value, warnings: &mut Warnings) -> Op
     }
     if let Some(on_failure) = properties.get("DestinationConfig").and_then(|d| d.get("OnFailure")) {
         let destination = on_failure.get("Destination").and_then(|d| scalar(d).ok());
-        settings.on_failure = Some(destination.unwrap_or_else(|| "the on-failure destination".to_owned()));
+        settings.on_failure =
+            Some(destination.unwrap_or_else(|| "the on-failure destination".to_owned()));
     }
-    for key in properties.as_mapping().into_iter().flat_map(|m| m.keys()).filter_map(Value::as_str) {
+    for key in properties.as_mapping().into_iter().flat_map(|m| m.keys()).filter_map(Value::as_str)
+    {
         match key {
-            "Stream" | "Enabled" | "BatchSize" | "MaximumRetryAttempts" | "MaximumBatchingWindowInSeconds"
-            | "MaximumRecordAgeInSeconds" | "BisectBatchOnFunctionError" | "StartingPosition"
-            | "FunctionResponseTypes" | "FilterCriteria" | "DestinationConfig" => {}
-            "ParallelizationFactor" => warnings.note(id, "ParallelizationFactor is not emulated: one batch per shard at a time"),
+            "Stream"
+            | "Enabled"
+            | "BatchSize"
+            | "MaximumRetryAttempts"
+            | "MaximumBatchingWindowInSeconds"
+            | "MaximumRecordAgeInSeconds"
+            | "BisectBatchOnFunctionError"
+            | "StartingPosition"
+            | "FunctionResponseTypes"
+            | "FilterCriteria"
+            | "DestinationConfig" => {}
+            "ParallelizationFactor" => warnings
+                .note(id, "ParallelizationFactor is not emulated: one batch per shard at a time"),
             other => warnings.push(id, format!("DynamoDB event property {other} is not emulated")),
         }
     }
@@ -282,7 +315,9 @@ fn package_name(dir: &Path) -> Option<String> {
         if line.starts_with('[') {
             in_package = line == "[package]";
         } else if in_package {
-            if let Some(value) = line.strip_prefix("name").map(str::trim).and_then(|l| l.strip_prefix('=')) {
+            if let Some(value) =
+                line.strip_prefix("name").map(str::trim).and_then(|l| l.strip_prefix('='))
+            {
                 return Some(value.trim().trim_matches('"').to_owned());
             }
         }

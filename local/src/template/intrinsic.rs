@@ -163,10 +163,9 @@ impl Scope {
                 };
                 let mut current = Value::Mapping(self.mappings.clone());
                 for key in &keys {
-                    current = current
-                        .get(scalar(key)?.as_str())
-                        .cloned()
-                        .ok_or_else(|| format!("!FindInMap: no entry {}", scalar(key).unwrap_or_default()))?;
+                    current = current.get(scalar(key)?.as_str()).cloned().ok_or_else(|| {
+                        format!("!FindInMap: no entry {}", scalar(key).unwrap_or_default())
+                    })?;
                 }
                 Ok(current)
             }
@@ -203,7 +202,9 @@ impl Scope {
                 Err(format!("parameter {name} has no Default and no override"))
             }
             Some(Target::Table(table) | Target::Function(table)) => Ok(table.clone()),
-            Some(Target::Other(kind)) => Err(format!("!Ref {name}: a {kind}, which is not emulated")),
+            Some(Target::Other(kind)) => {
+                Err(format!("!Ref {name}: a {kind}, which is not emulated"))
+            }
             None => Err(format!("!Ref {name}: no such parameter or resource")),
         }
     }
@@ -214,11 +215,11 @@ impl Scope {
             (Some(Target::Table(name)), "Arn") => {
                 Ok(format!("arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{name}"))
             }
-            (Some(Target::Table(_)), "StreamArn") => {
-                self.stream_arns.get(resource).cloned().ok_or_else(|| {
-                    format!("!GetAtt {resource}.StreamArn: the table has no stream")
-                })
-            }
+            (Some(Target::Table(_)), "StreamArn") => self
+                .stream_arns
+                .get(resource)
+                .cloned()
+                .ok_or_else(|| format!("!GetAtt {resource}.StreamArn: the table has no stream")),
             (Some(Target::Function(name)), "Arn") => {
                 Ok(format!("arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"))
             }

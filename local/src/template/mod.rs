@@ -84,7 +84,11 @@ struct Warnings(Vec<Warning>);
 
 impl Warnings {
     fn push(&mut self, resource: &str, message: impl Into<String>) {
-        self.0.push(Warning { resource: resource.to_owned(), message: message.into(), note: false });
+        self.0.push(Warning {
+            resource: resource.to_owned(),
+            message: message.into(),
+            note: false,
+        });
     }
 
     fn note(&mut self, resource: &str, message: impl Into<String>) {
@@ -192,7 +196,6 @@ pub struct StreamEvent {
     pub settings: MappingSettings,
 }
 
-
 /// A stream mapping's settings, with Lambda's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappingSettings {
@@ -293,9 +296,11 @@ impl Template {
         };
         for (name, parameter) in section("Parameters").unwrap_or_default() {
             let Some(name) = name.as_str() else { continue };
-            let value = options.parameters.get(name).cloned().or_else(|| {
-                parameter.get("Default").and_then(|d| intrinsic::scalar(d).ok())
-            });
+            let value = options
+                .parameters
+                .get(name)
+                .cloned()
+                .or_else(|| parameter.get("Default").and_then(|d| intrinsic::scalar(d).ok()));
             scope.targets.insert(name.to_owned(), Target::Parameter(value));
         }
         let kind_of = |resource: &Value| {
@@ -311,7 +316,8 @@ impl Template {
                         None => id.to_owned(),
                         Some(Ok(name)) => name,
                         Some(Err(reason)) => {
-                            warnings.push(id, format!("TableName {reason}; the logical id is used"));
+                            warnings
+                                .push(id, format!("TableName {reason}; the logical id is used"));
                             id.to_owned()
                         }
                     };
@@ -337,7 +343,8 @@ impl Template {
         let mut functions = Vec::new();
         for (id, resource) in resources {
             let Some(id) = id.as_str() else { continue };
-            if let Some(condition) = resource.get("Condition").and_then(|c| intrinsic::scalar(c).ok())
+            if let Some(condition) =
+                resource.get("Condition").and_then(|c| intrinsic::scalar(c).ok())
             {
                 match scope.condition(&condition) {
                     Ok(true) => {}

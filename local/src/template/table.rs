@@ -50,7 +50,10 @@ pub(super) fn parse_table(
     for (key, value) in properties {
         let key = key.as_str().unwrap_or_default();
         match key {
-            "TableName" | "BillingMode" | "ProvisionedThroughput" | "OnDemandThroughput"
+            "TableName"
+            | "BillingMode"
+            | "ProvisionedThroughput"
+            | "OnDemandThroughput"
             | "WarmThroughput" => {}
             "AttributeDefinitions" => {
                 for definition in list(value) {
