@@ -45,10 +45,15 @@ impl Drop for Started {
 
 impl Started {
     fn new(template: &Path, table_prefix: &str) -> Started {
+        Started::with(template, table_prefix, &[])
+    }
+
+    fn with(template: &Path, table_prefix: &str, extra: &[&str]) -> Started {
         let spawned = Instant::now();
         let mut child = Command::new(BIN)
             .args(["start", "--port", "0", "--table-prefix", table_prefix, "--template"])
             .arg(template)
+            .args(extra)
             .env(ferrodyn_testing::ENDPOINT_ENV, endpoint())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -417,4 +422,19 @@ fn start_serves_the_example_stack_and_feeds_its_stream_consumer() {
     started.wait_for(Duration::from_secs(5), |l| {
         l.starts_with("http POST /customers 201 OrdersApiFunction")
     });
+}
+
+#[test]
+fn watch_restarts_the_function_whose_binary_was_rebuilt() {
+    let template = fixture_template("watch");
+    let mut started = Started::with(&template, &prefix("watch"), &["--watch"]);
+    assert_eq!(started.http("GET", "/hello", None).0, 200);
+    // A newer modification time is a change to cargo: fixture-http is rebuilt, fixture-stream
+    // (the other functions' binary) is not.
+    let source = fixtures().join("functions/src/bin/fixture-http.rs");
+    let file = std::fs::File::options().append(true).open(&source).unwrap();
+    file.set_modified(std::time::SystemTime::now()).unwrap();
+    started.wait_for(Duration::from_secs(300), |l| l == "watch: Web restarted with the new build");
+    assert!(started.lines_with("watch: Recorder restarted").is_empty(), "{}", started.output());
+    assert_eq!(started.http("GET", "/hello", None).0, 200);
 }

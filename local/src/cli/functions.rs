@@ -112,7 +112,9 @@ impl Managed {
         // The init phase has its own limit; the timeout counts from the event's delivery.
         let init_started = Instant::now();
         while function.init_duration().is_none() && init_started.elapsed() < INIT_TIMEOUT {
-            if function.runtime_api().init_error().is_some() {
+            if function.runtime_api().init_error().is_some()
+                || !matches!(function.exit_status(), Ok(None))
+            {
                 break;
             }
             std::thread::sleep(Duration::from_millis(5));

@@ -252,6 +252,14 @@ impl LocalFunction {
         }
     }
 
+    /// Whether the process still runs: `Ok(None)` while it does, its exit status once it exited.
+    ///
+    /// # Errors
+    /// Checking on the process failed.
+    pub fn exit_status(&self) -> io::Result<Option<ExitStatus>> {
+        self.child.lock().unwrap_or_else(PoisonError::into_inner).try_wait()
+    }
+
     /// When the process was spawned, first asked for an event and first answered.
     pub fn timings(&self) -> Timings {
         Timings { spawned: Some(self.spawned), ..self.api.timings() }
