@@ -33,7 +33,7 @@ pub(super) struct Incoming {
 }
 
 impl Incoming {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
@@ -126,8 +126,9 @@ pub(super) fn v2_event(request: &Incoming, selected: &Selected<'_>) -> Value {
     Value::Object(event)
 }
 
-/// The payload format 1.0 event for `request` and the REST API route it selected.
-pub(super) fn v1_event(request: &Incoming, selected: &Selected<'_>) -> Value {
+/// The payload format 1.0 event for `request` and the REST API route it selected; `binary`
+/// says the request's content type is one of the API's binary media types.
+pub(super) fn v1_event(request: &Incoming, selected: &Selected<'_>, binary: bool) -> Value {
     let mut multi_headers: Vec<(String, Vec<String>)> = Vec::new();
     for (name, value) in &request.headers {
         match multi_headers.iter_mut().find(|(n, _)| n == name) {
@@ -150,10 +151,8 @@ pub(super) fn v1_event(request: &Incoming, selected: &Selected<'_>) -> Value {
         (Value::Null, false)
     } else {
         match std::str::from_utf8(&request.body) {
-            Ok(body) => (Value::from(body), false),
-            Err(_) => {
-                (base64::engine::general_purpose::STANDARD.encode(&request.body).into(), true)
-            }
+            Ok(body) if !binary => (Value::from(body), false),
+            _ => (base64::engine::general_purpose::STANDARD.encode(&request.body).into(), true),
         }
     };
     let domain_name = request.domain_name();
@@ -204,13 +203,11 @@ pub(super) fn v1_event(request: &Incoming, selected: &Selected<'_>) -> Value {
 }
 
 /// Whether API Gateway (HTTP API) passes a body of this content type as text rather than
-/// base64: `text/*`, JSON, XML and JavaScript, and `+json` / `+xml` types.
-pub(super) fn is_text(content_type: Option<&str>) -> bool {
+/// base64: `text/*`, `application/json`, `application/xml` and `application/javascript` only.
+fn is_text(content_type: Option<&str>) -> bool {
     let Some(content_type) = content_type else { return false };
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     media.starts_with("text/")
-        || media.ends_with("+json")
-        || media.ends_with("+xml")
         || matches!(
             media.as_str(),
             "application/json" | "application/xml" | "application/javascript"

@@ -18,26 +18,33 @@
 //!   unknown resource or method `403 {"message":"Missing Authentication Token"}` instead.
 //! - **Events**: header names lower-cased; repeated headers and query parameters joined with
 //!   commas (2.0) or listed in `multiValueHeaders` / `multiValueQueryStringParameters` (1.0, whose
-//!   single-valued maps hold the last value); query parameters and path parameters URL-decoded;
+//!   single-valued maps hold the last value), with `x-forwarded-for` / `-port` / `-proto` added
+//!   for the client; query parameters and path parameters URL-decoded;
 //!   cookies split out of the `Cookie` header into `cookies` (2.0); `requestContext` with method,
 //!   path, protocol, source IP, user agent, request id, time, stage (`$default` for 2.0, `Prod`,
 //!   SAM's implicit stage, for 1.0).
-//! - **Bodies**: a 2.0 request body is base64-encoded (`isBase64Encoded: true`) unless its
-//!   `Content-Type` is text (`text/*`, JSON, XML, JavaScript, with `+json` / `+xml` suffixes); a
-//!   1.0 body is passed as text, as a REST API without binary media types does.
+//! - **Bodies**: a 2.0 request body is passed as text only if its `Content-Type` is `text/*`,
+//!   `application/json`, `application/xml` or `application/javascript`; any other body, form data
+//!   and a body without `Content-Type` included, is base64-encoded (`isBase64Encoded: true`). A
+//!   1.0 body is passed as text unless its `Content-Type` is one of the REST API's binary media
+//!   types ([`RestApiSettings`]).
 //! - **Responses**: a 2.0 result without `statusCode` is a `200` with `content-type:
 //!   application/json` and the result as body (a string as is, anything else as JSON); `cookies`
 //!   become `set-cookie` headers; `multiValueHeaders` are ignored. A 1.0 result must have a
 //!   `statusCode`; its `headers` and `multiValueHeaders` are merged, `multiValueHeaders` winning.
-//!   `isBase64Encoded` bodies are decoded for both.
+//!   A 2.0 `isBase64Encoded` body is decoded; a 1.0 one only when the request's `Accept` is a
+//!   binary media type, and is otherwise sent as the base64 text.
 //! - **Failures**: a function error, timeout or crash, or a malformed result, is answered
 //!   `500 {"message":"Internal Server Error"}` (2.0) or `502 {"message": "Internal server error"}`
 //!   (1.0). A request body over API Gateway's 10 MB payload limit is answered `413`.
 //!
+//! A route's payload version also chooses whose answers it gets: 1.0 routes are served as a REST
+//! API's (stage `Prod`, 403 and 502), so an `HttpApi` event with `PayloadFormatVersion: "1.0"`
+//! gets the REST API's gateway errors rather than the HTTP API's.
+//!
 //! Where it differs, for being local: header names arrive lower-cased in 1.0 events too (HTTP/1.1
 //! header case is not kept); a 1.0 body that is not UTF-8 is base64-encoded rather than mangled;
-//! a 1.0 `isBase64Encoded` response is decoded without a binary media type; there are no
-//! authorizers, stage variables, custom domains or throttling.
+//! there are no authorizers, stage variables, custom domains, `contentHandling` or throttling.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -74,7 +81,7 @@ mod response;
 mod route;
 mod server;
 
-pub use server::serve;
+pub use server::{serve, serve_with};
 
 /// Which Lambda proxy integration payload a route sends and expects back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -138,6 +145,31 @@ impl Route {
             function: function.to_owned(),
             payload,
         }
+    }
+}
+
+/// Settings of the REST APIs the gateway serves (its payload 1.0 routes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestApiSettings {
+    /// The API's `BinaryMediaTypes` (`image/png`, `image/*`, `*/*`; SAM's `image~1png` spelling
+    /// is read too). A request whose `Content-Type` matches one reaches the function
+    /// base64-encoded; a result with `isBase64Encoded` is decoded only when the first media
+    /// type of the request's `Accept` matches one, and otherwise sent as the base64 text, as a
+    /// REST API does. None by default, as a REST API has none.
+    pub binary_media_types: Vec<String>,
+}
+
+impl RestApiSettings {
+    /// Whether a `Content-Type` or `Accept` value's (first) media type is a binary media type.
+    fn is_binary(&self, header: Option<&str>) -> bool {
+        let Some(header) = header else { return false };
+        let first = header.split(',').next().unwrap_or("");
+        let media = first.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let Some((kind, _)) = media.split_once('/') else { return false };
+        self.binary_media_types.iter().any(|pattern| {
+            let pattern = pattern.replace("~1", "/").to_ascii_lowercase();
+            pattern == "*/*" || pattern == media || pattern == format!("{kind}/*")
+        })
     }
 }
 

@@ -3,6 +3,8 @@
 //! gateway answers by itself: no route, a failed invocation, a malformed result, a body too large.
 
 use base64::Engine as _;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use hyper::StatusCode;
 use serde_json::{Map, Value};
 
 use super::PayloadVersion;
@@ -10,26 +12,52 @@ use super::PayloadVersion;
 /// A response ready to send: status, headers in order (repeats allowed), body.
 #[derive(Debug)]
 pub(super) struct Reply {
-    pub(super) status: u16,
-    pub(super) headers: Vec<(String, String)>,
+    pub(super) status: StatusCode,
+    pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) body: Vec<u8>,
 }
 
 impl Reply {
-    fn json_message(status: u16, body: &str) -> Reply {
-        Reply {
-            status,
-            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
-            body: body.as_bytes().to_vec(),
-        }
+    fn json_message(status: StatusCode, body: &str) -> Reply {
+        Reply { status, headers: vec![json_content_type()], body: body.as_bytes().to_vec() }
+    }
+
+    /// A response the function described: its status and headers checked for HTTP.
+    fn checked(
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Result<Reply, String> {
+        let status = StatusCode::from_u16(status)
+            .map_err(|_| format!("`statusCode` {status} is not an HTTP status code"))?;
+        let headers = without_framing(headers)
+            .into_iter()
+            .map(|(name, value)| {
+                let name = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| format!("`{name}` is not a header name"))?;
+                let value = HeaderValue::from_str(&value)
+                    .map_err(|_| format!("header `{name}` has a value HTTP cannot carry"))?;
+                Ok((name, value))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Reply { status, headers, body })
     }
 }
 
-/// The response for a function's result, or why the result is malformed.
-pub(super) fn from_result(payload: PayloadVersion, result: Value) -> Result<Reply, String> {
+fn json_content_type() -> (HeaderName, HeaderValue) {
+    (CONTENT_TYPE, HeaderValue::from_static("application/json"))
+}
+
+/// The response for a function's result, or why the result is malformed. `accepts_binary`
+/// says a 1.0 `isBase64Encoded` body is to be decoded (the request accepts a binary media type).
+pub(super) fn from_result(
+    payload: PayloadVersion,
+    result: Value,
+    accepts_binary: bool,
+) -> Result<Reply, String> {
     match payload {
         PayloadVersion::V2 => from_v2(result),
-        PayloadVersion::V1 => from_v1(result),
+        PayloadVersion::V1 => from_v1(result, accepts_binary),
     }
 }
 
@@ -37,24 +65,32 @@ pub(super) fn from_result(payload: PayloadVersion, result: Value) -> Result<Repl
 /// `403 Missing Authentication Token` (their answer to an unknown resource or method alike).
 pub(super) fn no_route(payload: PayloadVersion) -> Reply {
     match payload {
-        PayloadVersion::V2 => Reply::json_message(404, r#"{"message":"Not Found"}"#),
-        PayloadVersion::V1 => {
-            Reply::json_message(403, r#"{"message":"Missing Authentication Token"}"#)
+        PayloadVersion::V2 => {
+            Reply::json_message(StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#)
         }
+        PayloadVersion::V1 => Reply::json_message(
+            StatusCode::FORBIDDEN,
+            r#"{"message":"Missing Authentication Token"}"#,
+        ),
     }
 }
 
 /// What the gateway answers when the invocation failed or its result is malformed.
 pub(super) fn integration_failure(payload: PayloadVersion) -> Reply {
     match payload {
-        PayloadVersion::V2 => Reply::json_message(500, r#"{"message":"Internal Server Error"}"#),
-        PayloadVersion::V1 => Reply::json_message(502, r#"{"message": "Internal server error"}"#),
+        PayloadVersion::V2 => Reply::json_message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"message":"Internal Server Error"}"#,
+        ),
+        PayloadVersion::V1 => {
+            Reply::json_message(StatusCode::BAD_GATEWAY, r#"{"message": "Internal server error"}"#)
+        }
     }
 }
 
 /// What the gateway answers to a request body over API Gateway's 10 MB payload limit.
 pub(super) fn too_large() -> Reply {
-    Reply::json_message(413, r#"{"message":"Request Entity Too Large"}"#)
+    Reply::json_message(StatusCode::PAYLOAD_TOO_LARGE, r#"{"message":"Request Entity Too Large"}"#)
 }
 
 fn from_v2(result: Value) -> Result<Reply, String> {
@@ -79,19 +115,15 @@ fn from_v2(result: Value) -> Result<Reply, String> {
         }
         Some(_) => return Err("`cookies` is not an array of strings".to_owned()),
     }
-    let body = body(&fields)?;
-    Ok(Reply { status, headers: without_framing(headers), body })
+    let body = body(&fields, true)?;
+    Reply::checked(status, headers, body)
 }
 
 fn inferred(body: String) -> Reply {
-    Reply {
-        status: 200,
-        headers: vec![("content-type".to_owned(), "application/json".to_owned())],
-        body: body.into_bytes(),
-    }
+    Reply { status: StatusCode::OK, headers: vec![json_content_type()], body: body.into_bytes() }
 }
 
-fn from_v1(result: Value) -> Result<Reply, String> {
+fn from_v1(result: Value, accepts_binary: bool) -> Result<Reply, String> {
     let Value::Object(fields) = result else {
         return Err("the result is not a JSON object with a `statusCode`".to_owned());
     };
@@ -107,8 +139,8 @@ fn from_v1(result: Value) -> Result<Reply, String> {
             headers.push((name, value));
         }
     }
-    let body = body(&fields)?;
-    Ok(Reply { status, headers: without_framing(headers), body })
+    let body = body(&fields, accepts_binary)?;
+    Reply::checked(status, headers, body)
 }
 
 fn status_code(fields: &Map<String, Value>) -> Result<u16, String> {
@@ -165,7 +197,8 @@ fn header_value(name: &str, value: &Value) -> Result<String, String> {
     }
 }
 
-fn body(fields: &Map<String, Value>) -> Result<Vec<u8>, String> {
+/// The body; an `isBase64Encoded` one decoded if `decode`, else sent as its base64 text.
+fn body(fields: &Map<String, Value>, decode: bool) -> Result<Vec<u8>, String> {
     let base64 = match fields.get("isBase64Encoded") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(flag)) => *flag,
@@ -176,7 +209,7 @@ fn body(fields: &Map<String, Value>) -> Result<Vec<u8>, String> {
         Some(Value::String(body)) => body,
         Some(_) => return Err("`body` is not a string".to_owned()),
     };
-    if base64 {
+    if base64 && decode {
         base64::engine::general_purpose::STANDARD
             .decode(body)
             .map_err(|error| format!("`body` is not valid base64 ({error})"))

@@ -1,5 +1,5 @@
 //! Route selection as API Gateway does it: the routes checked once when the server starts (a
-//! greedy variable only last, no route twice, no `$default` on a REST API), then for each request
+//! greedy variable only last, whole-segment variables, no route twice), then for each request
 //! the most specific route matching its path and method, or `$default`, or why none matched.
 
 use std::cmp::Ordering;
@@ -75,17 +75,10 @@ impl RouteTable {
         let mut compiled: Vec<Compiled> = Vec::with_capacity(routes.len());
         for route in routes {
             let method = normalise_method(&route)?;
-            let segments = if route.path == DEFAULT_ROUTE {
-                if route.payload == PayloadVersion::V1 {
-                    return Err(invalid(
-                        &route,
-                        "a REST API (payload 1.0) has no `$default` route",
-                    ));
-                }
-                None
-            } else {
-                Some(parse_path(&route)?)
-            };
+            // A REST API has no `$default`, but an HTTP API route may send payload 1.0: the
+            // catch-all is served whatever its payload.
+            let segments =
+                if route.path == DEFAULT_ROUTE { None } else { Some(parse_path(&route)?) };
             let key = match (&segments, &method) {
                 (None, _) => DEFAULT_ROUTE.to_owned(),
                 (Some(_), Some(method)) => format!("{method} {}", route.path),
