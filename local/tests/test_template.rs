@@ -133,6 +133,8 @@ fn parts_that_are_not_emulated_are_warned_about_by_name() {
     let w = &template.warnings;
     assert!(warned(w, "Table", "ImportSourceSpecification is not emulated"), "{w:#?}");
     assert!(warned(w, "Bucket", "AWS::S3::Bucket is not emulated"));
+    assert!(warned(w, "RestApi", "other than BinaryMediaTypes are not emulated"));
+    assert_eq!(template.binary_media_types, ["image~1png", "application/octet-stream"]);
     assert!(warned(w, "PythonFunction", "\"python3.12\" is not a Rust"));
     assert!(warned(w, "ImageFunction", "BuildMethod is unset"));
     assert!(warned(w, "RustFunction", "Layers is not emulated"));

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrodyn_local::gateway::{self, InvokeError, InvokeFuture, PayloadVersion, Route};
+use ferrodyn_local::gateway::{
+    self, InvokeError, InvokeFuture, PayloadVersion, RestApiSettings, Route,
+};
 use ferrodyn_local::template::ApiKind;
 use serde_json::Value;
 
@@ -108,7 +110,11 @@ pub(crate) async fn run(common: &Common, start: &Start) -> Result<(), String> {
         started.elapsed().as_millis()
     );
     let functions = Arc::new(Functions(stack.functions.clone()));
-    let serve = gateway::serve(listener, routes, functions, |log| println!("http {log}"));
+    let rest_api =
+        RestApiSettings { binary_media_types: stack.template.binary_media_types.clone() };
+    let serve = gateway::serve_with(listener, routes, rest_api, functions, |log| {
+        println!("http {log}");
+    });
     tokio::select! {
         served = serve => served.map_err(|e| format!("serving http://{address}: {e}")),
         _ = tokio::signal::ctrl_c() => Ok(()),

@@ -242,6 +242,9 @@ pub struct Template {
     pub tables: Vec<Table>,
     /// The functions that can run locally, in template order.
     pub functions: Vec<Function>,
+    /// The REST API's `BinaryMediaTypes` (`Globals.Api` and every `AWS::Serverless::Api`'s),
+    /// for the `Api` routes.
+    pub binary_media_types: Vec<String>,
     /// Everything not emulated, in template order.
     pub warnings: Vec<Warning>,
     scope: Scope,
@@ -341,6 +344,15 @@ impl Template {
             .unwrap_or_default();
         let mut tables = Vec::new();
         let mut functions = Vec::new();
+        let media_types = |api: Option<&Value>| -> Vec<String> {
+            api.and_then(|a| a.get("BinaryMediaTypes"))
+                .and_then(|t| scope.resolve(t).ok())
+                .and_then(|t| t.as_sequence().cloned())
+                .map(|t| t.iter().filter_map(|m| intrinsic::scalar(m).ok()).collect())
+                .unwrap_or_default()
+        };
+        let mut binary_media_types =
+            media_types(document.get("Globals").and_then(|g| g.get("Api")));
         for (id, resource) in resources {
             let Some(id) = id.as_str() else { continue };
             if let Some(condition) =
@@ -366,14 +378,22 @@ impl Template {
                 ("AWS::Serverless::Function", _) => functions.extend(function::parse_function(
                     id, resource, &globals, dir, &scope, &mut warnings,
                 )),
-                ("AWS::Serverless::HttpApi" | "AWS::Serverless::Api", _) => warnings.push(
+                ("AWS::Serverless::Api", _) => {
+                    binary_media_types.extend(media_types(resource.get("Properties")));
+                    warnings.push(
+                        id,
+                        "REST API settings other than BinaryMediaTypes are not emulated; its functions' events are served on the local port",
+                    );
+                }
+                ("AWS::Serverless::HttpApi", _) => warnings.push(
                     id,
                     "API resource settings are not emulated; its functions' events are served on the local port",
                 ),
                 (other, _) => warnings.push(id, format!("resource type {other} is not emulated")),
             }
         }
-        Ok(Template { tables, functions, warnings: warnings.0, scope })
+        binary_media_types.dedup();
+        Ok(Template { tables, functions, binary_media_types, warnings: warnings.0, scope })
     }
 
     /// Records the stream ARN of a table (by logical id) once it exists, for `!GetAtt
