@@ -18,6 +18,7 @@ use std::fmt;
 use std::time::Duration;
 
 use aws_sdk_dynamodbstreams::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodbstreams::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodbstreams::Client;
 
 use crate::runtime_api::{InvocationResult, InvokeError, LocalFunction, RuntimeApi};
@@ -65,6 +66,19 @@ impl fmt::Display for PollerError {
 }
 
 impl std::error::Error for PollerError {}
+
+/// A stream request's failure as `Code: message`, without the raw response.
+fn sdk_error<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => DisplayErrorContext(error).to_string(),
+    }
+}
 
 /// Something the poller can invoke with an event: a [`LocalFunction`], a bare [`RuntimeApi`]
 /// whose runtime side the caller plays, or a closure standing in for the function.
@@ -226,12 +240,9 @@ impl StreamPoller {
             .credentials_provider(Credentials::new("local", "local", None, None, "ferrodyn-local"))
             .build();
         let client = Client::from_conf(config);
-        let streams = client
-            .list_streams()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| PollerError::new(&format!("ListStreams on table {table}"), e))?;
+        let streams = client.list_streams().table_name(table).send().await.map_err(|e| {
+            PollerError::new(&format!("ListStreams on table {table}"), sdk_error(&e))
+        })?;
         let stream_arn = streams
             .streams()
             .iter()
