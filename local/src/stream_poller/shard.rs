@@ -231,7 +231,8 @@ impl StreamPoller {
                 .await
             {
                 Ok(output) => output,
-                Err(e) if is_stale_iterator(&e) => {
+                Err(e) if is_stale_iterator(&e) && !refreshed => {
+                    refreshed = true;
                     // An iterator that expired, or that DynamoDB Local no longer accepts
                     // after trimming: read on from the last record read, as Lambda's poller
                     // does, or from the shard's oldest record if none was read yet.
