@@ -77,8 +77,13 @@ impl RouteTable {
             let method = normalise_method(&route)?;
             // A REST API has no `$default`, but an HTTP API route may send payload 1.0: the
             // catch-all is served whatever its payload.
-            let segments =
-                if route.path == DEFAULT_ROUTE { None } else { Some(parse_path(&route)?) };
+            let segments = if route.path != DEFAULT_ROUTE {
+                Some(parse_path(&route)?)
+            } else if method.is_some() {
+                return Err(invalid(&route, "`$default` takes every method: give none, or `ANY`"));
+            } else {
+                None
+            };
             let key = match (&segments, &method) {
                 (None, _) => DEFAULT_ROUTE.to_owned(),
                 (Some(_), Some(method)) => format!("{method} {}", route.path),

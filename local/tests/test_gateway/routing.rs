@@ -58,7 +58,8 @@ async fn most_specific_route_wins() {
 
 #[tokio::test]
 async fn default_route_catches_every_method_and_path() {
-    let gateway = Gateway::start(vec![Route::http_api(None, "$default", "Everything")]).await;
+    let gateway =
+        Gateway::start(vec![Route::http_api(Some("ANY"), "$default", "Everything")]).await;
     for (method, target) in [("GET", "/"), ("PATCH", "/a/b/c?x=1"), ("OPTIONS", "/orders/7")] {
         assert_eq!(gateway.send(method, target, &[], b"").await.status, 200);
     }
@@ -127,6 +128,7 @@ async fn routes_api_gateway_would_refuse_are_refused_at_start() {
         (Route::http_api(None, "orders", "F"), "must start with `/`"),
         (Route::http_api(None, "/a/b{id}", "F"), "a path variable must be a whole segment"),
         (Route::http_api(Some("GE T"), "/a", "F"), "is not an HTTP method"),
+        (Route::http_api(Some("GET"), "$default", "F"), "`$default` takes every method"),
     ];
     for (route, message) in cases {
         let error = serve_once(vec![route]).await;
