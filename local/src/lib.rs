@@ -5,3 +5,5 @@ pub mod gateway;
 pub mod runtime_api;
 #[cfg(feature = "streams")]
 pub mod stream_poller;
+#[cfg(feature = "cli")]
+pub mod template;

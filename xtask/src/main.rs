@@ -11,6 +11,7 @@ mod package;
 mod publish;
 #[cfg(test)]
 mod readme;
+mod start_demo;
 mod tools;
 
 use std::env;
@@ -44,7 +45,8 @@ commands:
             target/tools-venv); PATH names another workspace's Cargo.toml
   demo      run the quickstart example, then the orders API as a Lambda binary under a
             local Runtime API, then the order-stream consumer fed the table's stream by the
-            local stream poller, against DynamoDB Local
+            local stream poller, then template.yaml's stack under `ferrodyn-local start`
+            driven with HTTP requests, against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
   bench [coldstart|conversion|idempotency|all] [args...]
             coldstart: build the floor, baseline and ferrodyn bootstrap binaries with
@@ -245,6 +247,13 @@ fn demo(extra: &[OsString]) -> Result<(), String> {
     }
     if result.is_ok() {
         result = stream_demo(&dynamodb);
+    }
+    if result.is_ok() {
+        result = start_demo::build().and_then(|exe| {
+            let mut command = Command::new(exe);
+            dynamodb.configure(&mut command);
+            start_demo::run(command)
+        });
     }
     dynamodb.stop();
     if result.is_err() && !workspace_root().join("examples/quickstart/Cargo.toml").is_file() {

@@ -29,6 +29,17 @@ pub struct Bootstrap {
     function_timeout: Duration,
     handler: String,
     env: Vec<(OsString, OsString)>,
+    on_log: Option<LogSink>,
+}
+
+/// Where each line the process writes goes, besides [`LocalFunction::logs`].
+#[derive(Clone)]
+struct LogSink(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl fmt::Debug for LogSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LogSink")
+    }
 }
 
 impl Bootstrap {
@@ -45,6 +56,7 @@ impl Bootstrap {
             function_timeout: DEFAULT_FUNCTION_TIMEOUT,
             handler: "bootstrap".to_owned(),
             env: Vec::new(),
+            on_log: None,
         }
     }
 
@@ -75,6 +87,15 @@ impl Bootstrap {
     /// Adds a variable (after Lambda's own, so it can replace them).
     pub fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Bootstrap {
         self.env.push((name.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Hands each line the process writes to stdout or stderr (without its line break) to
+    /// `sink` as it is written, for a tool that shows a function's logs live. Those lines are
+    /// not also kept for [`LocalFunction::logs`], so that a long-running process does not
+    /// accumulate its whole output.
+    pub fn on_log(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Bootstrap {
+        self.on_log = Some(LogSink(Arc::new(sink)));
         self
     }
 
@@ -157,9 +178,10 @@ impl Bootstrap {
         .flatten()
         {
             let logs = Arc::clone(&logs);
+            let sink = self.on_log.clone();
             thread::Builder::new()
                 .name("runtime-api-logs".into())
-                .spawn(move || collect(pipe, &logs))?;
+                .spawn(move || collect(pipe, &logs, sink.as_ref()))?;
         }
         Ok(LocalFunction { api, child: Mutex::new(child), spawned, logs, program: self.program })
     }
@@ -167,10 +189,15 @@ impl Bootstrap {
 
 /// Appends whole lines to the shared log, so that stdout and stderr lines do not interleave
 /// mid-line.
-fn collect(pipe: Box<dyn Read + Send>, logs: &Mutex<Vec<u8>>) {
+fn collect(pipe: Box<dyn Read + Send>, logs: &Mutex<Vec<u8>>, sink: Option<&LogSink>) {
     let mut reader = BufReader::new(pipe);
     let mut line = Vec::new();
     while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+        if let Some(LogSink(sink)) = sink {
+            sink(String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']));
+            line.clear();
+            continue;
+        }
         logs.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(&line);
         line.clear();
     }
@@ -223,6 +250,14 @@ impl LocalFunction {
             Ok(Some(status)) => Err(InvokeError::Exited(status)),
             Err(error) => Err(InvokeError::Io(error)),
         }
+    }
+
+    /// Whether the process still runs: `Ok(None)` while it does, its exit status once it exited.
+    ///
+    /// # Errors
+    /// Checking on the process failed.
+    pub fn exit_status(&self) -> io::Result<Option<ExitStatus>> {
+        self.child.lock().unwrap_or_else(PoisonError::into_inner).try_wait()
     }
 
     /// When the process was spawned, first asked for an event and first answered.

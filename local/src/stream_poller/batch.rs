@@ -2,6 +2,8 @@
 //! `ReportBatchItemFailures`: checkpointing before the lowest failed sequence number, retrying,
 //! bisecting, and giving a batch up to the on-failure destination.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use serde_json::{json, Value};
 
 use super::{Delivery, FailedBatch, Invocation, Invoke, Outcome, PollerError, StreamPoller};
@@ -22,12 +24,20 @@ impl StreamPoller {
         function: &impl Invoke,
         delivery: &mut Delivery,
     ) -> Result<(), PollerError> {
+        self.give_up_expired(index, delivery);
         let shard = &mut self.shards[index];
+        if shard.buffer.is_empty() {
+            return Ok(());
+        }
         let size = shard.batch_limit.min(shard.buffer.len());
         let batch: Vec<&(String, Value)> = shard.buffer.iter().take(size).collect();
         let sequence_numbers: Vec<String> = batch.iter().map(|(s, _)| s.clone()).collect();
         let event = json!({ "Records": batch.iter().map(|(_, r)| r).collect::<Vec<_>>() });
         let outcome = match function.invoke_event(&event.to_string()) {
+            Ok(result) if !self.report_batch_item_failures => match result.error {
+                Some(error) => Outcome::FunctionError(error.to_string()),
+                None => Outcome::Success,
+            },
             Ok(result) => read_result(result, &sequence_numbers),
             Err(InvokeError::Timeout(limit)) => {
                 Outcome::FunctionError(format!("no result within {} ms", limit.as_millis()))
@@ -83,6 +93,41 @@ impl StreamPoller {
             shard.batch_limit = size.div_ceil(2);
         }
         Ok(())
+    }
+}
+
+impl StreamPoller {
+    /// Gives up the records at the head of shard `index` older than `MaximumRecordAgeInSeconds`
+    /// (a shard's records are in creation order, so the expired ones lead).
+    fn give_up_expired(&mut self, index: usize, delivery: &mut Delivery) {
+        let Some(age) = self.maximum_record_age else { return };
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let shard = &mut self.shards[index];
+        let expired = shard
+            .buffer
+            .iter()
+            .take_while(|(_, record)| {
+                record["dynamodb"]["ApproximateCreationDateTime"]
+                    .as_f64()
+                    .is_some_and(|created| now.as_secs_f64() - created > age.as_secs_f64())
+            })
+            .count();
+        if expired == 0 {
+            return;
+        }
+        let given_up: Vec<String> = shard.buffer.drain(..expired).map(|(s, _)| s).collect();
+        let failed = FailedBatch {
+            shard_id: shard.id.clone(),
+            start_sequence_number: given_up.first().cloned().unwrap_or_default(),
+            end_sequence_number: given_up.last().cloned().unwrap_or_default(),
+            batch_size: given_up.len(),
+            attempts: shard.attempts,
+            condition: "RecordAgeExceeded".to_owned(),
+        };
+        shard.attempts = 0;
+        shard.batch_limit = self.batch_size;
+        delivery.failed_batches.push(failed.clone());
+        self.failed_batches.push(failed);
     }
 }
 

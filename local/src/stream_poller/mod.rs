@@ -18,6 +18,7 @@ use std::fmt;
 use std::time::Duration;
 
 use aws_sdk_dynamodbstreams::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodbstreams::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodbstreams::Client;
 
 use crate::runtime_api::{InvocationResult, InvokeError, LocalFunction, RuntimeApi};
@@ -66,6 +67,19 @@ impl fmt::Display for PollerError {
 
 impl std::error::Error for PollerError {}
 
+/// A stream request's failure as `Code: message`, without the raw response.
+fn sdk_error<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => DisplayErrorContext(error).to_string(),
+    }
+}
+
 /// Something the poller can invoke with an event: a [`LocalFunction`], a bare [`RuntimeApi`]
 /// whose runtime side the caller plays, or a closure standing in for the function.
 pub trait Invoke {
@@ -95,6 +109,16 @@ where
     fn invoke_event(&self, event: &str) -> Result<InvocationResult, InvokeError> {
         self(event)
     }
+}
+
+/// Where the poller starts reading a shard it has not read before (`StartingPosition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartingPosition {
+    /// `TRIM_HORIZON`: the oldest record the stream holds.
+    #[default]
+    TrimHorizon,
+    /// `LATEST`: only records written after the shard is first read.
+    Latest,
 }
 
 /// How one invocation ended, as the poller read it.
@@ -191,6 +215,10 @@ pub struct StreamPoller {
     batch_size: usize,
     maximum_retry_attempts: Option<u32>,
     bisect_batch_on_function_error: bool,
+    report_batch_item_failures: bool,
+    starting_position: StartingPosition,
+    maximum_batching_window: Duration,
+    maximum_record_age: Option<Duration>,
     filters: Vec<FilterPattern>,
     describe_page_size: Option<i32>,
     shards: Vec<ShardState>,
@@ -212,12 +240,9 @@ impl StreamPoller {
             .credentials_provider(Credentials::new("local", "local", None, None, "ferrodyn-local"))
             .build();
         let client = Client::from_conf(config);
-        let streams = client
-            .list_streams()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| PollerError::new(&format!("ListStreams on table {table}"), e))?;
+        let streams = client.list_streams().table_name(table).send().await.map_err(|e| {
+            PollerError::new(&format!("ListStreams on table {table}"), sdk_error(&e))
+        })?;
         let stream_arn = streams
             .streams()
             .iter()
@@ -241,6 +266,10 @@ impl StreamPoller {
             batch_size: DEFAULT_BATCH_SIZE,
             maximum_retry_attempts: None,
             bisect_batch_on_function_error: false,
+            report_batch_item_failures: true,
+            starting_position: StartingPosition::TrimHorizon,
+            maximum_batching_window: Duration::ZERO,
+            maximum_record_age: None,
             filters: Vec::new(),
             describe_page_size: None,
             shards: Vec::new(),
@@ -269,6 +298,43 @@ impl StreamPoller {
     #[must_use]
     pub fn bisect_batch_on_function_error(mut self, bisect: bool) -> StreamPoller {
         self.bisect_batch_on_function_error = bisect;
+        self
+    }
+
+    /// `FunctionResponseTypes: [ReportBatchItemFailures]`: whether the function's
+    /// `batchItemFailures` are read. On by default here (the mapping's default in Lambda is off:
+    /// pass `false` for a mapping without it, whose response is then ignored and only a function
+    /// error fails a batch).
+    #[must_use]
+    pub fn report_batch_item_failures(mut self, report: bool) -> StreamPoller {
+        self.report_batch_item_failures = report;
+        self
+    }
+
+    /// `StartingPosition`: where a shard read for the first time starts (default
+    /// `TRIM_HORIZON`). With `LATEST`, a first [`run`](Self::run) with nothing written yet places
+    /// the iterators.
+    #[must_use]
+    pub fn starting_position(mut self, position: StartingPosition) -> StreamPoller {
+        self.starting_position = position;
+        self
+    }
+
+    /// `MaximumBatchingWindowInSeconds`: a batch smaller than `BatchSize` waits this long after
+    /// the poller first saw it before it is delivered; [`run`](Self::run) returns meanwhile with
+    /// the records held, so that a caller polling in a loop delivers them once the window ends.
+    #[must_use]
+    pub fn maximum_batching_window(mut self, window: Duration) -> StreamPoller {
+        self.maximum_batching_window = window;
+        self
+    }
+
+    /// `MaximumRecordAgeInSeconds`: records older than this (by their
+    /// `ApproximateCreationDateTime`) are given up to the on-failure destination instead of
+    /// being delivered (default: no limit).
+    #[must_use]
+    pub fn maximum_record_age(mut self, age: Duration) -> StreamPoller {
+        self.maximum_record_age = Some(age);
         self
     }
 

@@ -5,12 +5,14 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io;
+use std::time::Instant;
 
+use aws_sdk_dynamodbstreams::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use serde_json::{json, Value};
 
 use super::event::lambda_record;
-use super::{Delivery, Invoke, PollerError, StreamPoller};
+use super::{sdk_error, Delivery, Invoke, PollerError, StartingPosition, StreamPoller};
 use crate::runtime_api::{InvocationResult, InvokeError};
 
 /// The most records one GetRecords call returns.
@@ -32,6 +34,10 @@ pub(super) struct ShardState {
     pub(super) attempts: u32,
     /// The batch size for the next attempt, below the mapping's while a failed batch is bisected.
     pub(super) batch_limit: usize,
+    /// When the poller first held back a batch smaller than the limit (the batching window).
+    waiting_since: Option<Instant>,
+    /// The sequence number of the last record GetRecords returned, to read on from.
+    last_read: Option<String>,
 }
 
 impl ShardState {
@@ -88,6 +94,9 @@ impl StreamPoller {
                     if self.shards[index].buffer.is_empty() {
                         break;
                     }
+                    if self.holds_back(index, limit) {
+                        break;
+                    }
                     self.deliver(index, function, &mut delivery)?;
                     progressed = true;
                 }
@@ -96,6 +105,48 @@ impl StreamPoller {
                 return Ok(delivery);
             }
         }
+    }
+
+    /// Whether the batch at the head of shard `index` waits for more records: it is smaller than
+    /// `limit`, is a first attempt, and the batching window that started when the poller first
+    /// saw it has not ended.
+    fn holds_back(&mut self, index: usize, limit: usize) -> bool {
+        let window = self.maximum_batching_window;
+        let shard = &mut self.shards[index];
+        if window.is_zero() || shard.buffer.len() >= limit || shard.attempts > 0 || shard.closed {
+            shard.waiting_since = None;
+            return false;
+        }
+        let since = *shard.waiting_since.get_or_insert_with(Instant::now);
+        if since.elapsed() < window {
+            return true;
+        }
+        shard.waiting_since = None;
+        false
+    }
+
+    /// A shard iterator of `kind` (after `sequence_number` for `AFTER_SEQUENCE_NUMBER`).
+    async fn shard_iterator(
+        &self,
+        shard_id: &str,
+        kind: ShardIteratorType,
+        sequence_number: Option<String>,
+    ) -> Result<Option<String>, PollerError> {
+        let output = self
+            .client
+            .get_shard_iterator()
+            .stream_arn(&self.stream_arn)
+            .shard_id(shard_id)
+            .shard_iterator_type(kind)
+            .set_sequence_number(sequence_number)
+            .send()
+            .await
+            .map_err(|e| {
+                let operation =
+                    format!("GetShardIterator on shard {shard_id} of {}", self.stream_arn);
+                PollerError::new(&operation, sdk_error(&e))
+            })?;
+        Ok(output.shard_iterator().map(str::to_owned))
     }
 
     /// Whether shard `index` may be read: its parent is gone from the stream or fully delivered.
@@ -124,7 +175,9 @@ impl StreamPoller {
                 .set_exclusive_start_shard_id(start.take())
                 .send()
                 .await
-                .map_err(|e| PollerError::new(&format!("DescribeStream {}", self.stream_arn), e))?;
+                .map_err(|e| {
+                    PollerError::new(&format!("DescribeStream {}", self.stream_arn), sdk_error(&e))
+                })?;
             let Some(description) = output.stream_description() else { return Ok(()) };
             for shard in description.shards() {
                 let Some(id) = shard.shard_id() else { continue };
@@ -138,6 +191,8 @@ impl StreamPoller {
                         buffer: VecDeque::new(),
                         attempts: 0,
                         batch_limit: self.batch_size,
+                        waiting_since: None,
+                        last_read: None,
                     });
                 }
             }
@@ -154,36 +209,56 @@ impl StreamPoller {
         let shard_id = self.shards[index].id.clone();
         let operation = |name: &str| format!("{name} on shard {shard_id} of {}", self.stream_arn);
         if !self.shards[index].started {
-            let output = self
-                .client
-                .get_shard_iterator()
-                .stream_arn(&self.stream_arn)
-                .shard_id(&shard_id)
-                .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                .send()
-                .await
-                .map_err(|e| PollerError::new(&operation("GetShardIterator"), e))?;
+            let kind = match self.starting_position {
+                StartingPosition::TrimHorizon => ShardIteratorType::TrimHorizon,
+                StartingPosition::Latest => ShardIteratorType::Latest,
+            };
+            let iterator = self.shard_iterator(&shard_id, kind, None).await?;
             let shard = &mut self.shards[index];
             shard.started = true;
-            shard.iterator = output.shard_iterator().map(str::to_owned);
-            shard.closed = shard.iterator.is_none();
+            shard.closed = iterator.is_none();
+            shard.iterator = iterator;
         }
+        let mut refreshed = false;
         while self.shards[index].buffer.len() < want {
             let Some(iterator) = self.shards[index].iterator.clone() else { break };
-            let output = self
+            let output = match self
                 .client
                 .get_records()
                 .shard_iterator(iterator)
                 .limit(GET_RECORDS_LIMIT)
                 .send()
                 .await
-                .map_err(|e| PollerError::new(&operation("GetRecords"), e))?;
+            {
+                Ok(output) => output,
+                Err(e) if is_stale_iterator(&e) && !refreshed => {
+                    refreshed = true;
+                    // An iterator that expired, or that DynamoDB Local no longer accepts
+                    // after trimming: read on from the last record read, as Lambda's poller
+                    // does, or from the shard's oldest record if none was read yet.
+                    let after = self.shards[index].last_read.clone();
+                    let kind = if after.is_some() {
+                        ShardIteratorType::AfterSequenceNumber
+                    } else {
+                        ShardIteratorType::TrimHorizon
+                    };
+                    let iterator = self.shard_iterator(&shard_id, kind, after).await?;
+                    let shard = &mut self.shards[index];
+                    shard.closed = iterator.is_none();
+                    shard.iterator = iterator;
+                    continue;
+                }
+                Err(e) => return Err(PollerError::new(&operation("GetRecords"), sdk_error(&e))),
+            };
             let event_records = output
                 .records()
                 .iter()
                 .map(|r| lambda_record(r, &self.stream_arn))
                 .collect::<Result<Vec<_>, _>>()?;
             let shard = &mut self.shards[index];
+            if let Some(last) = output.records().last().and_then(|r| r.dynamodb()) {
+                shard.last_read = last.sequence_number().map(str::to_owned);
+            }
             shard.iterator = output.next_shard_iterator().map(str::to_owned);
             shard.closed = shard.iterator.is_none();
             let caught_up = event_records.is_empty();
@@ -206,6 +281,11 @@ impl StreamPoller {
     }
 }
 
+/// An iterator GetRecords no longer takes: expired, or pointing before a trimmed record.
+fn is_stale_iterator<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    matches!(error.code(), Some("ExpiredIteratorException" | "TrimmedDataAccessException"))
+}
+
 #[cfg(test)]
 mod tests {
     use aws_sdk_dynamodbstreams::config::BehaviorVersion;
@@ -224,6 +304,8 @@ mod tests {
             buffer: VecDeque::new(),
             attempts: 0,
             batch_limit: DEFAULT_BATCH_SIZE,
+            waiting_since: None,
+            last_read: None,
         }
     }
 
