@@ -60,6 +60,11 @@ pub enum ErrorKind {
     IdempotentParameterMismatch,
     /// A write would give a `unique = "..."` field a value another item of the model holds.
     UniqueViolation,
+    /// Another runner holds a migration set's lease: it was not released or did not expire
+    /// within the wait allowed, or it expired and was taken over while this runner worked.
+    LeaseHeld,
+    /// A backfill was stopped by its progress callback; a rerun resumes it from its checkpoint.
+    Stopped,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.
