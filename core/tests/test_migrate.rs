@@ -74,8 +74,8 @@ async fn two_runners_started_together_apply_each_migration_once() {
     let (first, second) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let set = || {
         Migrations::new::<Account>(&db, "accounts")
-            .add(Migration::new("0001_first").up(counted(&first)))
-            .add(Migration::new("0002_second").up(counted(&second)))
+            .with(Migration::new("0001_first").up(counted(&first)))
+            .with(Migration::new("0002_second").up(counted(&second)))
     };
     let (a, b) = (set(), set());
     let (a, b) = tokio::join!(a.run(), b.run());
@@ -104,7 +104,7 @@ async fn a_backfill_stopped_halfway_and_rerun_migrates_every_item_once() {
     let last = Arc::new(Mutex::new(Progress::default()));
     let set = || {
         let (stop, last) = (Arc::clone(&stop), Arc::clone(&last));
-        Migrations::new::<Account>(&db, "accounts").add(Migration::new("0001_tier").up(
+        Migrations::new::<Account>(&db, "accounts").with(Migration::new("0001_tier").up(
             move |ctx| {
                 let (stop, last) = (Arc::clone(&stop), Arc::clone(&last));
                 async move {
@@ -166,7 +166,7 @@ async fn a_backfill_dropped_mid_page_and_rerun_writes_every_versioned_item_once(
     let transforms = Arc::new(AtomicUsize::new(0));
     let set = || {
         let transforms = Arc::clone(&transforms);
-        Migrations::new::<Ledger>(&db, "accounts").lease_duration(Duration::from_secs(1)).add(
+        Migrations::new::<Ledger>(&db, "accounts").lease_duration(Duration::from_secs(1)).with(
             Migration::new("0001_cents").up(move |ctx| {
                 let transforms = Arc::clone(&transforms);
                 async move {
@@ -187,8 +187,7 @@ async fn a_backfill_dropped_mid_page_and_rerun_writes_every_versioned_item_once(
     };
     // The runner dies in the middle of a page: its future is dropped, nothing is released.
     let dying = set();
-    let run = dying.run();
-    tokio::pin!(run);
+    let mut run = Box::pin(dying.run());
     loop {
         tokio::select! {
             _ = &mut run => panic!("the first run finished before it was dropped"),
@@ -221,8 +220,8 @@ async fn down_rolls_back_the_last_migration_and_a_rerun_applies_it_again() {
     let set = || {
         let (ups, downs) = (Arc::clone(&ups), Arc::clone(&downs));
         Migrations::new::<Account>(&db, "accounts")
-            .add(Migration::new("0001_plain").up(counted(&plain)))
-            .add(
+            .with(Migration::new("0001_plain").up(counted(&plain)))
+            .with(
                 Migration::new("0002_tier")
                     .up(move |ctx| {
                         ups.fetch_add(1, Ordering::SeqCst);
@@ -292,7 +291,7 @@ async fn a_lease_left_by_a_dead_runner_is_taken_over_after_it_expires() {
     let lease = Duration::from_millis(1500);
     let set = || {
         let (runs, hang) = (Arc::clone(&runs), Arc::clone(&hang));
-        Migrations::new::<Account>(&db, "accounts").lease_duration(lease).add(
+        Migrations::new::<Account>(&db, "accounts").lease_duration(lease).with(
             Migration::new("0001_slow").up(move |_ctx| {
                 runs.fetch_add(1, Ordering::SeqCst);
                 let hang = hang.load(Ordering::SeqCst);
@@ -330,17 +329,17 @@ async fn a_lease_left_by_a_dead_runner_is_taken_over_after_it_expires() {
 async fn invalid_sets_are_refused_before_any_request() {
     let db = setup().await;
     let sent = db.requests_sent();
-    let no_up = Migrations::new::<Account>(&db, "accounts").add(Migration::new("0001"));
+    let no_up = Migrations::new::<Account>(&db, "accounts").with(Migration::new("0001"));
     assert!(no_up.run().await.unwrap_err().is_local_validation());
     let twice = Migrations::new::<Account>(&db, "accounts")
-        .add(Migration::new("0001").up(|_| async { Ok(()) }))
-        .add(Migration::new("0001").up(|_| async { Ok(()) }));
+        .with(Migration::new("0001").up(|_| async { Ok(()) }))
+        .with(Migration::new("0001").up(|_| async { Ok(()) }));
     assert!(twice.run().await.unwrap_err().to_string().contains("two migrations"));
-    let hash =
-        Migrations::new::<Account>(&db, "a#b").add(Migration::new("0001").up(|_| async { Ok(()) }));
+    let hash = Migrations::new::<Account>(&db, "a#b")
+        .with(Migration::new("0001").up(|_| async { Ok(()) }));
     assert!(hash.run().await.unwrap_err().is_local_validation());
     let lease = Migrations::new::<Account>(&db, "accounts")
-        .add(Migration::new("LEASE").up(|_| async { Ok(()) }));
+        .with(Migration::new("LEASE").up(|_| async { Ok(()) }));
     assert!(lease.run().await.unwrap_err().is_local_validation());
     assert_eq!(db.requests_sent(), sent);
 }

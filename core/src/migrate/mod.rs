@@ -64,7 +64,7 @@ where
 
 impl Migration {
     /// A migration called `name` (1 to 255 bytes, no `#`, not `LEASE`); names order nothing —
-    /// the order of [`Migrations::add`] does — but a prefix such as `0001_` keeps them readable.
+    /// the order of [`Migrations::with`] does — but a prefix such as `0001_` keeps them readable.
     pub fn new(name: impl Into<String>) -> Self {
         Migration { name: name.into(), up: None, down: None }
     }
@@ -184,7 +184,7 @@ impl Migrations {
     }
 
     /// Adds a migration after those added before.
-    pub fn add(mut self, migration: Migration) -> Self {
+    pub fn with(mut self, migration: Migration) -> Self {
         self.migrations.push(migration);
         self
     }
