@@ -203,7 +203,7 @@ impl Table {
                     AttributeValue::S(MIGRATION_ENTITY.into()),
                 );
             }
-            crate::validate::check_item(&item)?;
+            crate::validate::check_item(&item).map_err(|e| self.error(None, e))?;
         }
         let mut p = Prepared::new(&self.db, op, self.meta, item);
         p.key_text = format!("MIGRATION#{}#{suffix}", self.set);
