@@ -68,6 +68,11 @@ pub enum ErrorKind {
     /// A live table differs from its models in a way that cannot be changed in place (a key
     /// schema, a key attribute's type, a projection, a TTL attribute, a stream view type).
     SchemaMismatch,
+    /// Another runner holds a migration set's lease: it was not released or did not expire
+    /// within the wait allowed, or it expired and was taken over while this runner worked.
+    LeaseHeld,
+    /// A backfill was stopped by its progress callback; a rerun resumes it from its checkpoint.
+    Stopped,
 }
 
 /// The ferrodyn error: small (one pointer) so that results stay cheap to return.

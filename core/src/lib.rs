@@ -10,6 +10,7 @@ mod key;
 pub mod limits;
 mod managed;
 pub mod meta;
+pub mod migrate;
 mod model;
 pub mod operation;
 pub mod relation;

@@ -251,3 +251,27 @@ fn scan_debug_names_the_index_and_no_values() {
     assert!(text.contains("index: Some(\"byTeam\")"), "{text}");
     assert!(!text.contains("red"), "{text}");
 }
+
+#[tokio::test]
+async fn segment_pages_read_from_cursors_cover_the_parallel_scan() {
+    let db = setup().await;
+    let expected = seed(&db).await;
+    let scan = db.scan::<Order>().limit(2).segments(3);
+    let mut got = Vec::new();
+    for segment in 0..3 {
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = scan.segment_page(segment, cursor.as_deref()).await.unwrap();
+            got.extend(page.items);
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    assert_eq!(sorted_ids(&got), sorted_ids(&expected));
+    let sent = db.requests_sent();
+    let err = scan.segment_page(3, None).await.unwrap_err();
+    assert!(err.is_local_validation() && err.to_string().contains("segment 3"), "{err}");
+    assert_eq!(db.requests_sent(), sent);
+}

@@ -43,6 +43,7 @@ pub use update::UpdateItem;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+pub(crate) use save::version_of;
 pub(crate) use write::{Prepared, WriteOp};
 
 /// Defines builder setters that store a value in the field of their own name: the options several

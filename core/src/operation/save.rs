@@ -110,7 +110,7 @@ impl Db {
 }
 
 /// The version stored in an item (0 when it has none).
-fn version_of(item: &Item, attribute: &str) -> Result<u64> {
+pub(crate) fn version_of(item: &Item, attribute: &str) -> Result<u64> {
     match item.get(attribute) {
         None => Ok(0),
         Some(value) => value.as_n().ok().and_then(|n| n.parse().ok()).ok_or_else(|| {

@@ -100,13 +100,46 @@ pub struct ParallelScan<T> {
 
 impl<T: Send + 'static> ParallelScan<T> {
     fn readers(&self) -> Result<Vec<Reader<T>>> {
+        self.readers_of(0..self.segments)
+    }
+
+    /// The readers of the segments in `range`, of a number of segments DynamoDB accepts.
+    fn readers_of(&self, range: std::ops::Range<u32>) -> Result<Vec<Reader<T>>> {
         if self.segments == 0 || self.segments > MAX_SCAN_SEGMENTS {
             return Err(self.scan.error(Error::validation(format!(
                 "a parallel scan needs 1 to {MAX_SCAN_SEGMENTS} segments"
             ))));
         }
+        // Both fit: MAX_SCAN_SEGMENTS is DynamoDB's 1,000,000.
         let total = i32::try_from(self.segments).unwrap_or(i32::MAX);
-        (0..total).map(|segment| self.scan.reader(Some((segment, total)))).collect()
+        range
+            .map(|segment| {
+                let segment = i32::try_from(segment).unwrap_or(i32::MAX);
+                self.scan.reader(Some((segment, total)))
+            })
+            .collect()
+    }
+
+    /// Reads one page of segment `segment` (0-based, below the number of segments), starting
+    /// after the page that returned `cursor` — a [`Page::cursor`](super::Page::cursor) of this
+    /// same segment of this same scan — or at the segment's start. With this a caller drives the
+    /// segments itself and can store where each has got to (a backfill's checkpoint).
+    ///
+    /// # Errors
+    /// An invalid scan, segment or cursor (before sending), DynamoDB's error, or a decoding error.
+    pub async fn segment_page(&self, segment: u32, cursor: Option<&str>) -> Result<super::Page<T>> {
+        if segment >= self.segments {
+            return Err(self.scan.error(Error::validation(format!(
+                "segment {segment} of a parallel scan of {} segments",
+                self.segments
+            ))));
+        }
+        let mut reader = self.readers_of(segment..segment + 1)?.remove(0);
+        if let Some(text) = cursor {
+            let start = crate::cursor::decode(text, self.scan.meta, self.scan.index);
+            reader.start = Some(start.map_err(|e| self.scan.error(e))?);
+        }
+        reader.page().await
     }
 
     /// Reads every segment to the end, concurrently, and returns all items in segment order.
