@@ -483,3 +483,79 @@ async fn schema_of_related_models() {
     assert_eq!(format!("{:?}", Student::COURSES), "ManyToMany(Student.courses -> Course)");
     assert_eq!(format!("{:?}", Order::CUSTOMER), "BelongsTo(Order.customer -> Customer)");
 }
+
+/// A parent whose key field is `id`, and children naming it `account_id`: `key(..)` maps the
+/// children's template field to the parent's attribute, both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[ferrodyn(
+    table = "billing",
+    entity = "Account",
+    pk = "ACCOUNT#{id}",
+    sk = "ACCOUNT",
+    has_many(invoices = Invoice, key(account_id = id))
+)]
+struct Account {
+    id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[ferrodyn(
+    table = "billing",
+    entity = "Invoice",
+    pk = "ACCOUNT#{account_id}",
+    sk = "INVOICE#{invoice_id}",
+    belongs_to(account = Account, key(id = account_id))
+)]
+struct Invoice {
+    account_id: String,
+    invoice_id: String,
+}
+
+#[tokio::test]
+async fn mapped_keys_read_both_ways_and_from_the_partition() {
+    let db = setup().await;
+    db.create_table_for(&[Account::META, Invoice::META]).await.expect("billing table");
+    let invoice = |a: &str, i: &str| Invoice { account_id: a.into(), invoice_id: i.into() };
+    for id in ["a1", "a2"] {
+        db.put(&Account { id: id.into() }).await.unwrap();
+    }
+    for item in [invoice("a1", "1"), invoice("a1", "2"), invoice("a2", "1")] {
+        db.put(&item).await.unwrap();
+    }
+    let a1 = Account { id: "a1".into() };
+    let invoices = db.related(&a1, Account::INVOICES).all().await.unwrap();
+    assert_eq!(invoices, [invoice("a1", "1"), invoice("a1", "2")]);
+    let parent = db.related(&invoice("a2", "1"), Invoice::ACCOUNT).await.unwrap();
+    assert_eq!(parent, Some(Account { id: "a2".into() }));
+    assert_eq!(db.related(&invoice("a9", "1"), Invoice::ACCOUNT).await.unwrap(), None);
+
+    // From the parent's partition alone: the same query, one request, no read of the parent.
+    let before = db.requests_sent();
+    let page = db
+        .related_in(Account::partition("a1"), Account::INVOICES)
+        .descending()
+        .limit(1)
+        .page()
+        .await
+        .unwrap();
+    assert_eq!(db.requests_sent(), before + 1);
+    assert_eq!(page.items, [invoice("a1", "2")]);
+    let cursor = page.cursor.expect("a second page");
+    let rest = db
+        .related_in(Account::partition("a1"), Account::INVOICES)
+        .descending()
+        .cursor(&cursor)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(rest, [invoice("a1", "1")]);
+    let none = db.related_in(Account::partition("a9"), Account::INVOICES).all().await.unwrap();
+    assert!(none.is_empty());
+
+    // Shipments are found by the order's id, not in the order's partition: refused, unsent.
+    let before = db.requests_sent();
+    let err = db.related_in(Order::partition("c1"), Order::SHIPMENTS).all().await.unwrap_err();
+    assert!(err.is_local_validation(), "{err}");
+    assert!(err.to_string().contains("relation `shipments`"), "{err}");
+    assert_eq!(db.requests_sent(), before);
+}

@@ -18,6 +18,7 @@ pub(crate) fn constants(model: &Model<'_>) -> TokenStream {
         let name = relation.name.to_string();
         let target = &relation.target;
         let target_name = type_name(target);
+        let key = key_map(relation);
         let (ty, value, doc) = match relation.kind {
             RelationKind::HasMany => {
                 let index = match &relation.index {
@@ -30,18 +31,18 @@ pub(crate) fn constants(model: &Model<'_>) -> TokenStream {
                     .map_or_else(String::new, |i| format!(", through its index `{}`", i.value()));
                 (
                     quote! { ::ferrodyn::__private::HasMany<#ident, #target> },
-                    quote! { ::ferrodyn::__private::has_many(#name, #index) },
+                    quote! { ::ferrodyn::__private::has_many(#name, #index, #key) },
                     format!("Relation `{name}`: the `{target_name}`s of a `{ident}`{through} (has many)."),
                 )
             }
             RelationKind::HasOne => (
                 quote! { ::ferrodyn::__private::HasOne<#ident, #target> },
-                quote! { ::ferrodyn::__private::has_one(#name) },
+                quote! { ::ferrodyn::__private::has_one(#name, #key) },
                 format!("Relation `{name}`: the `{target_name}` of a `{ident}` (has one)."),
             ),
             RelationKind::BelongsTo => (
                 quote! { ::ferrodyn::__private::BelongsTo<#ident, #target> },
-                quote! { ::ferrodyn::__private::belongs_to(#name) },
+                quote! { ::ferrodyn::__private::belongs_to(#name, #key) },
                 format!("Relation `{name}`: the `{target_name}` a `{ident}` belongs to."),
             ),
             RelationKind::ManyToMany => {
@@ -98,6 +99,54 @@ pub(crate) fn declared(ident: &syn::Ident, relations: &[RelationAttrs]) -> Token
     }
 }
 
+/// The relation's `key(..)` mapping as a `&[(related field, source attribute)]` expression.
+fn key_map(relation: &RelationAttrs) -> TokenStream {
+    let pairs = relation.key.iter().map(|(related, source)| {
+        let (related, source) = (related.to_string(), source.to_string());
+        quote! { (#related, #source) }
+    });
+    quote! { &[#(#pairs),*] }
+}
+
+/// The checks of each `key(related = source)` pair: `source` is a field of this model, and
+/// `related` a field the template the relation renders names (`uses`, given the field's name).
+fn key_assertions(
+    relation: &RelationAttrs,
+    this: &TokenStream,
+    source_model: &str,
+    uses: impl Fn(&str) -> TokenStream,
+    template: &str,
+) -> Vec<TokenStream> {
+    let name = relation.name.to_string();
+    let p = quote! { ::ferrodyn::__private };
+    relation
+        .key
+        .iter()
+        .flat_map(|(related, source)| {
+            let (related_span, source_span) = (related.span(), source.span());
+            let (related, source) = (related.to_string(), source.to_string());
+            [
+                assert_spanned(
+                    source_span,
+                    quote! { #p::is_field(#this, #source) },
+                    &format!(
+                        "relation `{name}`: `key({related} = {source})` maps to `{source}`, which \
+                         is not a field of `{source_model}` (by attribute name)"
+                    ),
+                ),
+                assert_spanned(
+                    related_span,
+                    uses(&related),
+                    &format!(
+                        "relation `{name}`: `key({related} = {source})` maps `{related}`, which is not named in \
+                         {template}"
+                    ),
+                ),
+            ]
+        })
+        .collect()
+}
+
 /// The last segment of the related model's path, for messages.
 fn type_name(path: &syn::Path) -> String {
     path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
@@ -105,9 +154,14 @@ fn type_name(path: &syn::Path) -> String {
 
 /// A `const` item asserting `check`, spanned on the relation's name, with a message the compiler shows as is.
 fn assertion(relation: &RelationAttrs, check: TokenStream, message: &str) -> TokenStream {
+    assert_spanned(relation.name.span(), check, message)
+}
+
+/// A `const` item asserting `check` at `span`.
+fn assert_spanned(span: proc_macro2::Span, check: TokenStream, message: &str) -> TokenStream {
     // The message is a format string to `assert!`.
     let message = message.replace('{', "{{").replace('}', "}}");
-    quote_spanned! {relation.name.span()=>
+    quote_spanned! {span=>
         const _: () = ::core::assert!(#check, #message);
     }
 }
@@ -125,12 +179,14 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
             <#target as ::ferrodyn::__private::Model>::META
         };
         let p = quote! { ::ferrodyn::__private };
-        match relation.kind {
+        let key = key_map(relation);
+        let source_model = ident.to_string();
+        let mut checks = match relation.kind {
             RelationKind::HasMany => match &relation.index {
                 None => vec![
                     assertion(
                         relation,
-                        quote! { #p::renders_from(&#other.partition_key, #this) },
+                        quote! { #p::renders_from(&#other.partition_key, #this, #key) },
                         &format!(
                             "relation `{name}`: the partition key template of `{target_name}` names a \
                              field that `{ident}` does not have; a has_many child's partition key \
@@ -159,7 +215,7 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
                         ),
                         assertion(
                             relation,
-                            quote! { !#p::has_index(#other, #index) || #p::index_partition_renders_from(#other, #index, #this) },
+                            quote! { !#p::has_index(#other, #index) || #p::index_partition_renders_from(#other, #index, #this, #key) },
                             &format!(
                                 "relation `{name}`: the partition key template of index \
                                  `{index_name}` of `{target_name}` names a field that `{ident}` \
@@ -172,7 +228,7 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
             },
             RelationKind::HasOne => vec![assertion(
                 relation,
-                quote! { #p::primary_key_renders_from(#other, #this) },
+                quote! { #p::primary_key_renders_from(#other, #this, #key) },
                 &format!(
                     "relation `{name}`: a key template of `{target_name}` names a field that \
                      `{ident}` does not have; a has_one child's whole primary key must render from \
@@ -181,7 +237,7 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
             )],
             RelationKind::BelongsTo => vec![assertion(
                 relation,
-                quote! { #p::primary_key_renders_from(#other, #this) },
+                quote! { #p::primary_key_renders_from(#other, #this, #key) },
                 &format!(
                     "relation `{name}`: a key template of `{target_name}` names a field that \
                      `{ident}` does not have; the parent's whole primary key must render from the \
@@ -223,7 +279,27 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
                     assertion(relation, quote! { #p::declares_entity(#other) }, &entity(&target_name)),
                 ]
             }
-        }
+        };
+        let (template, uses): (String, Box<dyn Fn(&str) -> TokenStream>) =
+            match (relation.kind, &relation.index) {
+                (RelationKind::HasMany, None) => (
+                    format!("the partition key template of `{target_name}`"),
+                    Box::new(|f| quote! { #p::uses_field(&#other.partition_key, #f) }),
+                ),
+                (RelationKind::HasMany, Some(index)) => (
+                    format!(
+                        "the partition key template of index `{}` of `{target_name}`",
+                        index.value()
+                    ),
+                    Box::new(move |f| quote! { #p::index_partition_uses(#other, #index, #f) }),
+                ),
+                _ => (
+                    format!("the key templates of `{target_name}`"),
+                    Box::new(|f| quote! { #p::primary_key_uses(#other, #f) }),
+                ),
+            };
+        checks.extend(key_assertions(relation, &this, &source_model, uses, &template));
+        checks
     });
     // One constant per check, so that every broken rule is reported, not only the first.
     quote! { #(#checks)* }

@@ -36,13 +36,72 @@ const fn has_field(meta: &ModelMeta, attribute: &str) -> bool {
     false
 }
 
-/// Whether every field `key`'s template names is a field of `source` (by attribute name), so that
-/// the key renders from a `source` value.
-pub const fn renders_from(key: &KeyMeta, source: &ModelMeta) -> bool {
+/// The source attribute a related template's field `field` renders from: the one `map` (a
+/// relation's `key(..)`, `(related field, source attribute)` pairs) names for it, else its own.
+const fn mapped<'a>(field: &'a str, map: &'a [(&'static str, &'static str)]) -> &'a str {
+    let mut i = 0;
+    while i < map.len() {
+        if str_eq(map[i].0, field) {
+            return map[i].1;
+        }
+        i += 1;
+    }
+    field
+}
+
+/// Whether `source` has a stored field whose attribute is `attribute` (a `key(..)` mapping's
+/// source side).
+pub const fn is_field(source: &ModelMeta, attribute: &str) -> bool {
+    has_field(source, attribute)
+}
+
+/// Whether `key`'s template names the field `field`.
+pub const fn uses_field(key: &KeyMeta, field: &str) -> bool {
     let mut i = 0;
     while i < key.template.len() {
         if let TemplatePart::Field(attribute) = key.template[i] {
-            if !has_field(source, attribute) {
+            if str_eq(attribute, field) {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether `target`'s partition or sort key template names the field `field`.
+pub const fn primary_key_uses(target: &ModelMeta, field: &str) -> bool {
+    uses_field(&target.partition_key, field)
+        || match &target.sort_key {
+            Some(sk) => uses_field(sk, field),
+            None => false,
+        }
+}
+
+/// Whether the partition key template of `child`'s index `name` names the field `field` (true
+/// when there is no such index, which is reported on its own).
+pub const fn index_partition_uses(child: &ModelMeta, name: &str, field: &str) -> bool {
+    let mut i = 0;
+    while i < child.indexes.len() {
+        if str_eq(child.indexes[i].name, name) {
+            return uses_field(&child.indexes[i].partition_key, field);
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether every field `key`'s template names renders from a field of `source` (by attribute
+/// name, through `map`), so that the key renders from a `source` value.
+pub const fn renders_from(
+    key: &KeyMeta,
+    source: &ModelMeta,
+    map: &[(&'static str, &'static str)],
+) -> bool {
+    let mut i = 0;
+    while i < key.template.len() {
+        if let TemplatePart::Field(attribute) = key.template[i] {
+            if !has_field(source, mapped(attribute, map)) {
                 return false;
             }
         }
@@ -51,13 +110,18 @@ pub const fn renders_from(key: &KeyMeta, source: &ModelMeta) -> bool {
     true
 }
 
-/// Whether `target`'s whole primary key (partition and sort key) renders from `source`'s fields.
-pub const fn primary_key_renders_from(target: &ModelMeta, source: &ModelMeta) -> bool {
-    if !renders_from(&target.partition_key, source) {
+/// Whether `target`'s whole primary key (partition and sort key) renders from `source`'s fields
+/// (through `map`).
+pub const fn primary_key_renders_from(
+    target: &ModelMeta,
+    source: &ModelMeta,
+    map: &[(&'static str, &'static str)],
+) -> bool {
+    if !renders_from(&target.partition_key, source, map) {
         return false;
     }
     match &target.sort_key {
-        Some(sk) => renders_from(sk, source),
+        Some(sk) => renders_from(sk, source, map),
         None => true,
     }
 }
@@ -74,17 +138,18 @@ pub const fn has_index(meta: &ModelMeta, name: &str) -> bool {
     false
 }
 
-/// Whether the partition key of `child`'s index `name` renders from `parent`'s fields (false
-/// when there is no such index).
+/// Whether the partition key of `child`'s index `name` renders from `parent`'s fields (through
+/// `map`; false when there is no such index).
 pub const fn index_partition_renders_from(
     child: &ModelMeta,
     name: &str,
     parent: &ModelMeta,
+    map: &[(&'static str, &'static str)],
 ) -> bool {
     let mut i = 0;
     while i < child.indexes.len() {
         if str_eq(child.indexes[i].name, name) {
-            return renders_from(&child.indexes[i].partition_key, parent);
+            return renders_from(&child.indexes[i].partition_key, parent, map);
         }
         i += 1;
     }
@@ -191,22 +256,33 @@ pub const fn edge_meta(type_name: &'static str, side: &'static ModelMeta) -> Mod
     }
 }
 
-/// `has_many(name = Child)`, or with `index = "gsi1"`.
+/// `has_many(name = Child)`, or with `index = "gsi1"`; `key` is the `key(..)` mapping,
+/// `(child field, parent attribute)` pairs.
 #[must_use]
-pub const fn has_many<P, C>(name: &'static str, index: Option<&'static str>) -> HasMany<P, C> {
-    HasMany { name, index, models: PhantomData }
+pub const fn has_many<P, C>(
+    name: &'static str,
+    index: Option<&'static str>,
+    key: &'static [(&'static str, &'static str)],
+) -> HasMany<P, C> {
+    HasMany { name, index, key, models: PhantomData }
 }
 
-/// `has_one(name = Child)`.
+/// `has_one(name = Child)`, with its `key(..)` mapping.
 #[must_use]
-pub const fn has_one<P, C>(name: &'static str) -> HasOne<P, C> {
-    HasOne { name, models: PhantomData }
+pub const fn has_one<P, C>(
+    name: &'static str,
+    key: &'static [(&'static str, &'static str)],
+) -> HasOne<P, C> {
+    HasOne { name, key, models: PhantomData }
 }
 
-/// `belongs_to(name = Parent)`.
+/// `belongs_to(name = Parent)`, with its `key(..)` mapping (`(parent field, child attribute)`).
 #[must_use]
-pub const fn belongs_to<C, P>(name: &'static str) -> BelongsTo<C, P> {
-    BelongsTo { name, models: PhantomData }
+pub const fn belongs_to<C, P>(
+    name: &'static str,
+    key: &'static [(&'static str, &'static str)],
+) -> BelongsTo<C, P> {
+    BelongsTo { name, key, models: PhantomData }
 }
 
 /// `many_to_many(name = Other, inverse = other_name)`, with the edge metadata of both sides.

@@ -6,14 +6,17 @@
 //! |---|---|---|---|
 //! | `has_many(orders = Order)` | [`HasMany`] | 1:N in one item collection: the child's partition key renders from the parent's fields | a [`Query`] of that partition, `begins_with` the child's sort key prefix |
 //! | `has_many(shipments = Shipment, index = "gsi1")` | [`HasMany`] | 1:N across partitions: the partition key of the child's index renders from the parent's fields | a [`Query`] of that index partition |
+//! | `has_many(orders = Order, key(customer_id = id))` | [`HasMany`] | as above, the child's template field `customer_id` rendering from the parent's `id` (also on `has_one`, `belongs_to` and through an index) | the same [`Query`]; [`Db::related_in`] builds it from the parent's partition alone |
 //! | `has_one(profile = Profile)` | [`HasOne`] | 1:1: the child's whole key renders from the parent's fields | a [`GetItem`] |
 //! | `belongs_to(customer = Customer)` | [`BelongsTo`] | the parent of a child: the parent's whole key renders from the child's fields | a [`GetItem`] |
 //! | `many_to_many(courses = Course, inverse = students)` | [`ManyToMany`] | N:M through an adjacency list of mirrored edge items | a [`Query`] of [`Link`]s |
 //!
 //! Key templates render from the source by attribute name: `has_many(orders = Order)` on
 //! `Customer` needs every field Order's partition key template names (`CUSTOMER#{customer_id}`)
-//! to be a field of `Customer` too. The derive asserts it, and the other shape rules below, over
-//! both models' `META` at compile time.
+//! to be a field of `Customer` too, unless `key(customer_id = id)` maps it to another field of
+//! `Customer`. The derive asserts it, and the other shape rules below, over both models' `META`
+//! at compile time; a `key(..)` pair whose source side is not a field of the source, or whose
+//! related side the rendered template does not name, is a compile error too.
 //!
 //! Many-to-many links are two edge items, one in each end's partition (see [`ManyToMany`]),
 //! written together by [`Db::link`] and removed together by [`Db::unlink`], each in one
@@ -31,7 +34,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::Result;
 use crate::key::{render_template, Key, Partition};
-use crate::model::{KeyMeta, Model, ModelMeta};
+use crate::model::{KeyMeta, Model, ModelMeta, TemplatePart};
 use crate::operation::{GetItem, Query};
 use crate::value::Item;
 use crate::Db;
@@ -44,6 +47,7 @@ use crate::Db;
 pub struct HasMany<P, C> {
     pub(crate) name: &'static str,
     pub(crate) index: Option<&'static str>,
+    pub(crate) key: FieldMap,
     pub(crate) models: PhantomData<fn() -> (P, C)>,
 }
 
@@ -52,6 +56,7 @@ pub struct HasMany<P, C> {
 /// `P::PROFILE`.
 pub struct HasOne<P, C> {
     pub(crate) name: &'static str,
+    pub(crate) key: FieldMap,
     pub(crate) models: PhantomData<fn() -> (P, C)>,
 }
 
@@ -60,6 +65,7 @@ pub struct HasOne<P, C> {
 /// `C::CUSTOMER`.
 pub struct BelongsTo<C, P> {
     pub(crate) name: &'static str,
+    pub(crate) key: FieldMap,
     pub(crate) models: PhantomData<fn() -> (C, P)>,
 }
 
@@ -82,6 +88,15 @@ pub struct ManyToMany<A, B> {
     pub(crate) edge: &'static ModelMeta,
     pub(crate) inverse_edge: &'static ModelMeta,
     pub(crate) models: PhantomData<fn() -> (A, B)>,
+}
+
+/// A relation's `key(..)` option: `(related template field, source attribute)` pairs, by
+/// attribute name. A template field not in it renders from the source attribute of its own name.
+pub(crate) type FieldMap = &'static [(&'static str, &'static str)];
+
+/// The source attribute the related template's field `field` renders from.
+fn source_attribute(key: FieldMap, field: &str) -> &str {
+    key.iter().find(|(related, _)| *related == field).map_or(field, |(_, source)| source)
 }
 
 macro_rules! relation_common {
@@ -179,6 +194,25 @@ impl Db {
     pub fn related<S: Model, R: Relation<S>>(&self, source: &S, relation: R) -> R::Read {
         relation.read(self, source)
     }
+
+    /// The query of the children of a [`HasMany`] relation from the parent's partition alone
+    /// (`db.related_in(Customer::partition(id), Customer::ORDERS)`), for when only the parent's
+    /// key is at hand: the same query as [`related`](Self::related) of the parent, without
+    /// reading the parent first.
+    ///
+    /// It needs the children's partition key (of the table, or of the relation's index) to
+    /// render the same value as the parent's table partition key: the same template, each field
+    /// mapped to the parent's field in the same place (`CUSTOMER#{customer_id}` with
+    /// `key(customer_id = id)` for a parent's `CUSTOMER#{id}`), and the same key type. Otherwise,
+    /// and for a partition of an index, the query fails when sent, before any request. A query
+    /// of a parent that does not exist reads no children, as it would for a parent without any.
+    pub fn related_in<P: Model, C: Model>(
+        &self,
+        parent: Partition<P>,
+        relation: HasMany<P, C>,
+    ) -> Query<C> {
+        relation.query_in(self, parent)
+    }
 }
 
 /// The item of `source`, whose attributes key templates render from.
@@ -186,16 +220,17 @@ fn source_item<S: Model>(source: &S) -> Result<Item> {
     source.to_item()
 }
 
-/// `key` rendered from `item`; `None` when a part is absent.
-fn render(key: &KeyMeta, item: &Item) -> Result<Option<AttributeValue>> {
-    render_template(key, |f| item.get(f))
+/// `key` rendered from `item`, each template field from the source attribute `map` names for
+/// it; `None` when a part is absent.
+fn render(key: &KeyMeta, item: &Item, map: FieldMap) -> Result<Option<AttributeValue>> {
+    render_template(key, |f| item.get(source_attribute(map, f)))
 }
 
 /// The primary key of `T` rendered from a source item.
-fn key_from<T: Model>(item: &Item) -> Result<Key<T>> {
+fn key_from<T: Model>(item: &Item, map: FieldMap) -> Result<Key<T>> {
     let mut out = Item::with_capacity(2);
     for key in T::META.key_attributes() {
-        if let Some(value) = render(key, item)? {
+        if let Some(value) = render(key, item, map)? {
             out.insert(key.attribute.to_owned(), value);
         }
     }
@@ -203,7 +238,11 @@ fn key_from<T: Model>(item: &Item) -> Result<Key<T>> {
 }
 
 /// The partition of `T`'s table or of its index `index` rendered from a source item.
-fn partition_from<T: Model>(index: Option<&'static str>, item: &Item) -> Result<Partition<T>> {
+fn partition_from<T: Model>(
+    index: Option<&'static str>,
+    item: &Item,
+    map: FieldMap,
+) -> Result<Partition<T>> {
     let key = match index {
         None => &T::META.partition_key,
         // The derive asserted that the index exists.
@@ -215,7 +254,7 @@ fn partition_from<T: Model>(index: Option<&'static str>, item: &Item) -> Result<
         },
     };
     let mut out = Item::with_capacity(1);
-    if let Some(value) = render(key, item)? {
+    if let Some(value) = render(key, item, map)? {
         out.insert(key.attribute.to_owned(), value);
     }
     Ok(Partition::from_rendered(index, key.attribute, out))
@@ -224,7 +263,64 @@ fn partition_from<T: Model>(index: Option<&'static str>, item: &Item) -> Result<
 impl<P: Model, C: Model> HasMany<P, C> {
     /// The query of `parent`'s children.
     pub(crate) fn query(&self, db: &Db, parent: &P) -> Query<C> {
-        let rendered = source_item(parent).and_then(|item| partition_from::<C>(self.index, &item));
+        let rendered =
+            source_item(parent).and_then(|item| partition_from::<C>(self.index, &item, self.key));
+        self.query_of(db, rendered)
+    }
+
+    /// The children's partition key (of the table or of the relation's index).
+    fn child_key(&self) -> Result<&'static KeyMeta> {
+        match self.index {
+            None => Ok(&C::META.partition_key),
+            // The derive asserted that the index exists.
+            Some(name) => C::META.index(name).map(|i| &i.partition_key).ok_or_else(|| {
+                crate::Error::validation(format!("the model has no index `{name}`"))
+            }),
+        }
+    }
+
+    /// The query of the children in the partition the parent's partition key names; see
+    /// [`Db::related_in`].
+    pub(crate) fn query_in(&self, db: &Db, parent: Partition<P>) -> Query<C> {
+        let rendered = self.child_key().and_then(|key| {
+            if parent.index().is_some() || !self.shares_partition(key) {
+                return Err(crate::Error::validation(format!(
+                    "relation `{}`: the partition key of `{}` does not render the same as the \
+                     partition key of `{}` on the table, so the children cannot be read from the \
+                     parent's partition; read them with `db.related(&parent, ..)`",
+                    self.name,
+                    C::META.type_name,
+                    P::META.type_name
+                )));
+            }
+            let mut out = Item::with_capacity(1);
+            if let Some(value) = parent.value() {
+                out.insert(key.attribute.to_owned(), value.clone());
+            }
+            Ok(Partition::from_rendered(self.index, key.attribute, out))
+        });
+        self.query_of(db, rendered)
+    }
+
+    /// Whether the child's partition key `key` renders, for every parent, the value of the
+    /// parent's partition key: the same template part by part, each child field mapped to the
+    /// parent field of the same place, and the same key type.
+    fn shares_partition(&self, key: &KeyMeta) -> bool {
+        let parent = &P::META.partition_key;
+        parent.scalar == key.scalar
+            && parent.template.len() == key.template.len()
+            && parent.template.iter().zip(key.template).all(|pair| match pair {
+                (TemplatePart::Literal(a), TemplatePart::Literal(b)) => a == b,
+                (TemplatePart::Field(a), TemplatePart::Field(b)) => {
+                    *a == source_attribute(self.key, b)
+                }
+                _ => false,
+            })
+    }
+
+    /// The query of a rendered partition of the children, `begins_with` their sort key prefix;
+    /// a rendering error is the query's, when sent.
+    fn query_of(&self, db: &Db, rendered: Result<Partition<C>>) -> Query<C> {
         let sort_key = match self.index {
             None => C::META.sort_key.as_ref(),
             Some(name) => C::META.index(name).and_then(|i| i.sort_key.as_ref()),
@@ -254,8 +350,8 @@ impl<P: Model, C: Model> Relation<P> for HasMany<P, C> {
 }
 
 /// The get of the item of `T` whose key renders from `source`.
-fn get_from<S: Model, T: Model>(db: &Db, source: &S) -> GetItem<T> {
-    match source_item(source).and_then(|item| key_from::<T>(&item)) {
+fn get_from<S: Model, T: Model>(db: &Db, source: &S, map: FieldMap) -> GetItem<T> {
+    match source_item(source).and_then(|item| key_from::<T>(&item, map)) {
         Ok(key) => db.get(key),
         Err(e) => db.get(Key::from_attributes(Item::new())).refuse(e),
     }
@@ -265,7 +361,7 @@ impl<P: Model, C: Model> Relation<P> for HasOne<P, C> {
     type Read = GetItem<C>;
 
     fn read(self, db: &Db, source: &P) -> GetItem<C> {
-        get_from(db, source)
+        get_from(db, source, self.key)
     }
 }
 
@@ -273,7 +369,7 @@ impl<C: Model, P: Model> Relation<C> for BelongsTo<C, P> {
     type Read = GetItem<P>;
 
     fn read(self, db: &Db, source: &C) -> GetItem<P> {
-        get_from(db, source)
+        get_from(db, source, self.key)
     }
 }
 

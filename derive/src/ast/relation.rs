@@ -1,6 +1,6 @@
 //! Parsing the relation entries of `#[ferrodyn(...)]`: `has_many(orders = Order, index =
-//! "gsi1")`, `has_one(..)`, `belongs_to(..)` and `many_to_many(courses = Course, inverse =
-//! students)`.
+//! "gsi1", key(customer_id = id))`, `has_one(..)`, `belongs_to(..)` and `many_to_many(courses =
+//! Course, inverse = students)`.
 
 use syn::meta::ParseNestedMeta;
 use syn::{Ident, LitStr};
@@ -8,7 +8,8 @@ use syn::{Ident, LitStr};
 use super::{path_name, skip_value, unknown_key};
 use crate::errors::Errors;
 
-const RELATION_OPTIONS: &str = "index (has_many), inverse (many_to_many)";
+const RELATION_OPTIONS: &str =
+    "index (has_many), key (has_many, has_one, belongs_to), inverse (many_to_many)";
 
 /// The kinds of relation a model declares.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,11 @@ pub(crate) struct RelationAttrs {
     pub(crate) index: Option<LitStr>,
     /// `inverse = students`.
     pub(crate) inverse: Option<Ident>,
+    /// `key(customer_id = id)`: the related template's field `customer_id` renders from this
+    /// model's attribute `id`; `(related field, source attribute)` pairs, in order.
+    pub(crate) key: Vec<(Ident, Ident)>,
+    /// The `key` keyword, for errors about the option as a whole.
+    pub(crate) key_path: Option<syn::Path>,
 }
 
 /// `has_many(orders = Order, index = "gsi1")` and the like: the first entry names the relation and
@@ -64,6 +70,8 @@ pub(super) fn relation_attrs(
     let mut relation: Option<(Ident, syn::Path)> = None;
     let mut index: Option<LitStr> = None;
     let mut inverse: Option<Ident> = None;
+    let mut key: Vec<(Ident, Ident)> = Vec::new();
+    let mut key_path: Option<syn::Path> = None;
     meta.parse_nested_meta(|inner| {
         if relation.is_none() {
             let Some(name) = inner.path.get_ident().cloned() else {
@@ -85,6 +93,37 @@ pub(super) fn relation_attrs(
                     errors.spanned(&inner.path, "`inverse` is given twice");
                 }
             }
+            Some("key") => {
+                if !inner.input.peek(syn::token::Paren) {
+                    errors.spanned(
+                        &inner.path,
+                        "expected `key(related_field = source_field, ..)`, as in \
+                         `key(customer_id = id)`",
+                    );
+                    return skip_value(&inner);
+                }
+                if key_path.replace(inner.path.clone()).is_some() {
+                    errors.spanned(&inner.path, "`key` is given twice");
+                }
+                let content;
+                syn::parenthesized!(content in inner.input);
+                let pairs = content.parse_terminated(
+                    |input| {
+                        let related: Ident = input.parse()?;
+                        input.parse::<syn::Token![=]>()?;
+                        let source: Ident = input.parse()?;
+                        Ok((related, source))
+                    },
+                    syn::Token![,],
+                )?;
+                for (related, source) in pairs {
+                    if key.iter().any(|(r, _)| *r == related) {
+                        errors.spanned(&related, format!("`{related}` is mapped twice in `key`"));
+                    } else {
+                        key.push((related, source));
+                    }
+                }
+            }
             _ => {
                 errors.push(unknown_key(&inner.path, RELATION_OPTIONS));
                 skip_value(&inner)?;
@@ -96,5 +135,14 @@ pub(super) fn relation_attrs(
         errors.spanned(&meta.path, format!("expected `{keyword}(name = Model, ...)`"));
         return Ok(None);
     };
-    Ok(Some(RelationAttrs { kind, path: meta.path.clone(), name, target, index, inverse }))
+    Ok(Some(RelationAttrs {
+        kind,
+        path: meta.path.clone(),
+        name,
+        target,
+        index,
+        inverse,
+        key,
+        key_path,
+    }))
 }

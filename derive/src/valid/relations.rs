@@ -45,6 +45,20 @@ pub(crate) fn check(relations: Vec<RelationAttrs>, errors: &mut Errors) -> Vec<R
                 errors.spanned(index, "empty index name");
             }
         }
+        if let Some(key) = &relation.key_path {
+            if relation.kind == RelationKind::ManyToMany {
+                errors.spanned(
+                    key,
+                    "`key` belongs to `has_many`, `has_one` and `belongs_to`, not to \
+                     `many_to_many` (its edges hold both ends' primary keys)",
+                );
+            } else if relation.key.is_empty() {
+                errors.spanned(
+                    key,
+                    "empty `key(..)`: map at least one field, as in `key(customer_id = id)`",
+                );
+            }
+        }
         match (&relation.inverse, relation.kind) {
             (None, RelationKind::ManyToMany) => errors.spanned(
                 &relation.path,
