@@ -280,24 +280,23 @@ pub(crate) fn assertions(model: &Model<'_>) -> TokenStream {
                 ]
             }
         };
-        let (template, uses): (String, Box<dyn Fn(&str) -> TokenStream>) =
-            match (relation.kind, &relation.index) {
-                (RelationKind::HasMany, None) => (
-                    format!("the partition key template of `{target_name}`"),
-                    Box::new(|f| quote! { #p::uses_field(&#other.partition_key, #f) }),
-                ),
-                (RelationKind::HasMany, Some(index)) => (
-                    format!(
-                        "the partition key template of index `{}` of `{target_name}`",
-                        index.value()
-                    ),
-                    Box::new(move |f| quote! { #p::index_partition_uses(#other, #index, #f) }),
-                ),
-                _ => (
-                    format!("the key templates of `{target_name}`"),
-                    Box::new(|f| quote! { #p::primary_key_uses(#other, #f) }),
-                ),
-            };
+        let template = match &relation.index {
+            None if relation.kind == RelationKind::HasMany => {
+                format!("the partition key template of `{target_name}`")
+            }
+            Some(index) => format!(
+                "the partition key template of index `{}` of `{target_name}`",
+                index.value()
+            ),
+            None => format!("the key templates of `{target_name}`"),
+        };
+        let uses = |f: &str| match &relation.index {
+            None if relation.kind == RelationKind::HasMany => {
+                quote! { #p::uses_field(&#other.partition_key, #f) }
+            }
+            Some(index) => quote! { #p::index_partition_uses(#other, #index, #f) },
+            None => quote! { #p::primary_key_uses(#other, #f) },
+        };
         checks.extend(key_assertions(relation, &this, &source_model, uses, &template));
         checks
     });

@@ -12,7 +12,9 @@
 //! API only reads the stats.
 //!
 //! A customer's orders share its partition, and their ids are ULIDs, so sorting by sort key is
-//! sorting by creation time; the status index is sorted by `created_at`.
+//! sorting by creation time; the status index is sorted by `created_at`. The relations
+//! `Customer::ORDERS` and `Order::CUSTOMER` say so: the order's `customer_id` is the customer's
+//! `id` (`key(customer_id = id)`).
 
 use ferrodyn::{Attribute, Model};
 use serde::{Deserialize, Serialize};
@@ -51,7 +53,8 @@ impl Status {
     entity = "Customer",
     pk = "CUSTOMER#{id}",
     sk = "PROFILE",
-    unique = "email"
+    unique = "email",
+    has_many(orders = Order, key(customer_id = id))
 )]
 pub struct Customer {
     /// A ULID, generated on create.
@@ -84,7 +87,8 @@ pub struct Line {
     entity = "Order",
     pk = "CUSTOMER#{customer_id}",
     sk = "ORDER#{order_id}",
-    index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}")
+    index(name = "gsi1", pk = "STATUS#{status}", sk = "{created_at}"),
+    belongs_to(customer = Customer, key(id = customer_id))
 )]
 pub struct Order {
     /// A ULID, generated on create.

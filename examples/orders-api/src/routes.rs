@@ -347,9 +347,10 @@ async fn customer_orders(db: &Db, request: &Request, customer_id: &str) -> Outco
     if !plausible_id(customer_id) {
         return Err(customer_not_found());
     }
+    // The relation's query from the customer's partition (`begins_with(sk, "ORDER#")`), without
+    // reading the customer first.
     let mut query = db
-        .query(Order::partition(customer_id))
-        .sort_key_begins_with("ORDER#")
+        .related_in(Customer::partition(customer_id), Customer::ORDERS)
         // ULIDs sort by creation time: newest first.
         .descending()
         .limit(limit);
