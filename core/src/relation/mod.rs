@@ -42,8 +42,9 @@ use crate::Db;
 /// One-to-many: the children of a parent `P`, of model `C`, read with one query. Declared as
 /// `#[ferrodyn(has_many(orders = Order))]` (children in the partition the parent's fields
 /// render, usually the parent's own item collection) or `has_many(shipments = Shipment, index =
-/// "gsi1")` (children found through their global secondary index); the derive generates
-/// `P::ORDERS`.
+/// "gsi1")` (children found through their global secondary index), either with
+/// `key(customer_id = id)` when the child's template names a parent field otherwise; the derive
+/// generates `P::ORDERS`.
 pub struct HasMany<P, C> {
     pub(crate) name: &'static str,
     pub(crate) index: Option<&'static str>,
@@ -52,8 +53,8 @@ pub struct HasMany<P, C> {
 }
 
 /// One-to-one: the single child `C` of a parent `P`, whose whole key renders from the parent's
-/// fields. Declared as `#[ferrodyn(has_one(profile = Profile))]`; the derive generates
-/// `P::PROFILE`.
+/// fields. Declared as `#[ferrodyn(has_one(profile = Profile))]` (with `key(..)` to map the
+/// child's template fields to the parent's); the derive generates `P::PROFILE`.
 pub struct HasOne<P, C> {
     pub(crate) name: &'static str,
     pub(crate) key: FieldMap,
@@ -61,8 +62,8 @@ pub struct HasOne<P, C> {
 }
 
 /// The parent `P` of a child `C`, whose whole key renders from the child's fields. Declared on
-/// the child as `#[ferrodyn(belongs_to(customer = Customer))]`; the derive generates
-/// `C::CUSTOMER`.
+/// the child as `#[ferrodyn(belongs_to(customer = Customer))]` (with `key(id = customer_id)`
+/// when the parent's template names the field otherwise); the derive generates `C::CUSTOMER`.
 pub struct BelongsTo<C, P> {
     pub(crate) name: &'static str,
     pub(crate) key: FieldMap,
@@ -237,34 +238,16 @@ fn key_from<T: Model>(item: &Item, map: FieldMap) -> Result<Key<T>> {
     Ok(Key::from_attributes(out))
 }
 
-/// The partition of `T`'s table or of its index `index` rendered from a source item.
-fn partition_from<T: Model>(
-    index: Option<&'static str>,
-    item: &Item,
-    map: FieldMap,
-) -> Result<Partition<T>> {
-    let key = match index {
-        None => &T::META.partition_key,
-        // The derive asserted that the index exists.
-        Some(name) => match T::META.index(name) {
-            Some(i) => &i.partition_key,
-            None => {
-                return Err(crate::Error::validation(format!("the model has no index `{name}`")))
-            }
-        },
-    };
-    let mut out = Item::with_capacity(1);
-    if let Some(value) = render(key, item, map)? {
-        out.insert(key.attribute.to_owned(), value);
-    }
-    Ok(Partition::from_rendered(index, key.attribute, out))
-}
-
 impl<P: Model, C: Model> HasMany<P, C> {
     /// The query of `parent`'s children.
     pub(crate) fn query(&self, db: &Db, parent: &P) -> Query<C> {
-        let rendered =
-            source_item(parent).and_then(|item| partition_from::<C>(self.index, &item, self.key));
+        let rendered = self.child_key().and_then(|key| {
+            let mut out = Item::with_capacity(1);
+            if let Some(value) = render(key, &source_item(parent)?, self.key)? {
+                out.insert(key.attribute.to_owned(), value);
+            }
+            Ok(Partition::from_rendered(self.index, key.attribute, out))
+        });
         self.query_of(db, rendered)
     }
 
