@@ -1,7 +1,8 @@
 //! Relations declared on models: 1:N in one item collection and through a global secondary index,
 //! 1:1, the parent of a child, N:M through mirrored edges (both directions, link and unlink
-//! atomicity), reads through a relation page by page, and deleting a parent with its children
-//! within and over the transaction limit.
+//! atomicity), reads through a relation page by page, `key(..)` mappings of differently named
+//! fields and reads from the parent's partition, and deleting a parent with its children within
+//! and over the transaction limit.
 
 use ferrodyn::relation::{EDGE_ENTITY, EDGE_TARGET_ATTRIBUTE};
 use ferrodyn::schema::TableSchema;
@@ -228,6 +229,37 @@ async fn has_many_through_an_index() {
         .await
         .unwrap_err();
     assert!(err.is_local_validation(), "{err}");
+}
+
+/// A parent whose partition key is the shipments' index partition key, under another field name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Model)]
+#[ferrodyn(
+    table = "crm",
+    entity = "Purchase",
+    pk = "ORDER#{id}",
+    sk = "PURCHASE",
+    has_many(shipments = Shipment, index = "gsi1", key(order_id = id))
+)]
+struct Purchase {
+    id: String,
+}
+
+#[tokio::test]
+async fn has_many_through_an_index_with_a_mapped_key() {
+    let db = setup().await;
+    for (id, order) in [("s1", "o1"), ("s2", "o2"), ("s3", "o1")] {
+        let at = format!("2026-01-0{}", &id[1..]);
+        db.put(&Shipment { shipment_id: id.into(), order_id: order.into(), shipped_at: at })
+            .await
+            .unwrap();
+    }
+    let ids = |found: Vec<Shipment>| found.into_iter().map(|s| s.shipment_id).collect::<Vec<_>>();
+    let purchase = Purchase { id: "o1".into() };
+    let found = db.related(&purchase, Purchase::SHIPMENTS).all().await.unwrap();
+    assert_eq!(ids(found), ["s1", "s3"]);
+    // The index partition renders what the purchase's table partition does: readable from it.
+    let found = db.related_in(Purchase::partition("o1"), Purchase::SHIPMENTS).all().await.unwrap();
+    assert_eq!(ids(found), ["s1", "s3"]);
 }
 
 #[tokio::test]
