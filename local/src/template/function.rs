@@ -163,11 +163,17 @@ fn parse_event(
         warnings.push(&id, format!("event type {kind} is not emulated; not attached"));
         return;
     }
-    let properties = match event.get("Properties").map(|p| scope.resolve(p)) {
+    // `ApiId` and `RestApiId` only pick the API, and every API is served on the one local port:
+    // an API resource (which resolves to nothing locally) must not keep the route out.
+    let mut written = event.get("Properties").cloned();
+    if let Some(Value::Mapping(p)) = written.as_mut().filter(|_| kind != "DynamoDB") {
+        p.retain(|key, _| !matches!(key.as_str(), Some("ApiId" | "RestApiId")));
+    }
+    let properties = match written.as_ref().map(|p| scope.resolve(p)) {
         None => Value::Mapping(Mapping::new()),
         Some(Ok(properties)) => properties,
         // The stream ARN is known only once the tables exist: resolved again then.
-        Some(Err(_)) if kind == "DynamoDB" => event.get("Properties").cloned().unwrap_or_default(),
+        Some(Err(_)) if kind == "DynamoDB" => stream_properties(&id, event, scope, warnings),
         Some(Err(reason)) => {
             warnings.push(&id, format!("event not attached: {reason}"));
             return;
@@ -182,7 +188,9 @@ fn parse_event(
                 ApiKind::Http
             };
             let method = get("Method").filter(|m| !m.eq_ignore_ascii_case("any"));
-            let path = get("Path").unwrap_or_else(|| "$default".to_owned());
+            // SAM writes the default route `/$default` as well as `$default`.
+            let path =
+                get("Path").filter(|p| p != "/$default").unwrap_or_else(|| "$default".to_owned());
             for key in properties.as_mapping().into_iter().flat_map(|m| m.keys()) {
                 let key = key.as_str().unwrap_or_default();
                 if !matches!(
@@ -215,6 +223,30 @@ fn parse_event(
         }
         _ => {}
     }
+}
+
+/// A `DynamoDB` event's properties when they do not all resolve yet: each resolved, else
+/// `Stream` as written (its ARN is known once the tables exist) and `DestinationConfig` as
+/// written, and any other left out with a warning.
+fn stream_properties(id: &str, event: &Value, scope: &Scope, warnings: &mut Warnings) -> Value {
+    let mut properties = Mapping::new();
+    let written = event.get("Properties").and_then(Value::as_mapping).cloned().unwrap_or_default();
+    for (key, value) in written {
+        match scope.resolve(&value) {
+            Ok(value) => {
+                properties.insert(key, value);
+            }
+            // The destination (an SQS queue or SNS topic) is not emulated either way: kept as
+            // written for `MappingSettings::on_failure`.
+            Err(_) if matches!(key.as_str(), Some("Stream" | "DestinationConfig")) => {
+                properties.insert(key, value);
+            }
+            Err(reason) => {
+                warnings.push(id, format!("{} ignored: {reason}", key.as_str().unwrap_or_default()))
+            }
+        }
+    }
+    Value::Mapping(properties)
 }
 
 fn mapping_settings(
