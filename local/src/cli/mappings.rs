@@ -101,7 +101,10 @@ impl Mapping {
         } else {
             "RetryAttemptsExhausted"
         };
-        let now = chrono_like_now();
+        // ISO 8601 UTC, as Lambda's invocation records write it.
+        let now = aws_smithy_types::DateTime::from(SystemTime::now())
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_default();
         let record = json!({
             "requestContext": {
                 "requestId": format!("{}-{}", failed.shard_id, failed.start_sequence_number),
@@ -180,26 +183,4 @@ impl Mapping {
             tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
-}
-
-/// The current time as ISO 8601 UTC, without a date library.
-fn chrono_like_now() -> String {
-    let secs = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
 }
