@@ -26,9 +26,10 @@ pub use crate::expression::Path;
 pub use crate::key::{Key, KeyPart, Partition};
 pub use crate::managed::TtlValue;
 pub use crate::model::{
-    EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta, ScalarType,
-    TemplatePart,
+    EntityMeta, FieldMeta, IndexKind, IndexMeta, KeyMeta, ManagedFields, Model, ModelMeta,
+    ProjectionMeta, ScalarType, TemplatePart,
 };
+pub use crate::projection::IndexProjection;
 pub use crate::relation::{BelongsTo, HasMany, HasOne, ManyToMany};
 pub use crate::validator::{Refusal, Verdict};
 pub use crate::value::{

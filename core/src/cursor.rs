@@ -292,6 +292,8 @@ mod tests {
         }),
         indexes: &[IndexMeta {
             name: "gsi1",
+            kind: crate::model::IndexKind::Global,
+            projection: crate::model::ProjectionMeta::All,
             partition_key: KeyMeta {
                 attribute: "gsi1pk",
                 scalar: ScalarType::S,

@@ -13,6 +13,7 @@ pub mod meta;
 pub mod migrate;
 mod model;
 pub mod operation;
+mod projection;
 pub mod relation;
 pub mod schema;
 pub mod tenant;
@@ -32,6 +33,7 @@ pub use key::{Key, KeyPart, Partition};
 pub use managed::new_ulid;
 pub use model::Model;
 pub use operation::{Count, Page};
+pub use projection::IndexProjection;
 pub use validator::Invalid;
 pub use value::{
     from_attribute_value, to_attribute_value, Binary, FromAttributeValue, Item, Number, SetElement,
@@ -41,4 +43,4 @@ pub use value::{
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 #[cfg(feature = "derive")]
-pub use ferrodyn_derive::{Attribute, Entities, Model};
+pub use ferrodyn_derive::{Attribute, Entities, IndexProjection, Model};

@@ -19,5 +19,6 @@
 pub use crate::entities::DeserializeEntity;
 pub use crate::managed::{IdField, TimestampField, TtlValue, VersionField};
 pub use crate::model::{
-    EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, ModelMeta, ScalarType, TemplatePart,
+    EntityMeta, FieldMeta, IndexKind, IndexMeta, KeyMeta, ManagedFields, ModelMeta, ProjectionMeta,
+    ScalarType, TemplatePart,
 };

@@ -82,7 +82,7 @@ pub struct ModelMeta {
     pub partition_key: KeyMeta,
     /// The sort key, if the table has one.
     pub sort_key: Option<KeyMeta>,
-    /// Global secondary indexes.
+    /// Secondary indexes, global and local.
     pub indexes: &'static [IndexMeta],
     /// The fields and their attribute names.
     pub fields: &'static [FieldMeta],
@@ -187,16 +187,124 @@ pub enum TemplatePart {
     Field(&'static str),
 }
 
-/// A global secondary index.
+/// A secondary index: global (its own partition key) or local (the table's partition key, another
+/// sort key).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct IndexMeta {
     /// The index name.
     pub name: &'static str,
-    /// The index partition key.
+    /// Global or local.
+    pub kind: IndexKind,
+    /// The index partition key; for a local index, the table's.
     pub partition_key: KeyMeta,
-    /// The index sort key, if any.
+    /// The index sort key, if any (a local index always has one).
     pub sort_key: Option<KeyMeta>,
+    /// The attributes the index holds besides the keys.
+    pub projection: ProjectionMeta,
+}
+
+/// Whether an index is global or local.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndexKind {
+    /// A global secondary index: added and removed at any time, read eventually consistent.
+    Global,
+    /// A local secondary index: created with its table only, readable strongly consistent.
+    Local,
+}
+
+/// What an index projects, as in DynamoDB's `Projection`: every index holds the table's and its
+/// own key attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProjectionMeta {
+    /// `ALL`: every attribute of the item.
+    All,
+    /// `KEYS_ONLY`: the key attributes only.
+    KeysOnly,
+    /// `INCLUDE`: the key attributes and these (attribute names, sorted).
+    Include(&'static [&'static str]),
+}
+
+impl ProjectionMeta {
+    /// DynamoDB's name of the projection type: `ALL`, `KEYS_ONLY` or `INCLUDE`.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            ProjectionMeta::All => "ALL",
+            ProjectionMeta::KeysOnly => "KEYS_ONLY",
+            ProjectionMeta::Include(_) => "INCLUDE",
+        }
+    }
+
+    /// The non-key attributes of an `INCLUDE` projection; empty otherwise.
+    pub const fn non_key_attributes(&self) -> &'static [&'static str] {
+        match self {
+            ProjectionMeta::Include(attributes) => attributes,
+            _ => &[],
+        }
+    }
+}
+
+impl IndexMeta {
+    /// Whether reading an item of `table` through this index returns `attribute`: any attribute
+    /// under `ALL`, else the table's and the index's key attributes and the `INCLUDE`d ones.
+    ///
+    /// ```
+    /// use ferrodyn::Model;
+    /// # use serde::{Deserialize, Serialize};
+    /// #[derive(Model, Serialize, Deserialize)]
+    /// #[ferrodyn(table = "shop", pk = "customer_id", sk = "order_id",
+    ///            index(name = "by_status", pk = "status", projection = "keys_only"))]
+    /// struct Order { customer_id: String, order_id: String, status: String, total_cents: i64 }
+    ///
+    /// let index = Order::META.index("by_status").unwrap();
+    /// assert!(index.projects(Order::META, "order_id"));
+    /// assert!(!index.projects(Order::META, "total_cents"));
+    /// ```
+    pub const fn projects(&self, table: &ModelMeta, attribute: &str) -> bool {
+        if let ProjectionMeta::All = self.projection {
+            return true;
+        }
+        let keys = [
+            Some(&table.partition_key),
+            table.sort_key.as_ref(),
+            Some(&self.partition_key),
+            self.sort_key.as_ref(),
+        ];
+        let mut i = 0;
+        while i < keys.len() {
+            if let Some(key) = keys[i] {
+                if str_eq(key.attribute, attribute) {
+                    return true;
+                }
+            }
+            i += 1;
+        }
+        let included = self.projection.non_key_attributes();
+        let mut i = 0;
+        while i < included.len() {
+            if str_eq(included[i], attribute) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+}
+
+/// Byte equality of two strings, in a `const` context.
+pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A model field.

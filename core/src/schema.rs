@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection as SdkProjection, ProjectionType, ScalarAttributeType, StreamSpecification,
-    StreamViewType,
+    LocalSecondaryIndex, Projection as SdkProjection, ProjectionType, ScalarAttributeType,
+    StreamSpecification, StreamViewType,
 };
 
 use crate::error::{Error, Result};
-use crate::model::{KeyMeta, ModelMeta, ScalarType};
+use crate::model::{IndexKind, KeyMeta, ModelMeta, ProjectionMeta, ScalarType};
 
 #[cfg(feature = "cloudformation")]
 mod cloudformation;
@@ -27,19 +27,23 @@ pub struct TableSchema {
     pub partition_key: (&'static str, ScalarType),
     /// Sort key attribute and type, if any.
     pub sort_key: Option<(&'static str, ScalarType)>,
-    /// Global secondary indexes by name: partition key and optional sort key.
+    /// Secondary indexes (global and local) by name: keys, kind and projection.
     pub indexes: BTreeMap<&'static str, IndexSchema>,
     /// The TTL attribute (epoch seconds), when a model declares `#[ferrodyn(ttl)]`.
     pub ttl_attribute: Option<&'static str>,
 }
 
-/// One global secondary index (projection ALL).
+/// One secondary index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSchema {
-    /// Partition key attribute and type.
+    /// Global, or local (created with the table only).
+    pub kind: IndexKind,
+    /// Partition key attribute and type; a local index's is the table's.
     pub partition_key: (&'static str, ScalarType),
     /// Sort key attribute and type, if any.
     pub sort_key: Option<(&'static str, ScalarType)>,
+    /// What the index holds besides the keys.
+    pub projection: ProjectionMeta,
 }
 
 fn pair(key: &KeyMeta) -> (&'static str, ScalarType) {
@@ -86,8 +90,10 @@ impl TableSchema {
             }
             for index in model.indexes {
                 let new = IndexSchema {
+                    kind: index.kind,
                     partition_key: pair(&index.partition_key),
                     sort_key: index.sort_key.as_ref().map(pair),
+                    projection: index.projection,
                 };
                 match schema.indexes.get(index.name) {
                     Some(existing) if *existing != new => {
@@ -136,7 +142,7 @@ impl TableSchema {
     }
 
     /// Fills a CreateTable request for `physical_name`: PAY_PER_REQUEST, streams with
-    /// NEW_AND_OLD_IMAGES, every index projecting ALL.
+    /// NEW_AND_OLD_IMAGES, every index (global and local) with its projection.
     pub fn create_table(
         &self,
         request: aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder,
@@ -165,16 +171,43 @@ impl TableSchema {
             request = request.key_schema(element);
         }
         for (name, index) in &self.indexes {
-            let mut gsi = GlobalSecondaryIndex::builder()
-                .index_name(*name)
-                .projection(SdkProjection::builder().projection_type(ProjectionType::All).build());
-            for element in key_schema(index.partition_key, index.sort_key) {
-                gsi = gsi.key_schema(element);
-            }
-            request = request.global_secondary_indexes(gsi.build().expect("name and keys are set"));
+            let keys = Some(key_schema(index.partition_key, index.sort_key));
+            let projection = projection(&index.projection);
+            request = match index.kind {
+                IndexKind::Global => request.global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name(*name)
+                        .set_key_schema(keys)
+                        .projection(projection)
+                        .build()
+                        .expect("name and keys are set"),
+                ),
+                IndexKind::Local => request.local_secondary_indexes(
+                    LocalSecondaryIndex::builder()
+                        .index_name(*name)
+                        .set_key_schema(keys)
+                        .projection(projection)
+                        .build()
+                        .expect("name and keys are set"),
+                ),
+            };
         }
         request
     }
+}
+
+/// DynamoDB's `Projection` for an index's.
+fn projection(projection: &ProjectionMeta) -> SdkProjection {
+    let kind = match projection {
+        ProjectionMeta::All => ProjectionType::All,
+        ProjectionMeta::KeysOnly => ProjectionType::KeysOnly,
+        ProjectionMeta::Include(_) => ProjectionType::Include,
+    };
+    let attributes = projection.non_key_attributes().iter().map(|a| (*a).to_owned()).collect();
+    SdkProjection::builder()
+        .projection_type(kind)
+        .set_non_key_attributes(Some(attributes).filter(|a: &Vec<String>| !a.is_empty()))
+        .build()
 }
 
 fn scalar(ty: ScalarType) -> ScalarAttributeType {

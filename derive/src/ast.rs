@@ -11,7 +11,11 @@ use syn::{Attribute, ExprPath, Ident, LitStr, Token, Type};
 use crate::case::{RenameRule, RULE_NAMES};
 use crate::errors::Errors;
 
+mod index;
 mod relation;
+
+use index::index_attrs;
+pub(crate) use index::IndexAttrs;
 
 use relation::{relation_attrs, RELATION_KINDS};
 pub(crate) use relation::{RelationAttrs, RelationKind};
@@ -466,21 +470,9 @@ pub(crate) struct ModelAttrs<'a> {
     pub(crate) validators: Vec<ExprPath>,
 }
 
-/// One `index(...)` entry.
-pub(crate) struct IndexAttrs {
-    /// The `index` keyword, for errors about the entry as a whole.
-    pub(crate) path: syn::Path,
-    pub(crate) name: Option<LitStr>,
-    pub(crate) pk: Option<LitStr>,
-    pub(crate) sk: Option<LitStr>,
-    pub(crate) pk_attribute: Option<LitStr>,
-    pub(crate) sk_attribute: Option<LitStr>,
-}
-
 const MODEL_KEYS: &str = "table, entity, entity_attribute, pk, sk, pk_attribute, sk_attribute, \
-                          index(...), unique, validate, has_many(...), has_one(...), \
+                          index(...), local_index(...), unique, validate, has_many(...), has_one(...), \
                           belongs_to(...), many_to_many(...)";
-const INDEX_KEYS: &str = "name, pk, sk, pk_attribute, sk_attribute";
 
 pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> ModelAttrs<'a> {
     let mut out = ModelAttrs::default();
@@ -495,8 +487,8 @@ pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> Mo
                 Some("sk") => &mut out.sk,
                 Some("pk_attribute") => &mut out.pk_attribute,
                 Some("sk_attribute") => &mut out.sk_attribute,
-                Some("index") => {
-                    out.indexes.push(index_attrs(&meta, errors)?);
+                Some(keyword @ ("index" | "local_index")) => {
+                    out.indexes.push(index_attrs(&meta, keyword == "local_index", errors)?);
                     return Ok(());
                 }
                 Some("unique") => {
@@ -525,35 +517,6 @@ pub(crate) fn model_attrs<'a>(attrs: &'a [Attribute], errors: &mut Errors) -> Mo
         }
     }
     out
-}
-
-fn index_attrs(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<IndexAttrs> {
-    let mut out = IndexAttrs {
-        path: meta.path.clone(),
-        name: None,
-        pk: None,
-        sk: None,
-        pk_attribute: None,
-        sk_attribute: None,
-    };
-    if !meta.input.peek(syn::token::Paren) {
-        return Err(meta.error(format!("expected `index({INDEX_KEYS})`")));
-    }
-    meta.parse_nested_meta(|inner| {
-        let slot = match inner.path.get_ident().map(Ident::to_string).as_deref() {
-            Some("name") => &mut out.name,
-            Some("pk") => &mut out.pk,
-            Some("sk") => &mut out.sk,
-            Some("pk_attribute") => &mut out.pk_attribute,
-            Some("sk_attribute") => &mut out.sk_attribute,
-            _ => {
-                errors.push(unknown_key(&inner.path, INDEX_KEYS));
-                return skip_value(&inner);
-            }
-        };
-        set_once(slot, &inner, errors)
-    })?;
-    Ok(out)
 }
 
 fn set_once(

@@ -9,7 +9,7 @@ use crate::expand_keys::{
     key_fn, key_meta, partition_fns, primary_key, primary_keys, render_key, Absent,
 };
 use crate::fields::{self, Conversion};
-use crate::valid::{self, KeyKind, Model, Part};
+use crate::valid::{self, KeyKind, Model, Part, Projection};
 use crate::{expand_default, expand_validate, fallback};
 
 /// Lints the generated code must not trip in user crates.
@@ -128,7 +128,21 @@ fn meta(model: &Model<'_>) -> TokenStream {
         let name = &index.name;
         let partition_key = key_meta(model, &index.partition_key);
         let sort_key = option(index.sort_key.as_ref(), |k| key_meta(model, k));
-        quote! { ::ferrodyn::__private::index_meta(#name, #partition_key, #sort_key) }
+        let kind = if index.local {
+            quote! { ::ferrodyn::__private::IndexKind::Local }
+        } else {
+            quote! { ::ferrodyn::__private::IndexKind::Global }
+        };
+        let projection = match &index.projection {
+            Projection::All => quote! { ::ferrodyn::__private::ProjectionMeta::All },
+            Projection::KeysOnly => quote! { ::ferrodyn::__private::ProjectionMeta::KeysOnly },
+            Projection::Include(attributes) => {
+                quote! { ::ferrodyn::__private::ProjectionMeta::Include(&[#(#attributes),*]) }
+            }
+        };
+        quote! {
+            ::ferrodyn::__private::index_meta(#name, #kind, #partition_key, #sort_key, #projection)
+        }
     });
     let fields = model.fields.iter().filter(|f| f.is_stored()).map(|f| {
         let (name, attribute) = (&f.name, &f.attribute);

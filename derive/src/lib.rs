@@ -19,6 +19,7 @@ mod expand_default;
 mod expand_entities;
 mod expand_keys;
 mod expand_model;
+mod expand_projection;
 mod expand_relations;
 mod expand_validate;
 mod fallback;
@@ -58,6 +59,10 @@ mod valid;
 ///   attribute the key. `pk_attribute`/`sk_attribute` name the key attributes (default `pk`, `sk`).
 /// - `index(name, pk, sk, pk_attribute, sk_attribute)` for each global secondary index; attributes
 ///   default to `<name>pk`/`<name>sk`. A `None` template field leaves the index key out (sparse).
+///   `local_index(name, sk, sk_attribute)` declares a local secondary index (the table's
+///   partition key, this sort key; created with the table only). Both take `projection = "all"`
+///   (the default) or `"keys_only"`, or `include = ["field", ...]` (INCLUDE: the keys and these
+///   fields' attributes; the entity attribute is added, as reads filter on it).
 /// - `validate = path::to_fn` (repeatable), a `fn(&Self) -> Result<(), E>` with `E: Display` (or
 ///   `ferrodyn::Invalid`, to name a field); on a field, `#[ferrodyn(validate = path)]`
 ///   (repeatable) with a `fn(&FieldType) -> Result<(), E>`. They make up `Model::validate`, which
@@ -87,6 +92,18 @@ mod valid;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand_model::derive(&input).into()
+}
+
+/// Derives `ferrodyn::IndexProjection` for a struct with named fields holding what one index of a
+/// model projects: `#[ferrodyn(projection_of = Order, index = "by_status")]`. Each field's
+/// attribute (after serde renames) must be one the index projects — a key attribute of the
+/// table or of the index, an attribute it `include`s, or any attribute of the model under ALL —
+/// which is asserted at compile time over the model's `META`. Read it with
+/// `db.query(Order::by_status_partition(..)).project::<OrderKeys>()`.
+#[proc_macro_derive(IndexProjection, attributes(ferrodyn, serde))]
+pub fn derive_index_projection(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand_projection::derive(&input).into()
 }
 
 /// Derives `ferrodyn::ToAttributeValue` and `FromAttributeValue`.

@@ -6,8 +6,10 @@
 mod attribute;
 mod container;
 mod entities;
+mod index;
 mod keys;
 mod model;
+mod projection;
 mod relations;
 
 use syn::LitStr;
@@ -17,8 +19,10 @@ use crate::errors::Errors;
 pub(crate) use attribute::{attribute, AttributeInput};
 pub(crate) use container::container_default_fn;
 pub(crate) use entities::{entities, EntitiesEnum};
+pub(crate) use index::Projection;
 pub(crate) use keys::{Key, KeyKind, Part};
 pub(crate) use model::{model, Invalid, Model};
+pub(crate) use projection::{projection, ProjectionStruct};
 
 fn non_empty(lit: &LitStr, what: &str, errors: &mut Errors) -> String {
     let value = lit.value();

@@ -3,7 +3,8 @@
 //! `const fn`s are the one place that lists their fields.
 
 use crate::model::{
-    EntityMeta, FieldMeta, IndexMeta, KeyMeta, ManagedFields, ModelMeta, ScalarType, TemplatePart,
+    EntityMeta, FieldMeta, IndexKind, IndexMeta, KeyMeta, ManagedFields, ModelMeta, ProjectionMeta,
+    ScalarType, TemplatePart,
 };
 
 /// A [`ModelMeta`], field by field in declaration order.
@@ -42,10 +43,12 @@ pub const fn key_meta(
 #[must_use]
 pub const fn index_meta(
     name: &'static str,
+    kind: IndexKind,
     partition_key: KeyMeta,
     sort_key: Option<KeyMeta>,
+    projection: ProjectionMeta,
 ) -> IndexMeta {
-    IndexMeta { name, partition_key, sort_key }
+    IndexMeta { name, kind, partition_key, sort_key, projection }
 }
 
 /// A [`FieldMeta`].
@@ -81,5 +84,26 @@ pub const fn unresolved_meta() -> ModelMeta {
         indexes: &[],
         fields: &[],
         managed: ManagedFields::NONE,
+    }
+}
+
+/// The index of `meta` called `name`, in a `const` context.
+const fn find_index(meta: &'static ModelMeta, name: &str) -> Option<&'static IndexMeta> {
+    let mut i = 0;
+    while i < meta.indexes.len() {
+        if crate::model::str_eq(meta.indexes[i].name, name) {
+            return Some(&meta.indexes[i]);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether the index `name` of `meta` projects `attribute` (false for no such index).
+#[must_use]
+pub const fn index_projects(meta: &'static ModelMeta, name: &str, attribute: &str) -> bool {
+    match find_index(meta, name) {
+        Some(index) => index.projects(meta, attribute),
+        None => true,
     }
 }

@@ -8,21 +8,7 @@ use std::marker::PhantomData;
 use crate::model::{EntityMeta, KeyMeta, ManagedFields, ModelMeta, ScalarType, TemplatePart};
 use crate::relation::{BelongsTo, HasMany, HasOne, ManyToMany, EDGE_ENTITY};
 
-/// Byte equality of two strings, in a `const` context.
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
+use crate::model::str_eq;
 
 /// Whether `meta` has a stored field whose attribute is `attribute`.
 const fn has_field(meta: &ModelMeta, attribute: &str) -> bool {

@@ -1,5 +1,5 @@
 //! Drift between a [`TableSchema`] and the `AWS::DynamoDB::Table` a CloudFormation or SAM
-//! template declares: key schema, attribute definitions, global secondary indexes, billing mode,
+//! template declares: key schema, attribute definitions, global and local secondary indexes with their projections, billing mode,
 //! stream view type and TTL, compared as [`TableSchema::create_table`] would create the table.
 //! The template arrives as JSON (`serde_json::Value`), so that ferrodyn parses no YAML; a YAML
 //! template converts with any YAML crate that deserialises into serde's data model.
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::TableSchema;
-use crate::model::ScalarType;
+use crate::model::{IndexKind, ProjectionMeta, ScalarType};
 
 type Key = (&'static str, ScalarType);
 
@@ -19,8 +19,8 @@ impl TableSchema {
     /// describe.
     ///
     /// Checked: the resource's type; `KeySchema`; `AttributeDefinitions` (exactly the key
-    /// attributes, with their types); `GlobalSecondaryIndexes` by name (keys, projection `ALL`),
-    /// and no local secondary index; `BillingMode` `PAY_PER_REQUEST`; `StreamSpecification`
+    /// attributes, with their types); `GlobalSecondaryIndexes` and `LocalSecondaryIndexes` by name
+    /// (keys, `Projection` type and `NonKeyAttributes`); `BillingMode` `PAY_PER_REQUEST`; `StreamSpecification`
     /// `NEW_AND_OLD_IMAGES`; `TimeToLiveSpecification` enabled on the models' TTL attribute, and
     /// only when they declare one. The table name is not compared: a template usually lets
     /// CloudFormation generate it and hands it to the function in the environment.
@@ -87,15 +87,8 @@ impl TableSchema {
             self.partition_key,
             self.sort_key,
         );
-        self.compare_indexes(&mut drift, &properties["GlobalSecondaryIndexes"]);
-        if let Some(indexes) = properties["LocalSecondaryIndexes"].as_array() {
-            for index in indexes {
-                drift.push(format!(
-                    "local secondary index {} is not declared by the models",
-                    describe(&index["IndexName"])
-                ));
-            }
-        }
+        self.compare_indexes(&mut drift, IndexKind::Global, &properties["GlobalSecondaryIndexes"]);
+        self.compare_indexes(&mut drift, IndexKind::Local, &properties["LocalSecondaryIndexes"]);
         self.compare_ttl(&mut drift, &properties["TimeToLiveSpecification"]);
         drift
     }
@@ -134,7 +127,11 @@ impl TableSchema {
         }
     }
 
-    fn compare_indexes(&self, drift: &mut Vec<String>, indexes: &Value) {
+    fn compare_indexes(&self, drift: &mut Vec<String>, kind: IndexKind, indexes: &Value) {
+        let (list, what) = match kind {
+            IndexKind::Global => ("GlobalSecondaryIndexes", "global secondary index"),
+            IndexKind::Local => ("LocalSecondaryIndexes", "local secondary index"),
+        };
         let mut declared: BTreeMap<String, &Value> = BTreeMap::new();
         for index in indexes.as_array().into_iter().flatten() {
             match index["IndexName"].as_str() {
@@ -142,14 +139,14 @@ impl TableSchema {
                     declared.insert(name.to_owned(), index);
                 }
                 None => drift.push(format!(
-                    "GlobalSecondaryIndexes holds an index without a literal IndexName: {}",
+                    "{list} holds an index without a literal IndexName: {}",
                     describe(&index["IndexName"])
                 )),
             }
         }
-        for (name, schema) in &self.indexes {
+        for (name, schema) in self.indexes.iter().filter(|(_, i)| i.kind == kind) {
             let Some(index) = declared.remove(*name) else {
-                drift.push(format!("global secondary index `{name}` is missing"));
+                drift.push(format!("{what} `{name}` is missing"));
                 continue;
             };
             compare_key_schema(
@@ -163,12 +160,13 @@ impl TableSchema {
                 drift,
                 &format!("index `{name}` Projection.ProjectionType"),
                 &index["Projection"]["ProjectionType"],
-                "ALL",
+                schema.projection.type_name(),
                 None,
             );
+            compare_non_key_attributes(drift, name, &schema.projection, &index["Projection"]);
         }
         for name in declared.keys() {
-            drift.push(format!("global secondary index `{name}` is not declared by the models"));
+            drift.push(format!("{what} `{name}` is not declared by the models"));
         }
     }
 
@@ -189,6 +187,36 @@ impl TableSchema {
             )),
             (None, false) => {}
         }
+    }
+}
+
+/// Compares an index's `Projection.NonKeyAttributes` with the models' `INCLUDE` list, as sets.
+fn compare_non_key_attributes(
+    drift: &mut Vec<String>,
+    name: &str,
+    expected: &ProjectionMeta,
+    projection: &Value,
+) {
+    let found = &projection["NonKeyAttributes"];
+    let mut listed: Vec<&str> =
+        found.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    listed.sort_unstable();
+    let mut wanted: Vec<&str> = expected.non_key_attributes().to_vec();
+    wanted.sort_unstable();
+    let literal = found.as_array().is_none_or(|a| a.iter().all(Value::is_string));
+    if listed != wanted || !literal {
+        let shown = |names: &[&str]| {
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            }
+        };
+        let found = if literal { shown(&listed) } else { describe(found) };
+        drift.push(format!(
+            "index `{name}` Projection.NonKeyAttributes is {found} in the template, {} in the models",
+            shown(&wanted)
+        ));
     }
 }
 

@@ -1,24 +1,15 @@
 //! Key templates resolved against the fields: the table's and each index's keys, `unique`
 //! fields, and the check that key, index and entity attributes do not collide with fields.
 
-use std::collections::HashMap;
-
 use syn::LitStr;
 
 use super::model::Model;
 use super::non_empty;
-use crate::ast::{Field, IndexAttrs, ModelAttrs};
+use crate::ast::{Field, ModelAttrs};
 use crate::errors::Errors;
 use crate::template::{lex_template, Piece};
 
-pub(crate) struct Index {
-    pub(crate) name: String,
-    /// `<name>_partition`, the generated constructor of the index's partition.
-    pub(crate) partition_fn: syn::Ident,
-    pub(crate) partition_key: Key,
-    pub(crate) sort_key: Option<Key>,
-}
-
+#[derive(Clone)]
 pub(crate) struct Key {
     pub(crate) attribute: String,
     /// The template as written, for documentation.
@@ -31,14 +22,14 @@ pub(crate) struct Key {
     pub(crate) written: bool,
 }
 
-#[derive(PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum KeyKind {
     /// The field (by index) is the key attribute itself.
     Direct(usize),
     Template(Vec<Part>),
 }
 
-#[derive(PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Part {
     Literal(String),
     Field(usize),
@@ -66,7 +57,7 @@ pub(super) struct Checker<'f, 'a> {
 }
 
 impl Checker<'_, '_> {
-    fn field(&self, name: &str) -> Option<usize> {
+    pub(super) fn field(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
 
@@ -169,7 +160,7 @@ impl Checker<'_, '_> {
     }
 
     /// `what` (a key template, `unique`) names a field the struct does not have.
-    fn unknown_field(&self, what: &str, name: &str) -> String {
+    pub(super) fn unknown_field(&self, what: &str, name: &str) -> String {
         let names: Vec<String> = self
             .named
             .named
@@ -185,88 +176,6 @@ impl Checker<'_, '_> {
             )
         }
     }
-
-    pub(super) fn indexes(&self, attrs: &ModelAttrs<'_>, errors: &mut Errors) -> Vec<Index> {
-        let mut seen: HashMap<String, &LitStr> = HashMap::new();
-        let mut seen_fns: HashMap<String, String> = HashMap::new();
-        let mut out = Vec::new();
-        for index in &attrs.indexes {
-            let IndexAttrs { path, name, pk, sk, pk_attribute, sk_attribute } = index;
-            let Some(name_lit) = name else {
-                errors.spanned(path, "index is missing `name = \"...\"`");
-                continue;
-            };
-            let name = non_empty(name_lit, "index name", errors);
-            if seen.insert(name.clone(), name_lit).is_some() {
-                errors.spanned(name_lit, format!("two indexes are named `{name}`"));
-                continue;
-            }
-            let Some(partition_fn) = partition_fn(name_lit, &name, &mut seen_fns, errors) else {
-                continue;
-            };
-            let Some(pk) = pk else {
-                errors.spanned(path, format!("index `{name}` is missing `pk = \"...\"`"));
-                continue;
-            };
-            let partition_key = self.key(pk, pk_attribute.as_ref(), &format!("{name}pk"), errors);
-            let sort_key = sk
-                .as_ref()
-                .and_then(|sk| self.key(sk, sk_attribute.as_ref(), &format!("{name}sk"), errors));
-            if sk.is_none() {
-                if let Some(lit) = sk_attribute {
-                    errors.spanned(lit, "`sk_attribute` needs `sk = \"...\"` as well");
-                }
-            }
-            if let Some(partition_key) = partition_key {
-                out.push(Index { name, partition_fn, partition_key, sort_key });
-            }
-        }
-        out
-    }
-}
-
-/// `<index>_partition` with the index name in snake case (`byStatus` → `by_status_partition`,
-/// `by-status` → `by_status_partition`); an error when that is no identifier or another index
-/// already has it.
-fn partition_fn(
-    lit: &LitStr,
-    name: &str,
-    seen: &mut HashMap<String, String>,
-    errors: &mut Errors,
-) -> Option<syn::Ident> {
-    let mut snake = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && previous_lower {
-                snake.push('_');
-            }
-            snake.push(c.to_ascii_lowercase());
-            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        } else {
-            snake.push('_');
-            previous_lower = false;
-        }
-    }
-    let text = format!("{snake}_partition");
-    if syn::parse_str::<syn::Ident>(&text).is_err() {
-        errors.spanned(
-            lit,
-            format!(
-                "index name `{name}` gives `{text}`, which is not a Rust identifier, for its \
-                 partition constructor; start the name with a letter"
-            ),
-        );
-        return None;
-    }
-    if let Some(other) = seen.insert(text.clone(), name.to_owned()) {
-        errors.spanned(
-            lit,
-            format!("indexes `{other}` and `{name}` would both get the constructor `{text}`"),
-        );
-        return None;
-    }
-    Some(syn::Ident::new(&text, lit.span()))
 }
 
 /// Key, index and entity attributes share the item with the fields: a clash would overwrite one

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use syn::{DeriveInput, ExprPath, LitStr};
 
 use super::container::{self, ContainerUse};
-use super::keys::{check_attribute_names, Checker, Index, Key, KeyKind};
+use super::index::{self, Index};
+use super::keys::{check_attribute_names, Checker, Key, KeyKind};
 use super::non_empty;
 use crate::ast::{self, ContainerDefault, Field};
 use crate::errors::Errors;
@@ -140,7 +141,14 @@ pub(crate) fn model<'a>(input: &'a DeriveInput) -> Result<Model<'a>, Invalid<'a>
         }
     }
 
-    let indexes = checker.indexes(&attrs, &mut errors);
+    let table_keys = index::Table {
+        partition_key: partition_key.as_ref(),
+        has_sort_key: sort_key.is_some(),
+        entity: entity.as_ref(),
+    };
+    let mut indexes = checker.indexes(&attrs, &table_keys, &mut errors);
+    let table_keys: Vec<&Key> = partition_key.iter().chain(&sort_key).collect();
+    index::drop_key_attributes(&mut indexes, &table_keys);
     let unique = checker.unique(&attrs, &mut errors);
     let relations = super::relations::check(std::mem::take(&mut attrs.relations), &mut errors);
 

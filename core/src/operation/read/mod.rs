@@ -9,6 +9,7 @@
 //! `fetch`, the query kind in `query`, the scan kind and parallel scans in `scan`.
 
 mod fetch;
+mod projection;
 mod query;
 mod scan;
 
@@ -29,6 +30,7 @@ use crate::value::Item;
 use crate::{cursor, validate, Db};
 
 use fetch::{Reader, Request};
+use projection::Reads;
 
 /// The kinds of read a [`Read`] builder does.
 pub mod kind {
@@ -118,6 +120,8 @@ pub struct Read<T, K> {
     filter: Option<Condition>,
     entity_filter: Option<Condition>,
     projection: Option<Projection>,
+    /// What decoding needs of each item, checked against the index's projection.
+    reads: Reads,
     consistent_read: bool,
     limit: Option<u32>,
     cursor: Option<String>,
@@ -179,6 +183,7 @@ impl<T, K: ReadKind> Read<T, K> {
                 .as_ref()
                 .map(|e| crate::expression::attr(e.attribute).eq(e.value)),
             projection: None,
+            reads: Reads::Model,
             consistent_read: false,
             limit: None,
             cursor: None,
@@ -220,7 +225,7 @@ impl<T, K: ReadKind> Read<T, K> {
     }
 
     /// Reads with strong consistency; a global secondary index cannot, and is refused before
-    /// sending.
+    /// sending (a local one can).
     pub fn consistent_read(mut self, consistent: bool) -> Self {
         self.consistent_read = consistent;
         self
@@ -251,6 +256,7 @@ impl<T, K: ReadKind> Read<T, K> {
             filter: self.filter,
             entity_filter: None,
             projection: self.projection,
+            reads: Reads::Unchecked,
             consistent_read: self.consistent_read,
             limit: self.limit,
             cursor: self.cursor,
@@ -283,10 +289,14 @@ impl<T, K: ReadKind> Read<T, K> {
         if let Some(name) = &self.unknown_index {
             return Err(Error::validation(format!("the model has no index `{name}`")));
         }
-        if let (true, Some(index)) = (self.consistent_read, self.index) {
-            return Err(Error::validation(format!(
-                "consistent reads are not supported on global secondary index `{index}`"
-            )));
+        projection::check(self.meta, self.index, &self.reads, self.projection.is_some())?;
+        if let Some(index) = self.index.and_then(|name| self.meta.index(name)) {
+            if self.consistent_read && index.kind == crate::meta::IndexKind::Global {
+                return Err(Error::validation(format!(
+                    "consistent reads are not supported on global secondary index `{}`",
+                    index.name
+                )));
+            }
         }
         let tenant = crate::tenant::active(&self.db)?;
         let key_condition =
@@ -298,7 +308,14 @@ impl<T, K: ReadKind> Read<T, K> {
             (a, b) => a.or(b),
         };
         let filter = filter.map(|f| render_filter(&f, &mut placeholders)).transpose()?;
-        let projection = render_projection(self.projection.as_ref(), self.meta, &mut placeholders)?;
+        let projection = match (&self.reads, &self.projection) {
+            (Reads::Attributes { attributes, .. }, None) => {
+                projection::render(attributes, &mut placeholders)?
+            }
+            (_, projection) => {
+                render_projection(projection.as_ref(), self.meta, &mut placeholders)?
+            }
+        };
         let key_condition = key_condition.map(|k| {
             placeholders.names.extend(k.names);
             placeholders.values.extend(k.values);

@@ -4,8 +4,8 @@
 //! closed in place.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    StreamSpecification, TableDescription, TimeToLiveDescription, TimeToLiveStatus,
+    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
+    Projection, StreamSpecification, TableDescription, TimeToLiveDescription, TimeToLiveStatus,
 };
 
 use super::plan::{Note, Plan, Step};
@@ -23,6 +23,8 @@ pub(super) struct Desired {
     key_schema: Vec<KeySchemaElement>,
     attributes: Vec<AttributeDefinition>,
     pub(super) indexes: Vec<GlobalSecondaryIndex>,
+    /// Local secondary indexes: created with the table, never added or changed later.
+    local_indexes: Vec<LocalSecondaryIndex>,
     pub(super) stream: Option<StreamSpecification>,
     ttl: Option<&'static str>,
 }
@@ -44,6 +46,7 @@ impl Desired {
             key_schema: request.get_key_schema().clone().unwrap_or_default(),
             attributes: request.get_attribute_definitions().clone().unwrap_or_default(),
             indexes: request.get_global_secondary_indexes().clone().unwrap_or_default(),
+            local_indexes: request.get_local_secondary_indexes().clone().unwrap_or_default(),
             stream: request.get_stream_specification().clone().filter(|s| s.stream_enabled()),
             ttl: schema.ttl_attribute,
         }
@@ -84,6 +87,8 @@ impl Desired {
             live.table.key_schema(),
             live_attributes,
         )?;
+
+        self.compare_local_indexes(live)?;
 
         let mut steps = Vec::new();
         let mut notes = Vec::new();
@@ -184,6 +189,32 @@ impl Desired {
         }
         plan.steps.extend(steps);
         plan.notes.extend(notes);
+        Ok(())
+    }
+
+    /// Every local index the models declare is on the live table, with its keys and projection:
+    /// DynamoDB creates local secondary indexes with their table only, so a missing or different
+    /// one cannot be fixed in place.
+    fn compare_local_indexes(&self, live: &Live) -> Result<()> {
+        let table = &self.table;
+        let live_attributes = live.table.attribute_definitions();
+        for index in &self.local_indexes {
+            let name = index.index_name();
+            let what = format!("local secondary index `{name}` of table `{table}`");
+            let found =
+                live.table.local_secondary_indexes().iter().find(|i| i.index_name() == Some(name));
+            let Some(found) = found else {
+                return Err(self.mismatch(
+                    None,
+                    format!(
+                        "{what} is missing on DynamoDB; a local secondary index is created with \
+                         its table only (create a new table with it and copy the items)"
+                    ),
+                ));
+            };
+            self.compare_keys(&what, index.key_schema(), found.key_schema(), live_attributes)?;
+            self.compare_projection(&what, index.projection(), found.projection())?;
+        }
         Ok(())
     }
 
