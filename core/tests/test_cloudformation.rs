@@ -270,3 +270,95 @@ fn the_ttl_attribute_must_match() {
         ["TTL: the template expires items by `expires`, the models declare no TTL attribute"]
     );
 }
+
+/// A table with a KEYS_ONLY and an INCLUDE global index and a local index.
+#[derive(Serialize, Deserialize, Model)]
+#[ferrodyn(
+    table = "orders",
+    pk = "customer_id",
+    sk = "order_id",
+    index(name = "by_status", pk = "status", projection = "keys_only"),
+    index(name = "by_day", pk = "day", include = ["total_cents", "note"]),
+    local_index(name = "by_total", sk = "total_cents", projection = "keys_only")
+)]
+struct ProjectedOrder {
+    customer_id: String,
+    order_id: String,
+    status: String,
+    day: String,
+    total_cents: i64,
+    note: Option<String>,
+}
+
+fn orders_template() -> Value {
+    let keys = |pk: &str, sk: Option<&str>| {
+        let mut keys = vec![json!({"AttributeName": pk, "KeyType": "HASH"})];
+        keys.extend(sk.map(|sk| json!({"AttributeName": sk, "KeyType": "RANGE"})));
+        Value::Array(keys)
+    };
+    let definition = |name: &str, ty: &str| json!({"AttributeName": name, "AttributeType": ty});
+    json!({"Resources": {"Orders": {"Type": "AWS::DynamoDB::Table", "Properties": {
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            definition("customer_id", "S"), definition("order_id", "S"), definition("status", "S"),
+            definition("day", "S"), definition("total_cents", "N")
+        ],
+        "KeySchema": keys("customer_id", Some("order_id")),
+        "GlobalSecondaryIndexes": [
+            {"IndexName": "by_status", "KeySchema": keys("status", None),
+             "Projection": {"ProjectionType": "KEYS_ONLY"}},
+            {"IndexName": "by_day", "KeySchema": keys("day", None),
+             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["note", "total_cents"]}}
+        ],
+        "LocalSecondaryIndexes": [
+            {"IndexName": "by_total", "KeySchema": keys("customer_id", Some("total_cents")),
+             "Projection": {"ProjectionType": "KEYS_ONLY"}}
+        ],
+        "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    }}}})
+}
+
+fn orders_drift_after(change: impl FnOnce(&mut Value)) -> Vec<String> {
+    let mut template = orders_template();
+    change(&mut template["Resources"]["Orders"]["Properties"]);
+    let schema = TableSchema::from_models(&[ProjectedOrder::META]).unwrap();
+    schema.cloudformation_drift(&template, "Orders")
+}
+
+#[test]
+fn projections_and_local_indexes_that_match_have_no_drift() {
+    assert_eq!(orders_drift_after(|_| {}), Vec::<String>::new());
+}
+
+#[test]
+fn a_projection_difference_is_reported() {
+    let drift = orders_drift_after(|p| {
+        p["GlobalSecondaryIndexes"][0]["Projection"] = json!({"ProjectionType": "ALL"});
+        p["GlobalSecondaryIndexes"][1]["Projection"]["NonKeyAttributes"] = json!(["note"]);
+    });
+    assert_eq!(
+        drift,
+        [
+            "index `by_day` Projection.NonKeyAttributes is `note` in the template, `note`, \
+             `total_cents` in the models",
+            "index `by_status` Projection.ProjectionType is `ALL` in the template, KEYS_ONLY in \
+             the models",
+        ]
+    );
+}
+
+#[test]
+fn a_missing_or_different_local_index_is_reported() {
+    let drift = orders_drift_after(|p| {
+        p["LocalSecondaryIndexes"][0]["Projection"] = json!({"ProjectionType": "ALL"});
+    });
+    assert_eq!(
+        drift,
+        ["index `by_total` Projection.ProjectionType is `ALL` in the template, KEYS_ONLY in the \
+          models"]
+    );
+    let drift = orders_drift_after(|p| {
+        p.as_object_mut().unwrap().remove("LocalSecondaryIndexes");
+    });
+    assert_eq!(drift, ["local secondary index `by_total` is missing"]);
+}
