@@ -67,9 +67,10 @@ pub(crate) fn projection(input: &DeriveInput) -> syn::Result<ProjectionStruct<'_
                 Some("projection_of") => model = Some(meta.value()?.parse::<syn::Type>()?),
                 Some("index") => index = Some(meta.value()?.parse::<LitStr>()?),
                 _ => {
+                    let name = quote::ToTokens::to_token_stream(&meta.path).to_string();
                     errors.spanned(
                         &meta.path,
-                        format!("unknown ferrodyn option; expected one of: {OPTIONS}"),
+                        format!("unknown ferrodyn option `{name}`; expected one of: {OPTIONS}"),
                     );
                     if meta.input.peek(syn::Token![=]) {
                         meta.value()?.parse::<syn::Expr>()?;
