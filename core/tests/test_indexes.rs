@@ -4,12 +4,16 @@
 //! `ensure_tables` adding a KEYS_ONLY index and refusing a missing local index or a different
 //! projection.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::types::{Projection, ProjectionType, TableDescription};
+use aws_smithy_runtime_api::box_error::BoxError;
 use ferrodyn::meta::{IndexKind, ProjectionMeta};
 use ferrodyn::schema::{EnsureTables, Step};
-use ferrodyn::{ErrorKind, IndexProjection, Model};
+use ferrodyn::{Db, ErrorKind, IndexProjection, Model};
 use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
 
@@ -333,4 +337,84 @@ fn models_sharing_an_index_must_agree_on_its_projection() {
         ferrodyn::schema::TableSchema::from_models(&[Order::META, OrderProjectingAll::META])
             .unwrap_err();
     assert!(error.to_string().contains("index `by_status`"), "{error}");
+}
+
+/// Notes with an index projecting ALL.
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[ferrodyn(table = "notes", pk = "id", index(name = "by_author", pk = "author"))]
+struct Note {
+    id: String,
+    author: String,
+    text: String,
+}
+
+#[derive(Debug, PartialEq, IndexProjection)]
+#[ferrodyn(projection_of = Note, index = "by_author")]
+struct NoteByAuthor {
+    id: String,
+}
+
+/// Records the body of every request a client sends.
+#[derive(Debug, Clone, Default)]
+struct Bodies(Arc<Mutex<Vec<String>>>);
+
+impl Intercept for Bodies {
+    fn name(&self) -> &'static str {
+        "Bodies"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let body = context.request().body().bytes().unwrap_or_default();
+        self.0.lock().unwrap().push(String::from_utf8_lossy(body).into_owned());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_typed_projection_of_an_all_index_asks_for_exactly_its_attributes() {
+    let db = TestDb::new().await.unwrap();
+    db.create_table::<Note>().await.unwrap();
+    db.put(&Note { id: "n1".into(), author: "ann".into(), text: "hello".into() }).await.unwrap();
+    let bodies = Bodies::default();
+    let config = db.client().config().to_builder().interceptor(bodies.clone()).build();
+    let recorded =
+        Db::from_client(aws_sdk_dynamodb::Client::from_conf(config)).with_table_prefix(db.prefix());
+
+    let notes =
+        recorded.query(Note::by_author_partition("ann")).project::<NoteByAuthor>().all().await;
+    assert_eq!(notes.unwrap(), [NoteByAuthor { id: "n1".into() }]);
+    let sent = bodies.0.lock().unwrap().clone();
+    let [query] = sent.as_slice() else { panic!("one request: {sent:?}") };
+    let request: serde_json::Value = serde_json::from_str(query).unwrap();
+    assert_eq!(request["IndexName"], "by_author");
+    assert_eq!(request["ProjectionExpression"], "#p0");
+    assert_eq!(request["ExpressionAttributeNames"]["#p0"], "id");
+
+    // The whole model reads through an ALL index as before.
+    let whole = db.query(Note::by_author_partition("ann")).all().await.unwrap();
+    assert_eq!(whole[0].text, "hello");
+}
+
+#[tokio::test]
+async fn a_local_index_pages_with_cursors() {
+    let db = TestDb::new().await.unwrap();
+    db.create_table::<Order>().await.unwrap();
+    for (id, total) in [("o1", 300), ("o2", 100), ("o3", 200)] {
+        db.put(&order("c1", id, "paid", total)).await.unwrap();
+    }
+    let read = || db.query(Order::by_total_partition("c1")).limit(2).project::<TotalStatus>();
+    let first = read().page().await.unwrap();
+    let totals: Vec<i64> = first.items.iter().map(|t| t.total_cents).collect();
+    assert_eq!(totals, [100, 200]);
+    let cursor = first.cursor.expect("a second page");
+    let second = read().cursor(&cursor).page().await.unwrap();
+    assert_eq!(
+        second.items,
+        [TotalStatus { order_id: "o1".into(), total_cents: 300, status: "paid".into() }]
+    );
 }
