@@ -1,5 +1,6 @@
-//! Table definitions derived from model metadata: key schema, attribute definitions and global
-//! secondary indexes, merged across the models that share a table.
+//! Table definitions derived from model metadata: key schema, attribute definitions and secondary
+//! indexes (global and local, with their projections), merged across the models that share a
+//! table.
 
 use std::collections::BTreeMap;
 

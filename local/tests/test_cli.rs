@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, ProjectionType, PutRequest, WriteRequest};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferrodyn-local");
@@ -231,8 +231,15 @@ async fn start_runs_the_test_stack_with_every_mapping_setting() {
     });
     let audit = client.describe_table().table_name(format!("{prefix}Audit")).send().await.unwrap();
     let audit = audit.table().unwrap();
-    assert_eq!(audit.global_secondary_indexes().len(), 1);
-    assert_eq!(audit.local_secondary_indexes().len(), 1);
+    // Each index with the projection the template declares.
+    let [gsi] = audit.global_secondary_indexes() else { panic!("one global index: {audit:?}") };
+    let projection = gsi.projection().unwrap();
+    assert_eq!(projection.projection_type(), Some(&ProjectionType::Include));
+    assert_eq!(projection.non_key_attributes(), ["pk"]);
+    let [lsi] = audit.local_secondary_indexes() else { panic!("one local index: {audit:?}") };
+    assert_eq!(lsi.index_name(), Some("by-kind-local"));
+    let projection = lsi.projection().and_then(|p| p.projection_type());
+    assert_eq!(projection, Some(&ProjectionType::KeysOnly));
     let ttl =
         client.describe_time_to_live().table_name(format!("{prefix}Audit")).send().await.unwrap();
     assert_eq!(ttl.time_to_live_description().and_then(|t| t.attribute_name()), Some("expires"));

@@ -3,7 +3,8 @@
 //! missing global secondary indexes one UpdateTable at a time (DynamoDB allows one index creation
 //! per request) waiting for each to be ACTIVE and backfilled, turns on the stream and TTL — and
 //! returns the [`Plan`] of what it did. A difference that cannot be changed in place (a key
-//! schema, a key attribute's type, a projection, a TTL on another attribute, a stream view type)
+//! schema, a key attribute's type, a projection, a local secondary index missing or different
+//! (DynamoDB creates those with the table only), a TTL on another attribute, a stream view type)
 //! is an [`ErrorKind::SchemaMismatch`] error, raised before any change; an index no model declares
 //! is removed only on request.
 

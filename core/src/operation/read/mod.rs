@@ -43,8 +43,8 @@ pub mod kind {
 /// [`all`](Read::all) or [`count`](Read::count).
 pub type Query<T> = Read<T, kind::Query>;
 
-/// A Scan request yielding `T` (the model, or an [`Entities`] enum), of a table or of a global
-/// secondary index: build it with [`Db::scan`].
+/// A Scan request yielding `T` (the model, an [`Entities`] enum, or a typed projection), of a
+/// table or of a secondary index: build it with [`Db::scan`].
 pub type Scan<T> = Read<T, kind::Scan>;
 
 /// A kind of read: [`kind::Query`] or [`kind::Scan`]. Sealed: its methods are ferrodyn's own.

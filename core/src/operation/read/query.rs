@@ -1,5 +1,4 @@
-//! The Query kind of [`Read`]: the items of one partition of a table or of a global secondary
-//! index, in sort key order, with a typed sort key condition and a direction.
+//! The Query kind of [`Read`]: the items of one partition of a table or of a secondary index, in sort key order, with a typed sort key condition and a direction.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -15,8 +14,10 @@ use super::sealed::{KeyCondition, Kind, Tenant};
 use super::Read;
 
 impl Db {
-    /// Reads the items of one partition (Query), of the table or of a global secondary index
-    /// depending on how `partition` was built (`M::partition(..)`, `M::<index>_partition(..)`).
+    /// Reads the items of one partition (Query), of the table or of a secondary index (global or
+    /// local) depending on how `partition` was built (`M::partition(..)`,
+    /// `M::<index>_partition(..)`). Through an index that does not project all of `M`'s
+    /// attributes, read a typed projection ([`Read::project`]); the whole model is refused.
     ///
     /// When `M` declares an entity type, the query filters on it, so that items of other models
     /// sharing the partition are not read as `M` (they still count in `scanned_count`); use

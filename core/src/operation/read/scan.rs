@@ -1,5 +1,4 @@
-//! The Scan kind of [`Read`]: every item of a model's table or of one of its global secondary
-//! indexes, page by page, or split into segments read concurrently ([`ParallelScan`]).
+//! The Scan kind of [`Read`]: every item of a model's table or of one of its secondary indexes, page by page, or split into segments read concurrently ([`ParallelScan`]).
 
 use crate::error::{Error, Result};
 use crate::limits::MAX_SCAN_SEGMENTS;
@@ -63,10 +62,12 @@ impl Kind for Scan {
 }
 
 impl<T> Read<T, Scan> {
-    /// Scans the global secondary index `name` of the model instead of its table. The index holds
-    /// only the items that have its key attributes (a sparse index holds few), projected as the
-    /// index declares. An index the model does not declare, and a consistent read (which a
-    /// global secondary index cannot do), are refused before sending.
+    /// Scans the secondary index `name` (global or local) of the model instead of its table. The
+    /// index holds only the items that have its key attributes (a sparse index holds few),
+    /// projected as the index declares: a read of the whole model through an index that does not
+    /// project all its attributes is refused, read it with [`project`](Read::project). An index
+    /// the model does not declare, and a consistent read of a global secondary index (which
+    /// DynamoDB cannot do), are refused before sending.
     pub fn index(mut self, name: &str) -> Self {
         match self.meta.index(name) {
             Some(index) => {
