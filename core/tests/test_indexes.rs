@@ -172,6 +172,24 @@ fn the_metadata_carries_kind_and_projection() {
     assert_eq!(DayTotal::ATTRIBUTES, ["order_id", "day", "totalCents"]);
 }
 
+/// A single-table model: its INCLUDE index holds the entity attribute too.
+#[derive(Debug, Serialize, Deserialize, Model)]
+#[ferrodyn(table = "shop", entity = "Invoice", pk = "INVOICE#{id}", sk = "INVOICE",
+           index(name = "by_due", pk = "due", include = ["cents", "id"]))]
+struct Invoice {
+    id: String,
+    due: String,
+    cents: i64,
+}
+
+#[test]
+fn an_include_list_holds_the_entity_attribute_and_leaves_out_keys() {
+    let by_due = Invoice::META.index("by_due").unwrap();
+    assert_eq!(by_due.projection, ProjectionMeta::Include(&["cents", "entity", "id"]));
+    // `due` is the index's own key, projected without being listed.
+    assert!(by_due.projects(Invoice::META, "due") && !by_due.projects(Invoice::META, "note"));
+}
+
 #[tokio::test]
 async fn create_table_sends_each_projection_and_the_local_index() {
     let db = TestDb::new().await.unwrap();
