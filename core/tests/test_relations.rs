@@ -482,6 +482,7 @@ async fn delete_with_children_over_the_limit_deletes_nothing() {
     assert_eq!(left.unwrap().count, 100);
 }
 
+#[cfg(feature = "cloudformation")]
 #[tokio::test]
 async fn schema_of_related_models() {
     // Edges live in the table's own keys: the school table needs no index for them, and the
