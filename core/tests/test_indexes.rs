@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::types::{Projection, ProjectionType, TableDescription};
 use aws_smithy_runtime_api::box_error::BoxError;
 use ferrodyn::meta::{IndexKind, ProjectionMeta};
-use ferrodyn::schema::{EnsureTables, Step};
+use ferrodyn::schema::{EnsureTables, Note as PlanNote, Step};
 use ferrodyn::{Db, ErrorKind, IndexProjection, Model};
 use ferrodyn_testing::TestDb;
 use serde::{Deserialize, Serialize};
@@ -333,6 +333,23 @@ async fn a_missing_local_index_is_an_error_naming_it() {
     assert!(message.contains("created with its table only"), "{message}");
     assert!(fast(db.ensure_tables(&[Order::META])).await.is_err());
     assert!(describe(&db).await.local_secondary_indexes().is_empty());
+}
+
+#[tokio::test]
+async fn a_local_index_no_model_declares_is_kept_with_a_note() {
+    let db = TestDb::new().await.unwrap();
+    db.create_table::<Order>().await.unwrap();
+    let plan = db.plan_tables(&[OrderWithoutLocalIndex::META]).await.unwrap();
+    assert!(plan.steps().is_empty(), "{plan}");
+    let table = db.table_name("orders");
+    assert_eq!(plan.notes(), [PlanNote::UnknownLocalIndexKept { table, name: "by_total".into() }]);
+    assert!(plan.to_string().contains("a local index goes only with its table"), "{plan}");
+    let applied =
+        fast(db.ensure_tables(&[OrderWithoutLocalIndex::META]).remove_unknown_indexes(true))
+            .await
+            .unwrap();
+    assert!(applied.steps().is_empty(), "{applied}");
+    assert_eq!(describe(&db).await.local_secondary_indexes().len(), 1);
 }
 
 #[tokio::test]

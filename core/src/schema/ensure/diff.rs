@@ -187,6 +187,12 @@ impl Desired {
                 notes.push(Note::UnknownIndexKept { table, name });
             }
         }
+        for found in live.table.local_secondary_indexes() {
+            let Some(name) = found.index_name() else { continue };
+            if !self.local_indexes.iter().any(|i| i.index_name() == name) {
+                notes.push(Note::UnknownLocalIndexKept { table: table.clone(), name: name.into() });
+            }
+        }
         plan.steps.extend(steps);
         plan.notes.extend(notes);
         Ok(())

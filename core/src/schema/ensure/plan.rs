@@ -65,6 +65,14 @@ pub enum Note {
         /// The index.
         name: String,
     },
+    /// The table has a local secondary index no model declares; it is kept (DynamoDB removes a
+    /// local index only with its table).
+    UnknownLocalIndexKept {
+        /// The table.
+        table: String,
+        /// The index.
+        name: String,
+    },
     /// The table has TTL on although no model declares a TTL field; it is kept.
     UndeclaredTtlKept {
         /// The table.
@@ -117,6 +125,11 @@ impl fmt::Display for Note {
             Note::UnknownIndexKept { table, name } => write!(
                 f,
                 "table `{table}` has global secondary index `{name}`, which no model declares: kept"
+            ),
+            Note::UnknownLocalIndexKept { table, name } => write!(
+                f,
+                "table `{table}` has local secondary index `{name}`, which no model declares: \
+                 kept (a local index goes only with its table)"
             ),
             Note::UndeclaredTtlKept { table, attribute } => write!(
                 f,
