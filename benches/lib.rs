@@ -3,6 +3,7 @@
 //! ([`coldstart`]).
 
 pub mod coldstart;
+pub mod shapes;
 
 use std::collections::{BTreeSet, HashMap};
 
