@@ -372,8 +372,8 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
     let table = format!("coldstart-{}", std::process::id());
     create_table_and_item(&endpoint, &table)?;
 
-    let ca = tls::TestCa::generate()?;
-    let proxy = tls::TlsProxy::start(ca.server_config(), upstream)?;
+    let ca = tls::TestCa::generate_for(tls::CertKind::from_env()?)?;
+    let proxy = tls::TlsProxy::start_with_rtt(ca.server_config(), upstream, tls::rtt_from_env()?)?;
     let scratch = std::env::temp_dir().join(format!("ferrodyn-coldstart-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let bundle_path = scratch.join("ca-bundle.pem");
@@ -452,7 +452,7 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
 }
 
 /// The host and port of an `http://host:port` endpoint.
-fn socket_address(endpoint: &str) -> Result<SocketAddr, BoxError> {
+pub fn socket_address(endpoint: &str) -> Result<SocketAddr, BoxError> {
     let authority = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| format!("the DynamoDB endpoint {endpoint} is not plain http://"))?
@@ -464,7 +464,7 @@ fn socket_address(endpoint: &str) -> Result<SocketAddr, BoxError> {
 }
 
 /// Creates the benchmark's table through ferrodyn and puts its item.
-fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError> {
+pub fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let db = ferrodyn_lambda::LambdaDb::builder()
