@@ -272,7 +272,8 @@ impl Report {
 /// `COLDSTART_BIN_DIR` (default `target/release`), `COLDSTART_OUT_DIR` (default
 /// `benches/results`), `COLDSTART_PROFILE` (the name recorded in the report, default `release`),
 /// and `COLDSTART_FERRODYN_ENV` (`NAME=value,…` added to the ferrodyn function's environment, to
-/// measure a setting such as `FERRODYN_PREWARM=false`).
+/// measure a setting such as `FERRODYN_PREWARM=false`). The TLS proxy reads `COLDSTART_TLS`
+/// (`p256`, the default, or `rsa`) and `COLDSTART_RTT_MS` (a delay per round trip, default 0).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Runs per function and transport.

@@ -6,6 +6,7 @@
 //! init and during its first invocation, with the connection prewarm on and off.
 
 pub mod phases;
+pub mod prewarm;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -97,6 +98,9 @@ pub fn main() -> Result<(), BoxError> {
         handshakes.push(count_handshakes(&program, &env, &proxy, prewarm)?);
     }
 
+    // The raw profiles, for `callgrind_annotate` or KCachegrind; outside the repository.
+    let kept = std::env::temp_dir().join("ferrodyn-startup-profile");
+    std::fs::create_dir_all(&kept)?;
     let mut transports = Vec::new();
     for transport in Transport::ALL {
         let mut env = env_for(transport);
@@ -106,8 +110,7 @@ pub fn main() -> Result<(), BoxError> {
         let out = scratch.join(format!("callgrind.{}.out", transport.name()));
         run_under_callgrind(&program, &env, &out, &scratch)?;
         let annotated = annotate(&out)?;
-        let keep = settings.out_dir.join(format!("startup-profile.{}.callgrind", transport.name()));
-        std::fs::create_dir_all(&settings.out_dir)?;
+        let keep = kept.join(format!("callgrind.{}.out", transport.name()));
         std::fs::copy(&out, &keep)?;
         transports.push(TransportProfile {
             transport,
@@ -119,12 +122,17 @@ pub fn main() -> Result<(), BoxError> {
     let _ = std::fs::remove_dir_all(&scratch);
 
     let profile = Profile { cert: cert.name(), transports, handshakes };
+    std::fs::create_dir_all(&settings.out_dir)?;
     let markdown = phases::markdown(&profile);
     println!("{markdown}");
     std::fs::write(settings.out_dir.join("startup-profile.md"), &markdown)?;
     let json = serde_json::to_string_pretty(&phases::to_json(&profile))?;
     std::fs::write(settings.out_dir.join("startup-profile.json"), json + "\n")?;
-    println!("wrote {}/startup-profile.{{json,md}}", settings.out_dir.display());
+    println!(
+        "wrote {}/startup-profile.{{json,md}}; the callgrind profiles are in {}",
+        settings.out_dir.display(),
+        kept.display()
+    );
     Ok(())
 }
 

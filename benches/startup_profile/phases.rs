@@ -1,7 +1,7 @@
 //! The start-up phases and how instructions are attributed to them: each phase is the inclusive
 //! cost (from `callgrind_annotate --inclusive=yes`) of the functions that do its work, less the
-//! phases nested in it; what no phase claims (the dynamic loader, the Lambda runtime's loop, the
-//! Runtime API requests, tokio, allocation outside the phases) is the first row.
+//! phases nested in it; what no phase claims (main's own work, tokio, allocation outside the
+//! phases) is the first row.
 
 use std::fmt::Write as _;
 
