@@ -333,6 +333,11 @@ impl Settings {
 pub fn main() -> Result<(), BoxError> {
     let settings = Settings::from_env()?;
     let report = run(&settings)?;
+    println!(
+        "TLS set-up {}, delay per round trip {:?}",
+        tls::CertKind::from_env()?.name(),
+        tls::rtt_from_env()?
+    );
     println!("{}", report::table(&report));
     std::fs::create_dir_all(&settings.out_dir)?;
     let json = serde_json::to_string_pretty(&report::to_json(&report))?;
