@@ -272,7 +272,8 @@ impl Report {
 /// `COLDSTART_BIN_DIR` (default `target/release`), `COLDSTART_OUT_DIR` (default
 /// `benches/results`), `COLDSTART_PROFILE` (the name recorded in the report, default `release`),
 /// and `COLDSTART_FERRODYN_ENV` (`NAME=value,…` added to the ferrodyn function's environment, to
-/// measure a setting such as `FERRODYN_PREWARM=false`).
+/// measure a setting such as `FERRODYN_PREWARM=false`). The TLS proxy reads `COLDSTART_TLS`
+/// (`p256`, the default, or `rsa`) and `COLDSTART_RTT_MS` (a delay per round trip, default 0).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Runs per function and transport.
@@ -332,6 +333,11 @@ impl Settings {
 pub fn main() -> Result<(), BoxError> {
     let settings = Settings::from_env()?;
     let report = run(&settings)?;
+    println!(
+        "TLS set-up {}, delay per round trip {:?}",
+        tls::CertKind::from_env()?.name(),
+        tls::rtt_from_env()?
+    );
     println!("{}", report::table(&report));
     std::fs::create_dir_all(&settings.out_dir)?;
     let json = serde_json::to_string_pretty(&report::to_json(&report))?;
@@ -372,8 +378,8 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
     let table = format!("coldstart-{}", std::process::id());
     create_table_and_item(&endpoint, &table)?;
 
-    let ca = tls::TestCa::generate()?;
-    let proxy = tls::TlsProxy::start(ca.server_config(), upstream)?;
+    let ca = tls::TestCa::generate_for(tls::CertKind::from_env()?)?;
+    let proxy = tls::TlsProxy::start_with_rtt(ca.server_config(), upstream, tls::rtt_from_env()?)?;
     let scratch = std::env::temp_dir().join(format!("ferrodyn-coldstart-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let bundle_path = scratch.join("ca-bundle.pem");
@@ -452,7 +458,7 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
 }
 
 /// The host and port of an `http://host:port` endpoint.
-fn socket_address(endpoint: &str) -> Result<SocketAddr, BoxError> {
+pub fn socket_address(endpoint: &str) -> Result<SocketAddr, BoxError> {
     let authority = endpoint
         .strip_prefix("http://")
         .ok_or_else(|| format!("the DynamoDB endpoint {endpoint} is not plain http://"))?
@@ -464,7 +470,7 @@ fn socket_address(endpoint: &str) -> Result<SocketAddr, BoxError> {
 }
 
 /// Creates the benchmark's table through ferrodyn and puts its item.
-fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError> {
+pub fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let db = ferrodyn_lambda::LambdaDb::builder()

@@ -1,9 +1,10 @@
 //! Shared code of ferrodyn's benchmarks: the 12-field model of the conversion benchmark, the order
 //! stream event of the stream decoding benchmark, and the cold-start benchmark's harness
-//! ([`coldstart`]).
+//! ([`coldstart`]) and its start-up profile under callgrind ([`startup_profile`]).
 
 pub mod coldstart;
 pub mod shapes;
+pub mod startup_profile;
 
 use std::collections::{BTreeSet, HashMap};
 

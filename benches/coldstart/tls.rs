@@ -1,14 +1,19 @@
 //! DynamoDB over HTTPS on loopback for the cold-start benchmark: a test certificate authority
 //! generated at run time, a certificate bundle of the system roots plus that authority (what a
 //! function trusts through `SSL_CERT_FILE`), and a TLS-terminating proxy in front of DynamoDB
-//! Local's plain-HTTP port.
+//! Local's plain-HTTP port, which can add a delay per round trip (`COLDSTART_RTT_MS`) and
+//! counts the handshakes it completes. The server certificate's key is ECDSA P-256 or RSA-2048
+//! (`COLDSTART_TLS`).
 
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::ServerConfig;
@@ -25,6 +30,69 @@ const SYSTEM_BUNDLES: [&str; 4] = [
     "/etc/ssl/cert.pem",
 ];
 
+/// The key type of the test authority and of the server certificate it signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertKind {
+    /// ECDSA P-256 with SHA-256 (rcgen's default; what the harness has always used).
+    P256,
+    /// RSA-2048 with PKCS#1 v1.5 SHA-256 signatures (what most public endpoints still serve).
+    Rsa,
+}
+
+impl CertKind {
+    /// Both, the default first.
+    pub const ALL: [CertKind; 2] = [CertKind::P256, CertKind::Rsa];
+
+    /// The name `COLDSTART_TLS` takes and reports show.
+    pub fn name(self) -> &'static str {
+        match self {
+            CertKind::P256 => "p256",
+            CertKind::Rsa => "rsa",
+        }
+    }
+
+    /// Reads `COLDSTART_TLS` (`p256`, the default, or `rsa`).
+    ///
+    /// # Errors
+    /// Another value.
+    pub fn from_env() -> Result<CertKind, BoxError> {
+        match std::env::var("COLDSTART_TLS").as_deref() {
+            Err(_) | Ok("" | "p256") => Ok(CertKind::P256),
+            Ok("rsa") => Ok(CertKind::Rsa),
+            Ok(other) => {
+                Err(format!("COLDSTART_TLS must be `p256` or `rsa`, not `{other}`").into())
+            }
+        }
+    }
+
+    fn key_pair(self) -> Result<KeyPair, rcgen::Error> {
+        match self {
+            CertKind::P256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+            CertKind::Rsa => {
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+            }
+        }
+    }
+}
+
+/// The delay per round trip `COLDSTART_RTT_MS` asks for (milliseconds, fractions allowed;
+/// default none).
+///
+/// # Errors
+/// Not a non-negative number.
+pub fn rtt_from_env() -> Result<Duration, BoxError> {
+    match std::env::var("COLDSTART_RTT_MS") {
+        Err(_) => Ok(Duration::ZERO),
+        Ok(value) => value
+            .parse::<f64>()
+            .ok()
+            .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
+            .ok_or_else(|| {
+                format!("COLDSTART_RTT_MS must be a number of ms, not `{value}`").into()
+            }),
+    }
+}
+
 /// A certificate authority made for one benchmark run and a server certificate it signed for
 /// `localhost` and `127.0.0.1`.
 #[derive(Debug)]
@@ -39,7 +107,15 @@ impl TestCa {
     /// # Errors
     /// Key generation or signing failed.
     pub fn generate() -> Result<TestCa, BoxError> {
-        let ca_key = KeyPair::generate()?;
+        TestCa::generate_for(CertKind::P256)
+    }
+
+    /// Generates the authority and the server certificate with keys of `kind`.
+    ///
+    /// # Errors
+    /// Key generation or signing failed.
+    pub fn generate_for(kind: CertKind) -> Result<TestCa, BoxError> {
+        let ca_key = kind.key_pair()?;
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
         ca_params.distinguished_name.push(DnType::CommonName, "ferrodyn benchmark test CA");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -47,7 +123,7 @@ impl TestCa {
         let ca_cert = ca_params.self_signed(&ca_key)?;
         let issuer = Issuer::new(ca_params, ca_key);
 
-        let server_key = KeyPair::generate()?;
+        let server_key = kind.key_pair()?;
         let mut server_params =
             CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
         server_params.distinguished_name.push(DnType::CommonName, "localhost");
@@ -101,10 +177,12 @@ pub fn bundle(system: Option<&Path>, ca_pem: &str) -> io::Result<String> {
 }
 
 /// A TLS-terminating proxy on a loopback port: each connection's TLS is accepted here and its
-/// plain bytes are copied to and from `upstream`. Runs on a runtime of its own, stopped on drop.
+/// plain bytes are copied to and from `upstream`, optionally after a delay per round trip. Runs on
+/// a runtime of its own, stopped on drop.
 #[derive(Debug)]
 pub struct TlsProxy {
     address: SocketAddr,
+    handshakes: Arc<AtomicUsize>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
@@ -114,12 +192,28 @@ impl TlsProxy {
     /// # Errors
     /// The runtime or the listener could not start.
     pub fn start(config: Arc<ServerConfig>, upstream: SocketAddr) -> io::Result<TlsProxy> {
+        TlsProxy::start_with_rtt(config, upstream, Duration::ZERO)
+    }
+
+    /// Like [`start`](Self::start), with `rtt` added to each round trip a network would cost:
+    /// once before the server's handshake answer (TLS 1.3's one round trip; the TCP connect
+    /// completes in the kernel and gets none) and once per request/response exchange, before the
+    /// request's first bytes go upstream.
+    ///
+    /// # Errors
+    /// The runtime or the listener could not start.
+    pub fn start_with_rtt(
+        config: Arc<ServerConfig>,
+        upstream: SocketAddr,
+        rtt: Duration,
+    ) -> io::Result<TlsProxy> {
         // One worker: the proxy serves one function at a time, and a second worker would only
         // compete with the function for the machine's cores.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("tls-proxy")
             .enable_io()
+            .enable_time()
             .build()?;
         // Bound without `block_on`, so that the proxy can also start inside another runtime.
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -130,17 +224,25 @@ impl TlsProxy {
             TcpListener::from_std(std_listener)?
         };
         let acceptor = TlsAcceptor::from(config);
+        let handshakes = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&handshakes);
         runtime.spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let acceptor = acceptor.clone();
+                let counter = Arc::clone(&counter);
                 tokio::spawn(async move {
                     // A failed handshake or a reset is the client's business; the benchmark
                     // sees it as a failed request.
-                    let _ = forward(acceptor, client, upstream).await;
+                    let _ = forward(acceptor, client, upstream, rtt, &counter).await;
                 });
             }
         });
-        Ok(TlsProxy { address, runtime: Some(runtime) })
+        Ok(TlsProxy { address, handshakes, runtime: Some(runtime) })
+    }
+
+    /// The TLS handshakes completed so far.
+    pub fn handshakes(&self) -> usize {
+        self.handshakes.load(Ordering::SeqCst)
     }
 
     /// Where the proxy listens.
@@ -157,11 +259,59 @@ impl Drop for TlsProxy {
     }
 }
 
-async fn forward(acceptor: TlsAcceptor, client: TcpStream, upstream: SocketAddr) -> io::Result<()> {
+async fn forward(
+    acceptor: TlsAcceptor,
+    client: TcpStream,
+    upstream: SocketAddr,
+    rtt: Duration,
+    handshakes: &AtomicUsize,
+) -> io::Result<()> {
     client.set_nodelay(true)?;
-    let mut tls = acceptor.accept(client).await?;
-    let mut server = TcpStream::connect(upstream).await?;
+    if rtt.is_zero() {
+        let mut tls = acceptor.accept(client).await?;
+        handshakes.fetch_add(1, Ordering::SeqCst);
+        let mut server = TcpStream::connect(upstream).await?;
+        server.set_nodelay(true)?;
+        tokio::io::copy_bidirectional(&mut tls, &mut server).await?;
+        return Ok(());
+    }
+    // The ClientHello waits in the socket for a round trip before the server answers it.
+    client.readable().await?;
+    tokio::time::sleep(rtt).await;
+    let tls = acceptor.accept(client).await?;
+    handshakes.fetch_add(1, Ordering::SeqCst);
+    let server = TcpStream::connect(upstream).await?;
     server.set_nodelay(true)?;
-    tokio::io::copy_bidirectional(&mut tls, &mut server).await?;
+    let (mut from_client, mut to_client) = tokio::io::split(tls);
+    let (mut from_server, mut to_server) = server.into_split();
+    // Set when the server has answered since the last request bytes: the next bytes from the
+    // client begin a new exchange, which costs a round trip.
+    let answered = Arc::new(AtomicBool::new(true));
+    let answered_by_server = Arc::clone(&answered);
+    let requests = async move {
+        let mut buffer = vec![0u8; 16 * 1024];
+        loop {
+            let n = from_client.read(&mut buffer).await?;
+            if n == 0 {
+                return to_server.shutdown().await;
+            }
+            if answered.swap(false, Ordering::SeqCst) {
+                tokio::time::sleep(rtt).await;
+            }
+            to_server.write_all(&buffer[..n]).await?;
+        }
+    };
+    let responses = async move {
+        let mut buffer = vec![0u8; 16 * 1024];
+        loop {
+            let n = from_server.read(&mut buffer).await?;
+            if n == 0 {
+                return to_client.shutdown().await;
+            }
+            answered_by_server.store(true, Ordering::SeqCst);
+            to_client.write_all(&buffer[..n]).await?;
+        }
+    };
+    tokio::try_join!(requests, responses)?;
     Ok(())
 }

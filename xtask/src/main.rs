@@ -8,6 +8,7 @@
 
 mod fuzz;
 mod package;
+mod profile;
 mod publish;
 #[cfg(test)]
 mod readme;
@@ -48,14 +49,17 @@ commands:
             local stream poller, then template.yaml's stack under `ferrodyn-local start`
             driven with HTTP requests, against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
-  bench [coldstart|conversion|idempotency|all] [args...]
+  bench [coldstart|conversion|idempotency|startup-profile|all] [args...]
             coldstart: build the floor, baseline and ferrodyn bootstrap binaries with
             --release, then start each as Lambda would against DynamoDB Local over HTTPS
             and HTTP and write benches/results/coldstart.{json,svg} (COLDSTART_ROUNDS
             runs each, default 20); conversion: the criterion conversion and allocation
             benches, args appended to `cargo bench`; idempotency: the requests and added
             latency of ferrodyn-idempotency per invocation against DynamoDB Local, warm
-            and cold (ROUNDS, COLD_RUNS), args appended to `cargo bench`; all (the
+            and cold (ROUNDS, COLD_RUNS), args appended to `cargo bench`; startup-profile:
+            build the ferrodyn bootstrap with --release, run it under valgrind --tool=callgrind
+            until its first response over HTTPS and HTTP and write the instructions per
+            start-up phase to benches/results/startup-profile.{json,md}; all (the
             default): coldstart and conversion
 
 `test` and `demo` use AWS_ENDPOINT_URL_DYNAMODB instead of starting DynamoDB Local when it is
@@ -320,12 +324,17 @@ fn dynamodb() -> Result<(), String> {
 fn bench(args: &[OsString]) -> Result<(), String> {
     let (which, extra) = match args.split_first() {
         Some((first, rest))
-            if ["coldstart", "conversion", "idempotency", "all"].iter().any(|w| first == *w) =>
+            if ["coldstart", "conversion", "idempotency", "startup-profile", "all"]
+                .iter()
+                .any(|w| first == *w) =>
         {
             (first.to_string_lossy().into_owned(), rest)
         }
         _ => ("all".to_owned(), args),
     };
+    if which == "startup-profile" {
+        return profile::startup_profile();
+    }
     if which == "idempotency" {
         // The bench starts DynamoDB Local itself unless AWS_ENDPOINT_URL_DYNAMODB is set.
         provision(false, external_endpoint().is_none())?;
