@@ -65,5 +65,32 @@ fn a_packaged_consumer_fails_only_the_panicking_record_and_serves_the_next_batch
     let next = json!({ "Records": [record("104", "n4", "fine")] });
     let result = function.invoke(&next.to_string()).unwrap();
     assert_eq!(result.error, None);
-    assert_eq!(serde_json::from_str::<Value>(&result.body).unwrap(), json!({ "batchItemFailures": [] }));
+    assert_eq!(
+        serde_json::from_str::<Value>(&result.body).unwrap(),
+        json!({ "batchItemFailures": [] })
+    );
+}
+
+/// The `panic` setting of `[profile.<name>]` in the workspace manifest.
+fn profile_panic(manifest: &str, name: &str) -> Option<String> {
+    let header = format!("[profile.{name}]");
+    manifest
+        .lines()
+        .skip_while(|line| line.trim() != header)
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
+        .find_map(|line| {
+            let value = line.trim().strip_prefix("panic")?.trim_start().strip_prefix('=')?;
+            Some(value.trim().trim_matches('"').to_owned())
+        })
+}
+
+#[test]
+fn the_lambda_host_profile_panics_as_the_release_profile_ships() {
+    let manifest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml")).unwrap();
+    // Without a `panic` of its own in [profile.release], `cargo lambda build --release` ships
+    // `panic = "abort"`.
+    let release = profile_panic(&manifest, "release").unwrap_or_else(|| "abort".into());
+    assert_eq!(profile_panic(&manifest, "lambda-host"), Some(release));
 }
