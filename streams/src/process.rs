@@ -8,6 +8,11 @@
 //! whole response, and so every record's outcome). Only a record without a sequence number fails
 //! the whole batch: it cannot be named in the response, and an empty identifier would fail the
 //! batch anyway.
+//!
+//! A panic is caught only in a binary built with `panic = "unwind"`. Under `panic = "abort"`
+//! (`cfg(panic = "abort")`, what `cargo lambda build --release` sets unless the workspace's
+//! `[profile.release]` sets `panic`) it ends the process: Lambda reports the invocation failed and
+//! the event source mapping retries, or bisects, the whole batch (the crate README, "Panics").
 
 use std::fmt;
 use std::future::Future;
