@@ -1,129 +1,21 @@
 //! The configuration read from the Lambda environment, parsed by a pure function over a map of
 //! variables ([`LambdaConfig::from_vars`]) so that every rule is testable without touching the
-//! process environment. It owns the variable names, their precedence and their validation.
+//! process environment. It owns the variables' precedence and validation; the names are in
+//! `config/names.rs`, the snapshot of an environment in `config/vars.rs` and the checks several
+//! variables share (table names, switches) in `config/checks.rs`.
 
-use std::collections::HashMap;
-use std::fmt;
+mod checks;
+mod names;
+mod vars;
+
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::Credentials;
 
 use crate::error::{Error, Result};
-
-/// The region Lambda sets for every function.
-pub const REGION: &str = "AWS_REGION";
-/// The region variable of the AWS CLI and SDKs, read when [`REGION`] is unset.
-pub const DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
-/// The access key id of the function's execution role.
-pub const ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
-/// The secret access key of the function's execution role.
-pub const SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
-/// The session token of the function's execution role.
-pub const SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
-/// The DynamoDB endpoint (DynamoDB Local, a VPC endpoint).
-pub const ENDPOINT_URL_DYNAMODB: &str = "AWS_ENDPOINT_URL_DYNAMODB";
-/// The endpoint of every AWS service, read when [`ENDPOINT_URL_DYNAMODB`] is unset.
-pub const ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
-/// `true` makes the SDK ignore both endpoint variables.
-pub const IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
-/// The SDK's attempts per request, the first included.
-pub const MAX_ATTEMPTS: &str = "AWS_MAX_ATTEMPTS";
-/// The physical table of a single-table application (see
-/// [`Builder::single_table`](crate::Builder::single_table)).
-pub const TABLE_NAME: &str = "TABLE_NAME";
-/// `logical=physical` pairs, comma-separated: model table names mapped to physical tables.
-pub const TABLES: &str = "FERRODYN_TABLES";
-/// A prefix added to every model table name that no mapping names (`prod-`, `dev-`).
-pub const TABLE_PREFIX: &str = "FERRODYN_TABLE_PREFIX";
-/// `false` turns the connection prewarm off; `true` turns it on.
-pub const PREWARM: &str = "FERRODYN_PREWARM";
-/// The prewarm's time limit, in milliseconds.
-pub const PREWARM_TIMEOUT_MS: &str = "FERRODYN_PREWARM_TIMEOUT_MS";
-
-/// The variables ferrodyn-lambda reads, besides every `FERRODYN_*` one.
-const NAMES: &[&str] = &[
-    REGION,
-    DEFAULT_REGION,
-    ACCESS_KEY_ID,
-    SECRET_ACCESS_KEY,
-    SESSION_TOKEN,
-    ENDPOINT_URL_DYNAMODB,
-    ENDPOINT_URL,
-    IGNORE_CONFIGURED_ENDPOINT_URLS,
-    MAX_ATTEMPTS,
-    TABLE_NAME,
-];
-
-/// A snapshot of the variables ferrodyn-lambda reads.
-#[derive(Clone, Default)]
-pub(crate) struct Vars {
-    values: HashMap<String, String>,
-    /// Variables whose value is not valid Unicode (only the process environment has these).
-    not_unicode: Vec<String>,
-}
-
-impl Vars {
-    pub(crate) fn from_pairs<I, K, V>(vars: I) -> Self
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<str>,
-    {
-        let values = vars
-            .into_iter()
-            .filter(|(name, _)| is_read(name.as_ref()))
-            .map(|(name, value)| (name.as_ref().to_owned(), value.as_ref().to_owned()))
-            .collect();
-        Vars { values, not_unicode: Vec::new() }
-    }
-
-    /// Only the variables ferrodyn-lambda reads are copied, so no other secret of the process
-    /// environment is held.
-    pub(crate) fn from_process() -> Self {
-        let mut vars = Vars::default();
-        for (name, value) in std::env::vars_os() {
-            let Some(name) = name.to_str().filter(|name| is_read(name)) else { continue };
-            match value.into_string() {
-                Ok(value) => {
-                    vars.values.insert(name.to_owned(), value);
-                }
-                Err(_) => vars.not_unicode.push(name.to_owned()),
-            }
-        }
-        vars
-    }
-
-    /// The value of `name`, with an empty value counted as unset (as the AWS SDKs do).
-    fn get(&self, name: &str) -> Result<Option<&str>> {
-        if self.not_unicode.iter().any(|n| n == name) {
-            return Err(Error::invalid(name, "the value is not valid Unicode"));
-        }
-        Ok(self.values.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()))
-    }
-
-    /// The first of `names` that is set, with its name.
-    fn first<'a>(&'a self, names: &[&'static str]) -> Result<Option<(&'static str, &'a str)>> {
-        for &name in names {
-            if let Some(value) = self.get(name)? {
-                return Ok(Some((name, value)));
-            }
-        }
-        Ok(None)
-    }
-}
-
-impl fmt::Debug for Vars {
-    // Names only: values may be secrets.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<&str> = self.values.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        f.debug_struct("Vars").field("names", &names).finish_non_exhaustive()
-    }
-}
-
-fn is_read(name: &str) -> bool {
-    name.starts_with("FERRODYN_") || NAMES.contains(&name)
-}
+use checks::{check_table_chars, check_table_name, parse_bool};
+pub use names::*;
+pub(crate) use vars::Vars;
 
 /// What the Lambda environment says about the DynamoDB client and the tables.
 ///
@@ -345,37 +237,6 @@ fn tables(vars: &Vars) -> Result<Vec<(String, String)>> {
     Ok(tables)
 }
 
-/// DynamoDB table names: 3 to 255 of `a-z A-Z 0-9 _ - .`.
-fn check_table_name(name: &str, variable: &str, what: &str) -> Result<()> {
-    check_table_chars(name, variable, what)?;
-    if !(3..=255).contains(&name.len()) {
-        return Err(Error::invalid(
-            variable,
-            format!("{what}: a table name has 3 to 255 characters"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_table_chars(name: &str, variable: &str, what: &str) -> Result<()> {
-    if name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            variable,
-            format!("{what}: a table name has only letters, digits, '_', '-' and '.'"),
-        ))
-    }
-}
-
-fn parse_bool(value: &str, variable: &str) -> Result<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(Error::invalid(variable, "expected true or false")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,20 +448,5 @@ mod tests {
             let err = parse_with(&[(PREWARM_TIMEOUT_MS, bad)]).unwrap_err();
             assert_eq!(err.variable(), PREWARM_TIMEOUT_MS, "{bad}");
         }
-    }
-
-    #[test]
-    fn unrelated_variables_are_neither_read_nor_kept() {
-        let vars = Vars::from_pairs([(REGION, "eu-west-1"), ("DATABASE_PASSWORD", "hunter2")]);
-        assert!(!format!("{vars:?}").contains("DATABASE_PASSWORD"));
-        assert!(!vars.values.contains_key("DATABASE_PASSWORD"));
-        assert!(!format!("{vars:?}").contains("eu-west-1"), "names only");
-    }
-
-    #[test]
-    fn a_value_that_is_not_unicode_is_invalid() {
-        let vars = Vars { values: HashMap::new(), not_unicode: vec![REGION.to_owned()] };
-        let err = LambdaConfig::parse(&vars).unwrap_err();
-        assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, REGION));
     }
 }
