@@ -6,6 +6,7 @@
 //! and depends on nothing but `ferrodyn-testing` without its `db` feature (DynamoDB Local alone)
 //! and `serde_json`, so that it builds in seconds.
 
+mod budget;
 mod fuzz;
 mod package;
 mod profile;

@@ -159,7 +159,8 @@ fn mib(bytes: u64) -> String {
 /// - `sam build` (template.yaml's `BuildMethod: rust-cargolambda`, `CodeUri: ./`) runs
 ///   `cargo lambda build --release --arm64 --bin <binary>` at the workspace root: built here
 ///   exactly so, each bootstrap must be the same size as `package`'s and, like it, hold no trace
-///   of aws-lc (its C sources' paths end up in the binary).
+///   of aws-lc (its C sources' paths end up in the binary); `package`'s must be within its size
+///   budget (`budget.rs`).
 /// - `cargo lambda build` in a function's own directory resolves features for that package
 ///   alone: its dependency graph for arm64, dev-dependencies aside, must not reach aws-lc-sys.
 pub(crate) fn check_build_paths(
@@ -169,6 +170,7 @@ pub(crate) fn check_build_paths(
     let workspace = read_workspace(&workspace_root.join("Cargo.toml"))?;
     for bootstrap in packaged {
         refuse_aws_lc(bootstrap, "cargo xtask package")?;
+        crate::budget::check(&bootstrap.binary, bootstrap.size)?;
     }
     let venv = Venv::open(workspace_root)?;
     for package in &workspace.packages {
