@@ -268,6 +268,39 @@ impl Report {
     }
 }
 
+/// The environment a function under test starts with: test credentials, the region, the table,
+/// and how it reaches DynamoDB over `transport` — the TLS proxy on `proxy_port`, trusted through
+/// `SSL_CERT_FILE` = `bundle`, or DynamoDB Local at `http_endpoint`.
+pub fn function_env(
+    transport: Transport,
+    table: &str,
+    http_endpoint: &str,
+    proxy_port: u16,
+    bundle: &Path,
+) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_SESSION_TOKEN", "local"),
+        ("TABLE_NAME", table),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    match transport {
+        Transport::Https => {
+            env.push((
+                ferrodyn_testing::ENDPOINT_ENV.into(),
+                format!("https://localhost:{proxy_port}"),
+            ));
+            env.push(("SSL_CERT_FILE".into(), bundle.display().to_string()));
+        }
+        Transport::Http => env.push((ferrodyn_testing::ENDPOINT_ENV.into(), http_endpoint.into())),
+    }
+    env
+}
+
 /// The benchmark's settings, from the environment: `COLDSTART_ROUNDS` (default 20),
 /// `COLDSTART_BIN_DIR` (default `target/release`), `COLDSTART_OUT_DIR` (default
 /// `benches/results`), `COLDSTART_PROFILE` (the name recorded in the report, default `release`),
@@ -385,29 +418,8 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
     let bundle_path = scratch.join("ca-bundle.pem");
     std::fs::write(&bundle_path, tls::bundle(tls::system_bundle().as_deref(), ca.ca_pem())?)?;
 
-    let common = [
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "local"),
-        ("AWS_SECRET_ACCESS_KEY", "local"),
-        ("AWS_SESSION_TOKEN", "local"),
-        ("TABLE_NAME", table.as_str()),
-    ];
-    let env_for = |transport: Transport| -> Vec<(String, String)> {
-        let mut env: Vec<(String, String)> =
-            common.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        match transport {
-            Transport::Https => {
-                env.push((
-                    ferrodyn_testing::ENDPOINT_ENV.into(),
-                    format!("https://localhost:{}", proxy.address().port()),
-                ));
-                env.push(("SSL_CERT_FILE".into(), bundle_path.display().to_string()));
-            }
-            Transport::Http => {
-                env.push((ferrodyn_testing::ENDPOINT_ENV.into(), endpoint.clone()));
-            }
-        }
-        env
+    let env_for = |transport: Transport| {
+        function_env(transport, &table, &endpoint, proxy.address().port(), &bundle_path)
     };
     let event = r#"{"id":"c-1"}"#;
     let expect_for = |function: Function| match function {

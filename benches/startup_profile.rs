@@ -66,27 +66,9 @@ pub fn main() -> Result<(), BoxError> {
     let bundle_path = scratch.join("ca-bundle.pem");
     std::fs::write(&bundle_path, tls::bundle(tls::system_bundle().as_deref(), ca.ca_pem())?)?;
 
-    let env_for = |transport: Transport| -> Vec<(String, String)> {
-        let mut env: Vec<(String, String)> = [
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "local"),
-            ("AWS_SECRET_ACCESS_KEY", "local"),
-            ("AWS_SESSION_TOKEN", "local"),
-            ("TABLE_NAME", table.as_str()),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        match transport {
-            Transport::Https => {
-                env.push((
-                    ferrodyn_testing::ENDPOINT_ENV.into(),
-                    format!("https://localhost:{}", proxy.address().port()),
-                ));
-                env.push(("SSL_CERT_FILE".into(), bundle_path.display().to_string()));
-            }
-            Transport::Http => env.push((ferrodyn_testing::ENDPOINT_ENV.into(), endpoint.clone())),
-        }
+    let env_for = |transport: Transport| {
+        let port = proxy.address().port();
+        let mut env = coldstart::function_env(transport, &table, &endpoint, port, &bundle_path);
         env.extend(settings.ferrodyn_env.iter().cloned());
         env
     };
