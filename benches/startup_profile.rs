@@ -23,7 +23,7 @@ const CALLGRIND_TIMEOUT: Duration = Duration::from_secs(300);
 /// What the handshake count of one native function process showed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HandshakeCount {
-    /// `FERRODYN_PREWARM` as set (`true` is the default).
+    /// `FERRODYN_PREWARM` as set (unset, the prewarm is off on demand).
     pub prewarm: bool,
     /// Handshakes completed at the proxy between spawn and the first `GET /next`.
     pub during_init: usize,

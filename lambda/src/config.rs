@@ -31,6 +31,7 @@ pub(crate) use vars::Vars;
 /// | `TABLE_NAME` | the physical table of a single-table application |
 /// | `FERRODYN_PREWARM` | `false` (or `0`, `no`, `off`) turns the connection prewarm off |
 /// | `FERRODYN_PREWARM_TIMEOUT_MS` | the prewarm's time limit |
+/// | `AWS_LAMBDA_INITIALIZATION_TYPE` | set by Lambda; `provisioned-concurrency` turns the prewarm on by default |
 #[derive(Debug, Clone)]
 pub struct LambdaConfig {
     pub(crate) region: String,
@@ -43,6 +44,7 @@ pub struct LambdaConfig {
     pub(crate) table_name: Option<String>,
     pub(crate) prewarm: Option<bool>,
     pub(crate) prewarm_timeout: Option<Duration>,
+    pub(crate) provisioned: bool,
 }
 
 impl LambdaConfig {
@@ -111,6 +113,7 @@ impl LambdaConfig {
                         })
                 })
                 .transpose()?,
+            provisioned: vars.get(INITIALIZATION_TYPE)? == Some("provisioned-concurrency"),
         })
     }
 
@@ -158,6 +161,13 @@ impl LambdaConfig {
     /// `FERRODYN_PREWARM_TIMEOUT_MS`, when set.
     pub fn prewarm_timeout(&self) -> Option<Duration> {
         self.prewarm_timeout
+    }
+
+    /// Whether Lambda started this environment ahead of its invocations
+    /// (`AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`), so that work done during init
+    /// is off every invocation's path.
+    pub fn is_provisioned(&self) -> bool {
+        self.provisioned
     }
 }
 
@@ -441,6 +451,14 @@ mod tests {
         }
         let err = parse_with(&[(PREWARM, "sometimes")]).unwrap_err();
         assert_eq!((err.kind(), err.variable()), (ErrorKind::InvalidVariable, PREWARM));
+
+        assert!(!parse_with(&[]).unwrap().is_provisioned());
+        for (kind, provisioned) in
+            [("provisioned-concurrency", true), ("on-demand", false), ("snap-start", false)]
+        {
+            let config = parse_with(&[(INITIALIZATION_TYPE, kind)]).unwrap();
+            assert_eq!(config.is_provisioned(), provisioned, "{kind}");
+        }
 
         let config = parse_with(&[(PREWARM_TIMEOUT_MS, "750")]).unwrap();
         assert_eq!(config.prewarm_timeout(), Some(Duration::from_millis(750)));

@@ -48,7 +48,8 @@ pub struct LambdaDb {
 
 impl LambdaDb {
     /// The shared handle, configured from the process environment with the default settings;
-    /// built (and its connection prewarmed) by the first call, returned as is by later ones.
+    /// built (and, under provisioned concurrency, its connection prewarmed) by the first call,
+    /// returned as is by later ones.
     ///
     /// # Errors
     /// A missing or malformed variable, on the first call (see [`LambdaConfig`]).
@@ -101,7 +102,7 @@ impl AsRef<Db> for LambdaDb {
 #[must_use]
 pub struct Builder {
     vars: Option<Vars>,
-    prewarm: bool,
+    prewarm: Option<bool>,
     prewarm_timeout: Duration,
     connect_timeout: Duration,
     attempt_timeout: Duration,
@@ -114,7 +115,7 @@ impl Default for Builder {
     fn default() -> Self {
         Builder {
             vars: None,
-            prewarm: true,
+            prewarm: None,
             prewarm_timeout: DEFAULT_PREWARM_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
@@ -137,10 +138,15 @@ impl Builder {
         self
     }
 
-    /// Whether to prewarm the connection during init (default `true`; `FERRODYN_PREWARM`
-    /// overrides it).
+    /// Whether to prewarm the connection during init; `FERRODYN_PREWARM` overrides it.
+    ///
+    /// By default the prewarm runs only where Lambda initialises an environment before an
+    /// invocation waits for it (`AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`). On
+    /// demand, init and the first invocation run back to back: moving the handshake into init
+    /// saves nothing there and the prewarm's own request adds a round trip (the cold-start
+    /// benchmark's prewarm run, `benches/README.md` in the repository).
     pub fn prewarm(mut self, prewarm: bool) -> Self {
-        self.prewarm = prewarm;
+        self.prewarm = Some(prewarm);
         self
     }
 
@@ -182,8 +188,9 @@ impl Builder {
         self
     }
 
-    /// Builds the shared handle on the first call (and prewarms its connection); later calls
-    /// return the same handle at the cost of an atomic load, and their settings are not used.
+    /// Builds the shared handle on the first call (prewarming its connection where
+    /// [`prewarm`](Self::prewarm) says so); later calls return the same handle at the cost of an
+    /// atomic load, and their settings are not used.
     ///
     /// # Errors
     /// A missing or malformed variable, on the call that builds the handle. A failed prewarm is
@@ -193,8 +200,8 @@ impl Builder {
         Ok(LambdaDb { db })
     }
 
-    /// Builds an independent [`Db`] with these settings (and prewarms its connection), leaving
-    /// the shared handle alone.
+    /// Builds an independent [`Db`] with these settings (prewarming its connection where
+    /// [`prewarm`](Self::prewarm) says so), leaving the shared handle alone.
     ///
     /// # Errors
     /// A missing or malformed variable. A failed prewarm is logged, not returned.
@@ -212,7 +219,7 @@ impl Builder {
         for (logical, physical) in tables {
             db = db.with_table_name(&logical, physical);
         }
-        if config.prewarm.unwrap_or(self.prewarm) {
+        if config.prewarm.or(self.prewarm).unwrap_or(config.provisioned) {
             prewarm(&db, config.prewarm_timeout.unwrap_or(self.prewarm_timeout)).await;
         }
         Ok(db)

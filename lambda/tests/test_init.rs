@@ -158,14 +158,32 @@ async fn prewarm_connects_to_dynamodb_local() {
 }
 
 #[tokio::test]
-async fn init_prewarms_by_default_and_logs_no_secret() {
+async fn init_prewarms_under_provisioned_concurrency_and_logs_no_secret() {
     let (logs, _guard) = capture_logs();
-    LambdaDb::builder().vars(vars(endpoint())).build().await.unwrap();
+    let provisioned =
+        with(vars(endpoint()), "AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
+    LambdaDb::builder().vars(provisioned).build().await.unwrap();
     let text = logs.text();
     assert!(text.contains("DynamoDB connection prewarmed"), "{text}");
     for secret in [SECRET_KEY, SESSION_TOKEN] {
         assert!(!text.contains(secret), "{text}");
     }
+}
+
+#[tokio::test]
+async fn init_on_demand_does_not_prewarm_unless_asked() {
+    let (logs, _guard) = capture_logs();
+    for kind in [None, Some("on-demand"), Some("snap-start")] {
+        let env = match kind {
+            Some(kind) => with(vars(endpoint()), "AWS_LAMBDA_INITIALIZATION_TYPE", kind),
+            None => vars(endpoint()),
+        };
+        LambdaDb::builder().vars(env).build().await.unwrap();
+    }
+    assert!(!logs.text().contains("prewarm"), "{}", logs.text());
+    let on_demand = with(vars(endpoint()), "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+    LambdaDb::builder().vars(on_demand).prewarm(true).build().await.unwrap();
+    assert!(logs.text().contains("DynamoDB connection prewarmed"), "{}", logs.text());
 }
 
 #[tokio::test]
@@ -192,7 +210,12 @@ async fn prewarm_can_be_turned_off_in_code_and_by_the_environment() {
 async fn prewarm_against_a_closed_port_is_logged_and_init_succeeds() {
     let dead = closed_port();
     let (logs, _guard) = capture_logs();
-    let db = LambdaDb::builder().vars(vars(&dead)).build().await.expect("init does not fail");
+    let db = LambdaDb::builder()
+        .vars(vars(&dead))
+        .prewarm(true)
+        .build()
+        .await
+        .expect("init does not fail");
     let text = logs.text();
     assert!(text.contains("WARN"), "{text}");
     assert!(text.contains("DynamoDB connection prewarm failed"), "{text}");
@@ -213,6 +236,7 @@ async fn prewarm_is_bounded_by_its_timeout() {
     let (logs, _guard) = capture_logs();
     let build = LambdaDb::builder()
         .vars(vars(&url))
+        .prewarm(true)
         .attempt_timeout(Duration::from_secs(3600))
         .prewarm_timeout(Duration::from_millis(300))
         .build();
@@ -237,6 +261,7 @@ async fn the_timeout_variable_bounds_the_prewarm() {
     let (logs, _guard) = capture_logs();
     let build = LambdaDb::builder()
         .vars(with(vars(&url), "FERRODYN_PREWARM_TIMEOUT_MS", "300"))
+        .prewarm(true)
         .attempt_timeout(Duration::from_secs(3600))
         .prewarm_timeout(Duration::from_secs(3600))
         .build();

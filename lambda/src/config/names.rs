@@ -30,6 +30,10 @@ pub const TABLE_PREFIX: &str = "FERRODYN_TABLE_PREFIX";
 pub const PREWARM: &str = "FERRODYN_PREWARM";
 /// The prewarm's time limit, in milliseconds.
 pub const PREWARM_TIMEOUT_MS: &str = "FERRODYN_PREWARM_TIMEOUT_MS";
+/// How Lambda started this execution environment: `on-demand`, `provisioned-concurrency` or
+/// `snap-start`. It decides whether the connection is prewarmed when neither the builder nor
+/// [`PREWARM`] says.
+pub const INITIALIZATION_TYPE: &str = "AWS_LAMBDA_INITIALIZATION_TYPE";
 
 /// The variables ferrodyn-lambda reads, besides every `FERRODYN_*` one.
 const NAMES: &[&str] = &[
@@ -43,6 +47,7 @@ const NAMES: &[&str] = &[
     IGNORE_CONFIGURED_ENDPOINT_URLS,
     MAX_ATTEMPTS,
     TABLE_NAME,
+    INITIALIZATION_TYPE,
 ];
 
 pub(super) fn is_read(name: &str) -> bool {
