@@ -368,7 +368,7 @@ pub fn main() -> Result<(), BoxError> {
     let report = run(&settings)?;
     println!(
         "TLS set-up {}, delay per round trip {:?}",
-        tls::CertKind::from_env()?.name(),
+        tls::cert_kind_from_env()?.name(),
         tls::rtt_from_env()?
     );
     println!("{}", report::table(&report));
@@ -411,7 +411,7 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
     let table = format!("coldstart-{}", std::process::id());
     create_table_and_item(&endpoint, &table)?;
 
-    let ca = tls::TestCa::generate_for(tls::CertKind::from_env()?)?;
+    let ca = tls::TestCa::generate_for(tls::cert_kind_from_env()?)?;
     let proxy = tls::TlsProxy::start_with_rtt(ca.server_config(), upstream, tls::rtt_from_env()?)?;
     let scratch = std::env::temp_dir().join(format!("ferrodyn-coldstart-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;

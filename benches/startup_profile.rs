@@ -47,7 +47,7 @@ pub fn main() -> Result<(), BoxError> {
         )
         .into());
     }
-    let cert = tls::CertKind::from_env()?;
+    let cert = tls::cert_kind_from_env()?;
     let local;
     let endpoint = match std::env::var(ferrodyn_testing::ENDPOINT_ENV) {
         Ok(endpoint) if !endpoint.is_empty() => endpoint,

@@ -62,8 +62,8 @@ pub const PHASES: [Phase; 12] = [
     },
     Phase { name: CLIENT, patterns: &["aws_sdk_dynamodb::client::Client::from_conf"], excluding: &[], within: None },
     Phase {
-        name: "root certificates: read + PEM decode (rustls_native_certs)",
-        patterns: &["rustls_native_certs::load_native_certs"],
+        name: "root certificates: read + PEM decode (ferrodyn_lambda::tls::roots)",
+        patterns: &["ferrodyn_lambda::tls::roots::certificates"],
         excluding: &[],
         within: Some(CLIENT),
     },
@@ -102,7 +102,7 @@ pub const PHASES: [Phase; 12] = [
     },
     Phase {
         name: HANDSHAKE,
-        patterns: &["RustTlsConnector<R>::handle_direct_connection::{{closure}}"],
+        patterns: &["HttpsConnector<T> as tower_service::Service<http::uri::Uri>>::call::{{closure}}"],
         excluding: &[],
         within: Some(REQUESTS),
     },

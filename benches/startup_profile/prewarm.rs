@@ -20,7 +20,7 @@ pub fn main() -> Result<(), BoxError> {
     let upstream = coldstart::socket_address(local.endpoint())?;
     let table = format!("prewarm-{}", std::process::id());
     coldstart::create_table_and_item(local.endpoint(), &table)?;
-    let ca = tls::TestCa::generate_for(tls::CertKind::from_env()?)?;
+    let ca = tls::TestCa::generate_for(tls::cert_kind_from_env()?)?;
     let scratch = std::env::temp_dir().join(format!("ferrodyn-prewarm-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let bundle_path = scratch.join("ca-bundle.pem");

@@ -1,29 +1,31 @@
-//! The HTTP client of the shared DynamoDB client: rustls with the ring crypto provider instead of
-//! the SDK's default aws-lc, and no TLS at all for a plain `http://` endpoint. aws-lc seeds its
-//! random generator from CPU jitter the first time a process uses it (a TLS handshake), which
-//! costs tens of milliseconds of CPU per cold start; ring takes its seed from the kernel. Roots are
-//! the system's (`rustls-native-certs`), so `SSL_CERT_FILE` and `SSL_CERT_DIR` work as with the
-//! default client.
+//! The HTTP clients of the shared DynamoDB client: hyper with rustls on ring instead of the SDK's
+//! default aws-lc, and no TLS at all for a plain `http://` endpoint. aws-lc seeds its random
+//! generator from CPU jitter the first time a process uses it (a TLS handshake), which costs tens
+//! of milliseconds of CPU per cold start; ring takes its seed from the kernel. Roots are the
+//! system's, found as the SDK's default client finds them (so `SSL_CERT_FILE` and `SSL_CERT_DIR`
+//! work as with it) but decoded in a fraction of its time (`roots`, `pem`), or with the
+//! `webpki-roots` feature compiled in.
 
-use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
-use aws_smithy_http_client::tls::Provider;
+mod client;
+mod pem;
+mod roots;
+
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use client::{tls_config, HyperClient};
 
 /// The HTTPS client: for AWS itself, and for aws-config's credential providers.
 pub(crate) fn https_client() -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    SharedHttpClient::new(HyperClient::https(tls_config))
 }
 
 /// The client for DynamoDB at `endpoint` (`None`: the regional HTTPS endpoint).
 ///
-/// An `http://` endpoint (DynamoDB Local, a test double) gets a client without TLS: the HTTPS
-/// client reads and parses the system's root certificates when it opens its first connection,
-/// whatever the URL's scheme, which a plain-HTTP function would pay on every cold start.
+/// An `http://` endpoint (DynamoDB Local, a test double) gets a client without TLS, which never
+/// reads the system's root certificates: a plain-HTTP function does not pay for them on every
+/// cold start.
 pub(crate) fn dynamodb_client(endpoint: Option<&str>) -> SharedHttpClient {
     match endpoint {
-        Some(url) if is_plain_http(url) => aws_smithy_http_client::Builder::new().build_http(),
+        Some(url) if is_plain_http(url) => SharedHttpClient::new(HyperClient::http()),
         _ => https_client(),
     }
 }

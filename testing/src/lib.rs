@@ -6,6 +6,8 @@ pub mod mock;
 mod server;
 #[cfg(feature = "db")]
 mod test_db;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 use std::fmt;
 use std::path::PathBuf;
