@@ -416,7 +416,7 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
     let scratch = std::env::temp_dir().join(format!("ferrodyn-coldstart-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let bundle_path = scratch.join("ca-bundle.pem");
-    std::fs::write(&bundle_path, tls::bundle(tls::system_bundle().as_deref(), ca.ca_pem())?)?;
+    std::fs::write(&bundle_path, tls::bundle_from_env(ca.ca_pem())?)?;
 
     let env_for = |transport: Transport| {
         function_env(transport, &table, &endpoint, proxy.address().port(), &bundle_path)

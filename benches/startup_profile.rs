@@ -31,8 +31,9 @@ pub struct HandshakeCount {
     pub during_first_invocation: usize,
 }
 
-/// Runs the profile, prints the table and writes `startup-profile.{json,md}` into the output
-/// directory of [`coldstart::Settings`].
+/// Runs the profile, prints the table and writes `startup-profile.{json,md}`
+/// (`startup-profile.rsa.*` under `COLDSTART_TLS=rsa`) into the output directory of
+/// [`coldstart::Settings`].
 ///
 /// # Errors
 /// valgrind or the bootstrap is missing, DynamoDB Local or the proxy could not start, or a run
@@ -64,7 +65,7 @@ pub fn main() -> Result<(), BoxError> {
     let scratch = std::env::temp_dir().join(format!("ferrodyn-profile-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let bundle_path = scratch.join("ca-bundle.pem");
-    std::fs::write(&bundle_path, tls::bundle(tls::system_bundle().as_deref(), ca.ca_pem())?)?;
+    std::fs::write(&bundle_path, tls::bundle_from_env(ca.ca_pem())?)?;
 
     let env_for = |transport: Transport| {
         let port = proxy.address().port();
@@ -107,11 +108,16 @@ pub fn main() -> Result<(), BoxError> {
     std::fs::create_dir_all(&settings.out_dir)?;
     let markdown = phases::markdown(&profile);
     println!("{markdown}");
-    std::fs::write(settings.out_dir.join("startup-profile.md"), &markdown)?;
+    // The default set-up's result is `startup-profile.*`; another's is named after it.
+    let stem = match cert {
+        tls::CertKind::P256 => "startup-profile".to_owned(),
+        other => format!("startup-profile.{}", other.name()),
+    };
+    std::fs::write(settings.out_dir.join(format!("{stem}.md")), &markdown)?;
     let json = serde_json::to_string_pretty(&phases::to_json(&profile))?;
-    std::fs::write(settings.out_dir.join("startup-profile.json"), json + "\n")?;
+    std::fs::write(settings.out_dir.join(format!("{stem}.json")), json + "\n")?;
     println!(
-        "wrote {}/startup-profile.{{json,md}}; the callgrind profiles are in {}",
+        "wrote {}/{stem}.{{json,md}}; the callgrind profiles are in {}",
         settings.out_dir.display(),
         kept.display()
     );

@@ -37,3 +37,19 @@ pub fn rtt_from_env() -> Result<Duration, BoxError> {
             }),
     }
 }
+
+/// The `SSL_CERT_FILE` bundle `COLDSTART_BUNDLE` asks for: `system` (the default) is the system's
+/// roots plus the test authority, what a function on the platform's roots needs; `ca` is the
+/// authority alone, what a function built with ferrodyn-lambda's `webpki-roots` feature needs.
+///
+/// # Errors
+/// Another value, or the system bundle could not be read.
+pub fn bundle_from_env(ca_pem: &str) -> Result<String, BoxError> {
+    match std::env::var("COLDSTART_BUNDLE").as_deref() {
+        Err(_) | Ok("" | "system") => Ok(bundle(system_bundle().as_deref(), ca_pem)?),
+        Ok("ca") => Ok(bundle(None, ca_pem)?),
+        Ok(other) => {
+            Err(format!("COLDSTART_BUNDLE must be `system` or `ca`, not `{other}`").into())
+        }
+    }
+}

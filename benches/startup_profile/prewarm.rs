@@ -24,7 +24,7 @@ pub fn main() -> Result<(), BoxError> {
     let scratch = std::env::temp_dir().join(format!("ferrodyn-prewarm-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let bundle_path = scratch.join("ca-bundle.pem");
-    std::fs::write(&bundle_path, tls::bundle(tls::system_bundle().as_deref(), ca.ca_pem())?)?;
+    std::fs::write(&bundle_path, tls::bundle_from_env(ca.ca_pem())?)?;
     println!(
         "| delay per round trip | prewarm | cold response | init | first invocation | CPU to first response | runs |"
     );

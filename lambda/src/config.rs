@@ -22,7 +22,7 @@ pub(crate) use vars::Vars;
 /// | variable | meaning |
 /// |---|---|
 /// | `AWS_REGION`, then `AWS_DEFAULT_REGION` | the region (required) |
-/// | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | static credentials, used without aws-config's provider chain; when neither key is set, the default chain is used |
+/// | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | static credentials, used without aws-config's provider chain; when neither key is set, the default chain is used with the `provider-chain` feature, and without it `init` fails naming `AWS_ACCESS_KEY_ID` |
 /// | `AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL` | the endpoint (an `http://` or `https://` URL) |
 /// | `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` | `true`: ignore both endpoint variables |
 /// | `AWS_MAX_ATTEMPTS` | attempts per request, the first included (default 3) |
@@ -202,7 +202,13 @@ fn credentials(vars: &Vars) -> Result<Option<Credentials>> {
         (None, None) if token.is_some() => {
             Err(Error::missing(ACCESS_KEY_ID, "AWS_SESSION_TOKEN is set without a key"))
         }
-        (None, None) => Ok(None),
+        (None, None) if cfg!(feature = "provider-chain") => Ok(None),
+        (None, None) => Err(Error::missing(
+            ACCESS_KEY_ID,
+            "no credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), which \
+             Lambda always sets; elsewhere, set them or enable ferrodyn-lambda's `provider-chain` \
+             feature for profiles, SSO and the metadata services",
+        )),
     }
 }
 
@@ -254,12 +260,20 @@ mod tests {
 
     const BASE: [(&str, &str); 1] = [(REGION, "eu-west-1")];
 
+    /// The configuration from `vars`, with the keys Lambda always sets added unless `vars` has a
+    /// credential variable of its own.
     fn parse(vars: &[(&str, &str)]) -> Result<LambdaConfig> {
-        LambdaConfig::from_vars(vars.iter().copied())
+        const KEYS: [(&str, &str); 2] =
+            [(ACCESS_KEY_ID, "AKIDEXAMPLE"), (SECRET_ACCESS_KEY, "s3cr3t")];
+        let own = vars
+            .iter()
+            .any(|(name, _)| [ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN].contains(name));
+        let keys = if own { &[][..] } else { &KEYS[..] };
+        LambdaConfig::from_vars(keys.iter().chain(vars).copied())
     }
 
     fn parse_with(extra: &[(&str, &str)]) -> Result<LambdaConfig> {
-        LambdaConfig::from_vars(BASE.iter().chain(extra).copied())
+        parse(&BASE.iter().chain(extra).copied().collect::<Vec<_>>())
     }
 
     fn error(vars: &[(&str, &str)]) -> Error {
@@ -270,7 +284,7 @@ mod tests {
     fn minimal_configuration() {
         let config = parse(&BASE).unwrap();
         assert_eq!(config.region(), "eu-west-1");
-        assert!(!config.has_static_credentials());
+        assert!(config.has_static_credentials());
         assert_eq!(config.endpoint(), None);
         assert_eq!(config.max_attempts(), None);
         assert_eq!(config.table_prefix(), None);
@@ -278,6 +292,18 @@ mod tests {
         assert_eq!(config.table_name(), None);
         assert_eq!(config.prewarm(), None);
         assert_eq!(config.prewarm_timeout(), None);
+    }
+
+    #[test]
+    fn without_keys_the_provider_chain_is_used_only_when_built_in() {
+        let config = LambdaConfig::from_vars(BASE);
+        if cfg!(feature = "provider-chain") {
+            assert!(!config.unwrap().has_static_credentials());
+        } else {
+            let error = config.unwrap_err();
+            assert_eq!(error.variable(), ACCESS_KEY_ID);
+            assert!(error.to_string().contains("provider-chain"), "{error}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 use crate::config::{LambdaConfig, Vars, TABLE_NAME};
 use crate::error::{Error, Result};
 use crate::prewarm::prewarm;
-use crate::tls::{dynamodb_client, https_client};
+use crate::tls::dynamodb_client;
 
 /// The shared handle. An async once-cell: concurrent first calls wait for one initialisation
 /// instead of each building a client, and no thread blocks while it runs.
@@ -263,16 +263,19 @@ impl Builder {
             // The provider chain reaches STS (web identity) and the container and instance
             // metadata services with this configuration's client: it must be given one, since
             // ferrodyn-lambda builds the SDK without a default client. DynamoDB gets its own.
+            #[cfg(feature = "provider-chain")]
             None => {
                 let shared = aws_config::defaults(BehaviorVersion::latest())
                     .region(region)
-                    .http_client(https_client())
+                    .http_client(crate::tls::https_client())
                     .timeout_config(timeouts)
                     .retry_config(retry)
                     .load()
                     .await;
                 aws_sdk_dynamodb::config::Builder::from(&shared).http_client(http_client)
             }
+            #[cfg(not(feature = "provider-chain"))]
+            None => unreachable!("LambdaConfig::from_vars refuses an environment without a key"),
         };
         let builder = match &config.endpoint {
             Some(endpoint) => builder.endpoint_url(endpoint),
