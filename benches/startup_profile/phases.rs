@@ -30,7 +30,8 @@ pub const REST: &str =
     "rest: main's own work, tokio, allocation, Runtime API `/next` after the answer";
 
 const CLIENT: &str = "client construction (aws-sdk-dynamodb `Client::from_conf`)";
-const REQUESTS: &str = "requests: SDK orchestrator, serialisation, hyper (prewarm + GetItem)";
+const REQUESTS: &str =
+    "requests: SDK orchestrator, serialisation, hyper (GetItem, and the prewarm's when it is on)";
 const HANDSHAKE: &str = "TLS connect: TCP, rustls handshake, rest";
 const GET_ITEM: &str = "ferrodyn::operation::get::GetItem<M>::send::{{closure}}";
 
@@ -44,7 +45,7 @@ pub const PHASES: [Phase; 12] = [
     },
     Phase {
         name: "Lambda runtime (Runtime API client, event, response)",
-        patterns: &["lambda_runtime::runtime::Runtime<S>::run_with_incoming::{{closure}}"],
+        patterns: &["lambda_runtime::runtime::Runtime<S>::run::{{closure}}"],
         excluding: &[GET_ITEM],
         within: None,
     },
