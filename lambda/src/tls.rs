@@ -11,11 +11,11 @@ mod pem;
 mod roots;
 
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use client::{tls_config, HyperClient};
+use client::HyperClient;
 
 /// The HTTPS client: for AWS itself, and for aws-config's credential providers.
 pub(crate) fn https_client() -> SharedHttpClient {
-    SharedHttpClient::new(HyperClient::https(tls_config))
+    SharedHttpClient::new(HyperClient::https())
 }
 
 /// The client for DynamoDB at `endpoint` (`None`: the regional HTTPS endpoint).

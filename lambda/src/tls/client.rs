@@ -36,46 +36,44 @@ use std::time::Duration;
 /// The timeouts a connector is built for.
 type Timeouts = (Option<Duration>, Option<Duration>);
 
-/// An HTTP client for the SDK: TLS with `tls` (built on first use), or plain HTTP without it.
+/// An HTTP client for the SDK: with TLS (`tls_config`, built once per process), or plain HTTP.
 pub(crate) struct HyperClient {
-    tls: Option<fn() -> Arc<rustls::ClientConfig>>,
+    tls: bool,
     connectors: Mutex<Vec<(Timeouts, SharedHttpConnector)>>,
 }
 
 impl HyperClient {
     /// A client for `https://` and `http://` URLs (the latter for the container credential
-    /// endpoint), its TLS configuration from `tls`.
-    pub(crate) fn https(tls: fn() -> Arc<rustls::ClientConfig>) -> Self {
-        Self { tls: Some(tls), connectors: Mutex::new(Vec::new()) }
+    /// endpoint).
+    pub(crate) fn https() -> Self {
+        Self { tls: true, connectors: Mutex::new(Vec::new()) }
     }
 
     /// A client for `http://` URLs only, which never builds a TLS configuration.
     pub(crate) fn http() -> Self {
-        Self { tls: None, connectors: Mutex::new(Vec::new()) }
+        Self { tls: false, connectors: Mutex::new(Vec::new()) }
     }
 
     fn connector(&self, (connect, read): Timeouts) -> SharedHttpConnector {
         let mut tcp = TcpConnector::new();
         tcp.set_nodelay(true);
         tcp.set_connect_timeout(connect);
-        match self.tls {
-            Some(tls) => {
-                tcp.enforce_http(false);
-                let https = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_tls_config((*tls()).clone())
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(tcp);
-                SharedHttpConnector::new(Adapter::new(https, read))
-            }
-            None => SharedHttpConnector::new(Adapter::new(tcp, read)),
+        if !self.tls {
+            return SharedHttpConnector::new(Adapter::new(tcp, read));
         }
+        tcp.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config((*tls_config()).clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp);
+        SharedHttpConnector::new(Adapter::new(https, read))
     }
 }
 
 impl fmt::Debug for HyperClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HyperClient").field("tls", &self.tls.is_some()).finish_non_exhaustive()
+        f.debug_struct("HyperClient").field("tls", &self.tls).finish_non_exhaustive()
     }
 }
 
@@ -103,8 +101,8 @@ impl HttpClient for HyperClient {
         _: &RuntimeComponentsBuilder,
         _: &ConfigBag,
     ) -> Result<(), BoxError> {
-        if let Some(tls) = self.tls {
-            tls();
+        if self.tls {
+            tls_config();
         }
         Ok(())
     }
@@ -190,7 +188,7 @@ fn connection_metadata(captured: &CaptureConnection) -> Option<ConnectionMetadat
 /// A hyper failure as the SDK's retry layer expects it: connection and I/O failures are
 /// retryable I/O errors, hyper's timeouts are timeouts, a truncated response is transient,
 /// misuse is a user error and anything else is not retried.
-pub(crate) fn classify(error: hyper_util::client::legacy::Error) -> ConnectorError {
+fn classify(error: hyper_util::client::legacy::Error) -> ConnectorError {
     let hyper = find::<hyper::Error>(&error);
     let io = find::<std::io::Error>(&error).is_some();
     match hyper {
@@ -212,7 +210,7 @@ fn find<'a, E: Error + 'static>(error: &'a (dyn Error + 'static)) -> Option<&'a 
 
 /// The TLS configuration of every HTTPS client in the process: rustls on ring with the roots of
 /// [`super::roots`], built once.
-pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
+fn tls_config() -> Arc<rustls::ClientConfig> {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
