@@ -1,14 +1,20 @@
-//! The cold-start and memory benchmark: three bootstrap binaries built alike — the floor (a
-//! `lambda_runtime` echo), the baseline (the AWS SDK and serde_dynamo as users write them today)
-//! and ferrodyn (`LambdaDb::init` and a typed get) — each started as Lambda starts it, under the
-//! local Runtime API, against DynamoDB Local over HTTPS (through a TLS proxy with a test CA) and
-//! over plain HTTP. Runs are interleaved; the report gives medians and ratios as a table, JSON and
-//! an SVG chart.
+//! The cold-start and memory benchmark: bootstrap binaries built alike — the floor (a
+//! `lambda_runtime` echo), the baseline (the AWS SDK and serde_dynamo as users write them today),
+//! ferrodyn (`LambdaDb::init` and a typed get) and ferrodyn behind ferrodyn-idempotency's layer —
+//! and the example functions as `cargo lambda build --release` ships them (the orders API and
+//! the order-stream consumer), each started as Lambda starts it, under the local Runtime API,
+//! against DynamoDB Local over HTTPS (through a TLS proxy with a test CA) and over plain HTTP;
+//! then a 10,000-record stream batch sent to a fresh order-stream and floor ([`batch`]). Runs are
+//! interleaved; the report gives medians and ratios as a table, JSON and an SVG chart.
 
+pub mod batch;
+pub mod functions;
 pub mod measure;
 pub mod report;
 pub mod stats;
 pub mod tls;
+
+pub use functions::{Function, Tables};
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -41,40 +47,6 @@ pub fn customer() -> Customer {
         name: "Ada Lovelace".into(),
         email: "ada@example.com".into(),
         visits: 42,
-    }
-}
-
-/// One of the three bootstrap binaries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
-    /// `lambda_runtime` echo, no SDK.
-    Floor,
-    /// `aws_config::load_defaults`, a client in `main`, `GetItem` + serde_dynamo.
-    Baseline,
-    /// `LambdaDb::init` and a typed get.
-    Ferrodyn,
-}
-
-impl Function {
-    /// In the order the runs interleave them.
-    pub const ALL: [Function; 3] = [Function::Floor, Function::Baseline, Function::Ferrodyn];
-
-    /// The short name used in tables and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Function::Floor => "floor",
-            Function::Baseline => "baseline",
-            Function::Ferrodyn => "ferrodyn",
-        }
-    }
-
-    /// The package (and binary) under `benches/bootstrap/`.
-    pub fn package(self) -> &'static str {
-        match self {
-            Function::Floor => "coldstart-floor",
-            Function::Baseline => "coldstart-baseline",
-            Function::Ferrodyn => "coldstart-ferrodyn",
-        }
     }
 }
 
@@ -214,7 +186,7 @@ impl FunctionRuns {
 pub struct TransportRuns {
     /// Which transport.
     pub transport: Transport,
-    /// The three functions, in [`Function::ALL`] order.
+    /// The functions, in [`Function::ALL`] order.
     pub functions: Vec<FunctionRuns>,
 }
 
@@ -256,6 +228,10 @@ pub struct Report {
     pub transports: Vec<TransportRuns>,
     /// Per function.
     pub binaries: Vec<BinarySize>,
+    /// Records in the large batch.
+    pub batch_records: usize,
+    /// The large batch's runs, per function of [`batch::FUNCTIONS`].
+    pub batches: Vec<batch::BatchRuns>,
 }
 
 impl Report {
@@ -268,12 +244,12 @@ impl Report {
     }
 }
 
-/// The environment a function under test starts with: test credentials, the region, the table,
-/// and how it reaches DynamoDB over `transport` — the TLS proxy on `proxy_port`, trusted through
-/// `SSL_CERT_FILE` = `bundle`, or DynamoDB Local at `http_endpoint`.
+/// The environment a function under test starts with: test credentials, the region, `vars` (its
+/// tables), and how it reaches DynamoDB over `transport` — the TLS proxy on `proxy_port`, trusted
+/// through `SSL_CERT_FILE` = `bundle`, or DynamoDB Local at `http_endpoint`.
 pub fn function_env(
     transport: Transport,
-    table: &str,
+    vars: &[(String, String)],
     http_endpoint: &str,
     proxy_port: u16,
     bundle: &Path,
@@ -283,11 +259,11 @@ pub fn function_env(
         ("AWS_ACCESS_KEY_ID", "local"),
         ("AWS_SECRET_ACCESS_KEY", "local"),
         ("AWS_SESSION_TOKEN", "local"),
-        ("TABLE_NAME", table),
     ]
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
+    env.extend(vars.iter().cloned());
     match transport {
         Transport::Https => {
             env.push((
@@ -302,9 +278,12 @@ pub fn function_env(
 }
 
 /// The benchmark's settings, from the environment: `COLDSTART_ROUNDS` (default 20),
-/// `COLDSTART_BIN_DIR` (default `target/release`), `COLDSTART_OUT_DIR` (default
-/// `benches/results`), `COLDSTART_PROFILE` (the name recorded in the report, default `release`),
-/// and `COLDSTART_FERRODYN_ENV` (`NAME=value,…` added to the ferrodyn function's environment, to
+/// `COLDSTART_BIN_DIR` (the bootstraps, default `target/release`), `COLDSTART_LAMBDA_DIR` (the
+/// example functions as `cargo lambda build --release --lambda-dir` left them, default
+/// `target/lambda-x86_64`), `COLDSTART_BATCH_RECORDS` (default 10,000) and `COLDSTART_BATCH_ROUNDS`
+/// (default 3; 0 leaves the batch out), `COLDSTART_OUT_DIR` (default `benches/results`),
+/// `COLDSTART_PROFILE` (the name recorded in the report, default `release`), and
+/// `COLDSTART_FERRODYN_ENV` (`NAME=value,…` added to the ferrodyn function's environment, to
 /// measure a setting such as `FERRODYN_PREWARM=false`). The TLS proxy reads `COLDSTART_TLS`
 /// (`p256`, the default, or `rsa`) and `COLDSTART_RTT_MS` (a delay per round trip, default 0).
 #[derive(Debug, Clone)]
@@ -313,6 +292,12 @@ pub struct Settings {
     pub rounds: usize,
     /// Where the bootstrap binaries are.
     pub bin_dir: PathBuf,
+    /// Where the example functions' `<binary>/bootstrap` are.
+    pub lambda_dir: PathBuf,
+    /// Records in the large batch.
+    pub batch_records: usize,
+    /// Runs of the large batch per function.
+    pub batch_rounds: usize,
     /// Where `coldstart.json` and `coldstart.svg` go.
     pub out_dir: PathBuf,
     /// The profile name recorded in the report.
@@ -321,19 +306,28 @@ pub struct Settings {
     pub ferrodyn_env: Vec<(String, String)>,
 }
 
+/// The number in the variable `name`, or `default` when it is not set.
+fn number_var(name: &str, default: usize) -> Result<usize, BoxError> {
+    match std::env::var(name) {
+        Ok(value) => value.parse().map_err(|_| format!("{name} must be a number").into()),
+        Err(_) => Ok(default),
+    }
+}
+
 impl Settings {
     /// Reads the settings.
     ///
     /// # Errors
-    /// `COLDSTART_ROUNDS` is not a positive number.
+    /// `COLDSTART_ROUNDS` is not a positive number, or a variable is malformed.
     pub fn from_env() -> Result<Settings, BoxError> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let rounds = match std::env::var("COLDSTART_ROUNDS") {
-            Ok(value) => value.parse().map_err(|_| "COLDSTART_ROUNDS must be a number")?,
-            Err(_) => 20,
-        };
+        let rounds = number_var("COLDSTART_ROUNDS", 20)?;
         if rounds == 0 {
             return Err("COLDSTART_ROUNDS must be at least 1".into());
+        }
+        let batch_records = number_var("COLDSTART_BATCH_RECORDS", 10_000)?;
+        if batch_records == 0 {
+            return Err("COLDSTART_BATCH_RECORDS must be at least 1".into());
         }
         let target =
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
@@ -351,6 +345,10 @@ impl Settings {
             rounds,
             bin_dir: std::env::var_os("COLDSTART_BIN_DIR")
                 .map_or_else(|| target.join(&profile), PathBuf::from),
+            lambda_dir: std::env::var_os("COLDSTART_LAMBDA_DIR")
+                .map_or_else(|| target.join("lambda-x86_64"), PathBuf::from),
+            batch_records,
+            batch_rounds: number_var("COLDSTART_BATCH_ROUNDS", 3)?,
             out_dir: std::env::var_os("COLDSTART_OUT_DIR")
                 .map_or_else(|| root.join("benches/results"), PathBuf::from),
             profile,
@@ -380,20 +378,24 @@ pub fn main() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Sets up DynamoDB (table, item, TLS proxy) and runs every function `settings.rounds` times per
-/// transport, interleaved, after one unmeasured round that warms the page cache.
+/// Sets up DynamoDB (tables, items, TLS proxy) and runs every function `settings.rounds` times
+/// per transport, interleaved, after one unmeasured round that warms the page cache; then the
+/// large batch over HTTPS.
 ///
 /// # Errors
 /// See [`main`].
 pub fn run(settings: &Settings) -> Result<Report, BoxError> {
-    let programs: Vec<PathBuf> =
-        Function::ALL.iter().map(|f| settings.bin_dir.join(f.package())).collect();
-    for program in &programs {
+    for function in Function::ALL {
+        let program = function.program(settings);
         if !program.is_file() {
             return Err(format!(
-                "{} is missing: build it with `cargo build --release -p <package>` \
-                 (`cargo xtask bench coldstart` does)",
-                program.display()
+                "{} is missing: `cargo xtask bench coldstart` builds it ({})",
+                program.display(),
+                if function.shipped() {
+                    "cargo lambda build --release --x86-64 --lambda-dir target/lambda-x86_64"
+                } else {
+                    "cargo build --release -p <package>, each on its own"
+                }
             )
             .into());
         }
@@ -408,8 +410,12 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
         }
     };
     let upstream = socket_address(&endpoint)?;
-    let table = format!("coldstart-{}", std::process::id());
-    create_table_and_item(&endpoint, &table)?;
+    let tables = Tables {
+        coldstart: format!("coldstart-{}", std::process::id()),
+        shop: format!("coldstart-shop-{}", std::process::id()),
+    };
+    create_table_and_item(&endpoint, &tables.coldstart)?;
+    create_shop_table(&endpoint, &tables.shop)?;
 
     let ca = tls::TestCa::generate_for(tls::cert_kind_from_env()?)?;
     let proxy = tls::TlsProxy::start_with_rtt(ca.server_config(), upstream, tls::rtt_from_env()?)?;
@@ -418,13 +424,12 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
     let bundle_path = scratch.join("ca-bundle.pem");
     std::fs::write(&bundle_path, tls::bundle_from_env(ca.ca_pem())?)?;
 
-    let env_for = |transport: Transport| {
-        function_env(transport, &table, &endpoint, proxy.address().port(), &bundle_path)
-    };
-    let event = r#"{"id":"c-1"}"#;
-    let expect_for = |function: Function| match function {
-        Function::Floor => "c-1",
-        Function::Baseline | Function::Ferrodyn => "Ada Lovelace",
+    let env_for = |transport: Transport, function: Function| {
+        let mut vars = function.env(&tables);
+        if function == Function::Ferrodyn {
+            vars.extend(settings.ferrodyn_env.iter().cloned());
+        }
+        function_env(transport, &vars, &endpoint, proxy.address().port(), &bundle_path)
     };
 
     let mut transports: Vec<TransportRuns> = Transport::ALL
@@ -437,12 +442,22 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
                 .collect(),
         })
         .collect();
+    let run_id = std::process::id();
     for round in 0..=settings.rounds {
         for runs in &mut transports {
-            let env = env_for(runs.transport);
-            for (runs, program) in runs.functions.iter_mut().zip(&programs) {
-                let sample = measure::cold_start(program, &env, event, expect_for(runs.function))
-                    .map_err(|e| format!("{} run {round}: {e}", runs.function.name()))?;
+            let transport = runs.transport;
+            for runs in &mut runs.functions {
+                let function = runs.function;
+                let unique = |n: u8| format!("{run_id}-{round}-{}-{n}", transport.name());
+                let events = [function.event(&unique(0)), function.event(&unique(1))];
+                let sample = measure::cold_start(
+                    &function.program(settings),
+                    function.name(),
+                    &env_for(transport, function),
+                    [&events[0], &events[1]],
+                    function.expect(),
+                )
+                .map_err(|e| format!("{} run {round}: {e}", function.name()))?;
                 if round > 0 {
                     runs.samples.push(sample);
                 }
@@ -452,13 +467,13 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
             eprintln!("coldstart: {round}/{} rounds", settings.rounds);
         }
     }
+    let batches = batch::run(settings, |function| env_for(Transport::Https, function))?;
     drop(proxy);
     let _ = std::fs::remove_dir_all(&scratch);
 
     let binaries = Function::ALL
         .iter()
-        .zip(&programs)
-        .map(|(&function, program)| binary_size(function, program, &scratch))
+        .map(|&function| binary_size(function, &function.program(settings), &scratch))
         .collect::<Result<_, BoxError>>()?;
     Ok(Report {
         rounds: settings.rounds,
@@ -466,6 +481,8 @@ pub fn run(settings: &Settings) -> Result<Report, BoxError> {
         profile: settings.profile.clone(),
         transports,
         binaries,
+        batch_records: settings.batch_records,
+        batches,
     })
 }
 
@@ -498,6 +515,28 @@ pub fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError
             .await?;
         db.create_table_for(&[Customer::META]).await?;
         db.put(&customer()).await?;
+        Ok::<(), BoxError>(())
+    })
+}
+
+/// Creates the examples' `shop` table through ferrodyn and puts the customer the orders API is
+/// asked for.
+pub fn create_shop_table(endpoint: &str, table: &str) -> Result<(), BoxError> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let db = ferrodyn_lambda::LambdaDb::builder()
+            .vars([
+                ("AWS_REGION", "us-east-1"),
+                ("AWS_ACCESS_KEY_ID", "local"),
+                ("AWS_SECRET_ACCESS_KEY", "local"),
+                (ferrodyn_testing::ENDPOINT_ENV, endpoint),
+            ])
+            .table("shop", table)
+            .prewarm(false)
+            .build()
+            .await?;
+        db.create_table_for(&functions::shop_models()).await?;
+        db.put(&functions::shop_customer()).await?;
         Ok::<(), BoxError>(())
     })
 }

@@ -69,7 +69,8 @@ pub fn main() -> Result<(), BoxError> {
 
     let env_for = |transport: Transport| {
         let port = proxy.address().port();
-        let mut env = coldstart::function_env(transport, &table, &endpoint, port, &bundle_path);
+        let tables = [("TABLE_NAME".to_owned(), table.clone())];
+        let mut env = coldstart::function_env(transport, &tables, &endpoint, port, &bundle_path);
         env.extend(settings.ferrodyn_env.iter().cloned());
         env
     };

@@ -13,26 +13,29 @@ use super::{BoxError, Sample};
 /// How long one invocation may take before the run counts as failed.
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Starts `program` as Lambda would with `env`, sends `event` (the cold invocation) and then
-/// `event` again (the warm one), checks that both answers contain `expect`, and kills it.
+/// Starts `program` as Lambda would with `env` and `name` as its function name, sends `events[0]`
+/// (the cold invocation) and then `events[1]` (the warm one), checks that both answers contain
+/// `expect`, and kills it.
 ///
 /// # Errors
 /// The process could not start, an invocation failed or its answer lacked `expect`, or `/proc`
 /// could not be read.
 pub fn cold_start(
     program: &Path,
+    name: &str,
     env: &[(String, String)],
-    event: &str,
+    events: [&str; 2],
     expect: &str,
 ) -> Result<Sample, BoxError> {
     let children_before = children_cpu()?;
-    let function = Bootstrap::new(program).envs(env.iter().map(|(k, v)| (k, v))).spawn()?;
+    let function = spawn(program, name, env)?;
     let pid = function.pid();
-    invoke(&function, event, expect)?;
+    invoke(&function, events[0], expect, INVOKE_TIMEOUT)?;
     // Read right after the first answer, while the process waits in `/next`.
     let cpu_first = threads_cpu(pid)?;
     let warm_started = Instant::now();
-    invoke(&function, event, expect).map_err(|e| format!("warm invocation: {e}"))?;
+    invoke(&function, events[1], expect, INVOKE_TIMEOUT)
+        .map_err(|e| format!("warm invocation: {e}"))?;
     let warm = warm_started.elapsed();
     let peak_rss_kb = peak_rss_kb(pid)?;
     function.kill()?;
@@ -54,12 +57,65 @@ pub fn cold_start(
     })
 }
 
-fn invoke(function: &LocalFunction, event: &str, expect: &str) -> Result<(), BoxError> {
-    let body = function.invoke_timeout(event, INVOKE_TIMEOUT)?.into_body().map_err(|e| {
+/// Starts `program` as Lambda would, under the name `name`, with `env` and a 15-minute timeout
+/// (Lambda's longest), so that a long batch is not cut short.
+fn spawn(program: &Path, name: &str, env: &[(String, String)]) -> Result<LocalFunction, BoxError> {
+    Ok(Bootstrap::new(program)
+        .function_name(name)
+        .function_timeout(Duration::from_secs(900))
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .spawn()?)
+}
+
+/// What a process that is sent one large event as its first invocation measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchSample {
+    /// Spawn to the response.
+    pub duration: Duration,
+    /// CPU time of all threads up to the response.
+    pub cpu: Duration,
+    /// Peak resident set size (`VmHWM`) in KiB.
+    pub peak_rss_kb: u64,
+}
+
+/// Starts `program` as [`cold_start`] does, sends it `event` as its first invocation (allowing
+/// `timeout`), checks that the answer contains `expect`, and kills it.
+///
+/// # Errors
+/// As [`cold_start`].
+pub fn batch(
+    program: &Path,
+    name: &str,
+    env: &[(String, String)],
+    event: &str,
+    expect: &str,
+    timeout: Duration,
+) -> Result<BatchSample, BoxError> {
+    let function = spawn(program, name, env)?;
+    let pid = function.pid();
+    invoke(&function, event, expect, timeout)?;
+    let cpu = threads_cpu(pid)?;
+    let peak_rss_kb = peak_rss_kb(pid)?;
+    function.kill()?;
+    let timings = function.timings();
+    let (Some(spawned), Some(response)) = (timings.spawned, timings.first_response) else {
+        return Err(format!("{}: the Runtime API recorded no response", program.display()).into());
+    };
+    Ok(BatchSample { duration: response.saturating_duration_since(spawned), cpu, peak_rss_kb })
+}
+
+fn invoke(
+    function: &LocalFunction,
+    event: &str,
+    expect: &str,
+    timeout: Duration,
+) -> Result<(), BoxError> {
+    let body = function.invoke_timeout(event, timeout)?.into_body().map_err(|e| {
         format!("the function answered with an error: {e}; logs:\n{}", function.logs())
     })?;
     if !body.contains(expect) {
-        return Err(format!("unexpected answer {body:?}; logs:\n{}", function.logs()).into());
+        let shown: String = body.chars().take(2000).collect();
+        return Err(format!("unexpected answer {shown:?}; logs:\n{}", function.logs()).into());
     }
     Ok(())
 }

@@ -54,11 +54,13 @@ pub fn main() -> Result<(), BoxError> {
         // One unmeasured round warms the page cache.
         for round in 0..=settings.rounds {
             for (i, prewarm) in [true, false].into_iter().enumerate() {
+                let event = Function::Ferrodyn.event("");
                 let sample = measure::cold_start(
                     &program,
+                    Function::Ferrodyn.name(),
                     &env_for(prewarm),
-                    r#"{"id":"c-1"}"#,
-                    "Ada Lovelace",
+                    [&event, &event],
+                    Function::Ferrodyn.expect(),
                 )?;
                 if round > 0 {
                     samples[i].push(sample);

@@ -5,9 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ferrodyn_benches::coldstart::batch::BatchRuns;
+use ferrodyn_benches::coldstart::measure::BatchSample;
 use ferrodyn_benches::coldstart::{
-    measure, report, stats, tls, BinarySize, Function, FunctionRuns, Metric, Report, Sample,
-    Transport, TransportRuns,
+    functions, measure, report, stats, tls, BinarySize, Function, FunctionRuns, Metric, Report,
+    Sample, Transport, TransportRuns,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -25,7 +27,8 @@ fn sample(cold_ms: u64, cpu_ms: u64, rss_kb: u64) -> Sample {
     }
 }
 
-/// Floor, baseline and ferrodyn with three samples each; the medians are the middle ones.
+/// Floor, baseline, ferrodyn and the orders API with three samples each; the medians are the
+/// middle ones. Two functions were not run.
 fn report_fixture() -> Report {
     let runs = |function, samples| FunctionRuns { function, samples };
     let transport = |transport| TransportRuns {
@@ -42,6 +45,10 @@ fn report_fixture() -> Report {
             runs(
                 Function::Ferrodyn,
                 vec![sample(40, 10, 20480), sample(50, 20, 20480), sample(45, 15, 20480)],
+            ),
+            runs(
+                Function::OrdersApi,
+                vec![sample(60, 18, 30720), sample(70, 20, 30720), sample(65, 30, 30720)],
             ),
         ],
     };
@@ -67,6 +74,22 @@ fn report_fixture() -> Report {
                 stripped_bytes: Some(9_000_000),
             },
         ],
+        batch_records: 10,
+        batches: vec![BatchRuns {
+            function: Function::OrderStream,
+            samples: vec![
+                BatchSample {
+                    duration: Duration::from_millis(900),
+                    cpu: Duration::from_millis(300),
+                    peak_rss_kb: 20480,
+                },
+                BatchSample {
+                    duration: Duration::from_millis(700),
+                    cpu: Duration::from_millis(200),
+                    peak_rss_kb: 10240,
+                },
+            ],
+        }],
     }
 }
 
@@ -111,22 +134,87 @@ fn json_holds_medians_ratios_and_every_sample() {
     assert_eq!(https["functions"][2]["samples"].as_array().map(Vec::len), Some(3));
     assert_eq!(https["ratios"]["ferrodyn/baseline"]["cpu_to_first_response_ms"], 0.3);
     assert_eq!(https["ratios"]["ferrodyn/floor"]["cold_response_ms"], 3.75);
+    assert_eq!(https["ratios"]["orders-api/ferrodyn"]["cpu_to_first_response_ms"], 1.333);
+    assert_eq!(https["ratios"]["orders-api/baseline"]["cold_response_ms"], 0.65);
     assert_eq!(json["transports"][1]["transport"], "http");
+    let goal = json["goals"]
+        .as_array()
+        .and_then(|goals| {
+            goals.iter().find(|g| {
+                g["goal"] == "peak RSS over HTTP, orders-api/baseline" && g["limit"] == 0.75
+            })
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(goal["ratio"], 0.75);
+    assert_eq!(goal["met"], true);
+    let batch = &json["batch"];
+    assert_eq!(batch["records"], 10);
+    assert_eq!(batch["functions"][0]["function"], "order-stream");
+    assert_eq!(batch["functions"][0]["median"]["duration_ms"], 800.0);
+    assert_eq!(batch["functions"][0]["median"]["peak_rss_mib"], 15.0);
+    assert_eq!(batch["functions"][0]["samples"].as_array().map(Vec::len), Some(2));
 }
 
 #[test]
 fn table_shows_medians_ratios_and_goals() {
     let table = report::table(&report_fixture());
-    assert!(table.contains("| cold response (exec → first response) | 12.0 ms | 100.0 ms | 45.0 ms | 0.45× | 3.75× |"), "{table}");
+    assert!(table.contains("| metric | floor | baseline | ferrodyn | ferrodyn+idempotency | orders-api | order-stream | ferrodyn/baseline | ferrodyn/floor | orders-api/baseline | orders-api/ferrodyn |"), "{table}");
+    assert!(table.contains("| cold response (exec → first response) | 12.0 ms | 100.0 ms | 45.0 ms | – | 65.0 ms | – | 0.45× | 3.75× | 0.65× | 1.44× |"), "{table}");
     assert!(
-        table.contains("| size, stripped | 1.0 MiB | 9.5 MiB | 8.6 MiB | 0.90× | 9.00× |"),
+        table.contains(
+            "| size, stripped | 1.0 MiB | 9.5 MiB | 8.6 MiB | – | – | – | 0.90× | 9.00× | – | – |"
+        ),
         "{table}"
     );
     assert!(
-        table.contains("- CPU time to first response over HTTPS: 0.30× (goal ≤ 0.50×): met"),
+        table.contains(
+            "- CPU time to first response over HTTPS, ferrodyn/baseline: 0.30× (goal ≤ 0.50×): met"
+        ),
         "{table}"
     );
-    assert!(table.contains("- binary size: 0.90× (goal ≤ 0.80×): missed"), "{table}");
+    assert!(
+        table.contains(
+            "- CPU time to first response over HTTP, ferrodyn/floor: 3.00× (goal ≤ 1.60×): missed"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("- binary size, stripped, ferrodyn/baseline: 0.90× (goal ≤ 0.50×): missed"),
+        "{table}"
+    );
+    assert!(
+        table.contains("- peak RSS over HTTPS, orders-api/baseline: 0.75× (goal ≤ 0.75×): met"),
+        "{table}"
+    );
+    assert!(table.contains("| order-stream | 800.0 ms | 250.0 ms | 15.0 MiB |"), "{table}");
+}
+
+#[test]
+fn every_function_has_its_event_and_answer() {
+    let get = Function::OrdersApi.event("x");
+    let event: serde_json::Value = serde_json::from_str(&get).unwrap_or_default();
+    assert_eq!(event["rawPath"], "/customers/c-1");
+    assert_eq!(event["requestContext"]["http"]["method"], "GET");
+    assert_eq!(Function::Ferrodyn.event("x"), r#"{"id":"c-1"}"#);
+    // A batch's records are Orders as ferrodyn stores them, each event id prefixed.
+    let batch: serde_json::Value =
+        serde_json::from_str(&functions::order_batch(20, "run-7")).unwrap_or_default();
+    let records = batch["Records"].as_array().cloned().unwrap_or_default();
+    assert_eq!(records.len(), 20);
+    for record in &records {
+        assert!(record["eventID"].as_str().is_some_and(|id| id.starts_with("run-7-")));
+        let image = if record["eventName"] == "REMOVE" {
+            &record["dynamodb"]["OldImage"]
+        } else {
+            &record["dynamodb"]["NewImage"]
+        };
+        assert_eq!(image["entity"]["S"], "Order", "{record}");
+        assert!(image["pk"]["S"].as_str().is_some_and(|pk| pk.starts_with("CUSTOMER#c")));
+    }
+    let names: Vec<&str> = Function::ALL.iter().map(|f| f.name()).collect();
+    assert_eq!(names.len(), 6);
+    assert!(Function::ALL.iter().all(|f| !f.expect().is_empty()));
 }
 
 #[test]
@@ -134,9 +222,9 @@ fn svg_draws_a_bar_per_function_and_group() {
     let svg = report::svg(&report_fixture());
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.trim_end().ends_with("</svg>"));
-    // 5 metrics × 2 transports + the binary size, 3 bars each, plus 3 legend swatches and the
-    // background.
-    assert_eq!(svg.matches("<rect").count(), 11 * 3 + 3 + 1);
+    // 5 metrics × 2 transports + the binary size, a bar per function each, plus a legend swatch
+    // per function and the background.
+    assert_eq!(svg.matches("<rect").count(), 11 * 6 + 6 + 1);
     assert!(svg.contains(">45.0 ms<"));
     assert!(svg.contains("exec → first response"));
 }

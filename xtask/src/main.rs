@@ -51,10 +51,12 @@ commands:
             driven with HTTP requests, against DynamoDB Local
   dynamodb  start DynamoDB Local and keep it running until Ctrl-C or end of input
   bench [coldstart|conversion|idempotency|startup-profile|all] [args...]
-            coldstart: build the floor, baseline and ferrodyn bootstrap binaries with
-            --release, then start each as Lambda would against DynamoDB Local over HTTPS
-            and HTTP and write benches/results/coldstart.{json,svg} (COLDSTART_ROUNDS
-            runs each, default 20); conversion: the criterion conversion and allocation
+            coldstart: build the floor, baseline, ferrodyn and ferrodyn+idempotency
+            bootstraps with --release and the example functions with cargo lambda build
+            --release --x86-64 (into target/lambda-x86_64), then start each as Lambda would
+            against DynamoDB Local over HTTPS and HTTP, send a fresh order-stream a
+            10,000-record batch, and write benches/results/coldstart.{json,svg}
+            (COLDSTART_ROUNDS runs each, default 20; COLDSTART_BATCH_ROUNDS, default 3); conversion: the criterion conversion and allocation
             benches, args appended to `cargo bench`; idempotency: the requests and added
             latency of ferrodyn-idempotency per invocation against DynamoDB Local, warm
             and cold (ROUNDS, COLD_RUNS), args appended to `cargo bench`; startup-profile:
@@ -367,9 +369,15 @@ fn bench(args: &[OsString]) -> Result<(), String> {
 /// The bootstrap binaries of the cold-start benchmark, each built on its own so that one's
 /// features (the baseline's SDK defaults) do not leak into another's through feature
 /// unification.
-const COLDSTART_PACKAGES: [&str; 3] =
-    ["coldstart-floor", "coldstart-baseline", "coldstart-ferrodyn"];
+const COLDSTART_PACKAGES: [&str; 4] = [
+    "coldstart-floor",
+    "coldstart-baseline",
+    "coldstart-ferrodyn",
+    "coldstart-ferrodyn-idempotency",
+];
 
+/// The bootstraps, then the example functions as `cargo lambda build --release` ships them
+/// (for this machine's x86-64), then the harness.
 fn coldstart_bench() -> Result<(), String> {
     provision(false, external_endpoint().is_none())?;
     for package in COLDSTART_PACKAGES {
@@ -378,10 +386,13 @@ fn coldstart_bench() -> Result<(), String> {
             cargo().args(["build", "--release", "--package", package]),
         )?;
     }
+    let lambda_dir = package::build_for_host(&workspace_root())?;
     // The harness starts DynamoDB Local itself unless AWS_ENDPOINT_URL_DYNAMODB is set.
     step(
         "cargo bench --package ferrodyn-benches --bench coldstart",
-        cargo().args(["bench", "--package", "ferrodyn-benches", "--bench", "coldstart"]),
+        cargo()
+            .args(["bench", "--package", "ferrodyn-benches", "--bench", "coldstart"])
+            .env("COLDSTART_LAMBDA_DIR", lambda_dir),
     )
 }
 

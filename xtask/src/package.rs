@@ -107,21 +107,8 @@ pub(crate) fn package(
         return Ok(Vec::new());
     }
 
-    let venv = Venv::open(workspace_root)?;
-    venv.install(&CARGO_LAMBDA)?;
     ensure_rust_target()?;
-
-    let mut build = crate::cargo();
-    build.args(["lambda", "build", "--release", "--arm64", "--manifest-path"]).arg(&manifest);
-    for package in &workspace.packages {
-        build.args(["--package", &package.name]);
-    }
-    venv.configure(&mut build);
-    let names: Vec<&str> = workspace.packages.iter().map(|p| p.name.as_str()).collect();
-    crate::step(
-        &format!("cargo lambda build --release --arm64 ({})", names.join(", ")),
-        &mut build,
-    )?;
+    lambda_build(workspace_root, &manifest, &workspace, &["--arm64"])?;
 
     let mut bootstraps = Vec::new();
     for package in &workspace.packages {
@@ -132,6 +119,48 @@ pub(crate) fn package(
         }
     }
     Ok(bootstraps)
+}
+
+/// The directory, under the target directory, of [`build_for_host`]'s bootstraps.
+pub(crate) const HOST_LAMBDA_DIR: &str = "lambda-x86_64";
+
+/// Builds every Lambda package of the workspace for x86-64 Lambda, which this machine runs,
+/// with `cargo lambda build --release --x86-64` — the settings `cargo xtask package` ships for
+/// arm64 but for the target CPU — into `<target>/lambda-x86_64/<binary>/bootstrap`, apart from
+/// the arm64 ones; returns that directory.
+pub(crate) fn build_for_host(workspace_root: &Path) -> Result<PathBuf, String> {
+    let manifest = workspace_root.join("Cargo.toml");
+    let workspace = read_workspace(&manifest)?;
+    let lambda_dir = workspace.target_directory.join(HOST_LAMBDA_DIR);
+    let mut args = vec!["--x86-64".to_owned(), "--lambda-dir".to_owned()];
+    args.push(lambda_dir.display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    lambda_build(workspace_root, &manifest, &workspace, &args)?;
+    Ok(lambda_dir)
+}
+
+/// `cargo lambda build --release <target_args>` of `workspace`'s Lambda packages, through the
+/// tools environment's cargo-lambda and zig.
+fn lambda_build(
+    workspace_root: &Path,
+    manifest: &Path,
+    workspace: &Workspace,
+    target_args: &[&str],
+) -> Result<(), String> {
+    let venv = Venv::open(workspace_root)?;
+    venv.install(&CARGO_LAMBDA)?;
+    let mut build = crate::cargo();
+    build.args(["lambda", "build", "--release"]).args(target_args);
+    build.arg("--manifest-path").arg(manifest);
+    for package in &workspace.packages {
+        build.args(["--package", &package.name]);
+    }
+    venv.configure(&mut build);
+    let names: Vec<&str> = workspace.packages.iter().map(|p| p.name.as_str()).collect();
+    crate::step(
+        &format!("cargo lambda build --release {} ({})", target_args.join(" "), names.join(", ")),
+        &mut build,
+    )
 }
 
 fn read_workspace(manifest: &Path) -> Result<Workspace, String> {

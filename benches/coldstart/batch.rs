@@ -1,0 +1,90 @@
+//! The large-batch invocation: a fresh process sent a stream batch of `COLDSTART_BATCH_RECORDS`
+//! (default 10,000, Lambda's largest batch for a DynamoDB stream) Order records as its first
+//! invocation — the order-stream consumer as shipped, which decodes every record and applies it
+//! with its idempotency record, next to the floor, which receives the same event and echoes it.
+//! Duration and peak RSS, medians of `COLDSTART_BATCH_ROUNDS` (default 3) interleaved runs.
+
+use std::time::Duration;
+
+use super::functions::{order_batch, Function};
+use super::measure::{self, BatchSample};
+use super::{stats, BoxError, Settings};
+
+/// The functions sent the batch.
+pub const FUNCTIONS: [Function; 2] = [Function::Floor, Function::OrderStream];
+
+/// How long one batch may take.
+const TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The batch runs of one function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRuns {
+    /// Which function.
+    pub function: Function,
+    /// One per run, in run order.
+    pub samples: Vec<BatchSample>,
+}
+
+impl BatchRuns {
+    /// The median over the samples of `value`, in ms for durations and MiB for memory.
+    pub fn median(&self, value: fn(&BatchSample) -> f64) -> Option<f64> {
+        let values: Vec<f64> = self.samples.iter().map(value).collect();
+        stats::median(&values)
+    }
+}
+
+/// Spawn to response, ms.
+pub fn duration_ms(sample: &BatchSample) -> f64 {
+    sample.duration.as_secs_f64() * 1000.0
+}
+
+/// CPU time to the response, ms.
+pub fn cpu_ms(sample: &BatchSample) -> f64 {
+    sample.cpu.as_secs_f64() * 1000.0
+}
+
+/// Peak RSS, MiB.
+pub fn peak_rss_mib(sample: &BatchSample) -> f64 {
+    sample.peak_rss_kb as f64 / 1024.0
+}
+
+/// What the answer of `function` to a batch whose event ids start with `unique` contains.
+fn expect(function: Function, unique: &str) -> String {
+    match function {
+        // The echo of the event.
+        Function::Floor => format!(r#""eventID":"{unique}-"#),
+        _ => function.expect().to_owned(),
+    }
+}
+
+/// Runs [`FUNCTIONS`] `settings.batch_rounds` times each, interleaved, with `env_for(function)`
+/// as the environment.
+///
+/// # Errors
+/// A run failed.
+pub fn run(
+    settings: &Settings,
+    env_for: impl Fn(Function) -> Vec<(String, String)>,
+) -> Result<Vec<BatchRuns>, BoxError> {
+    let mut runs: Vec<BatchRuns> =
+        FUNCTIONS.iter().map(|&function| BatchRuns { function, samples: Vec::new() }).collect();
+    let run_id = std::process::id();
+    for round in 0..settings.batch_rounds {
+        for runs in &mut runs {
+            let function = runs.function;
+            let unique = format!("batch-{run_id}-{round}-{}", function.name());
+            let event = order_batch(settings.batch_records, &unique);
+            let sample = measure::batch(
+                &function.program(settings),
+                function.name(),
+                &env_for(function),
+                &event,
+                &expect(function, &unique),
+                TIMEOUT,
+            )
+            .map_err(|e| format!("{} batch run {round}: {e}", function.name()))?;
+            runs.samples.push(sample);
+        }
+    }
+    Ok(runs)
+}
