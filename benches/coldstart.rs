@@ -4,7 +4,7 @@
 //! and the example functions as `cargo lambda build --release` ships them (the orders API and
 //! the order-stream consumer), each started as Lambda starts it, under the local Runtime API,
 //! against DynamoDB Local over HTTPS (through a TLS proxy with a test CA) and over plain HTTP;
-//! then a 10,000-record stream batch sent to a fresh order-stream and floor ([`batch`]). Runs are
+//! then a 10,000-record stream batch sent to a fresh order-stream ([`batch`]). Runs are
 //! interleaved; the report gives medians and ratios as a table, JSON and an SVG chart.
 
 pub mod batch;
