@@ -131,10 +131,12 @@ async fn a_backfill_stopped_halfway_and_rerun_migrates_every_item_once() {
     };
     let err = set().run().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Stopped, "{err}");
-    // Other segments may finish their item in flight before they stop: count on the items.
+    // The stop comes when 120 items have been seen across the 3 segments. A segment counts an
+    // item as seen before it writes it, so each of the 2 others may have one seen and unwritten
+    // when the stopping segment ends the run: at least 118 are migrated, and never all.
     let done = db.scan::<Account>().all().await.unwrap();
     let done = done.iter().filter(|a| a.migrated == 1).count() as u64;
-    assert!((120..260).contains(&done), "{done}");
+    assert!((118..260).contains(&done), "{done}");
     assert_eq!(set().status().await.unwrap()[0].1, MigrationStatus::Running);
 
     stop.store(false, Ordering::SeqCst);
