@@ -43,8 +43,8 @@ pub struct Customer {
 /// The item every invocation reads.
 pub fn customer() -> Customer {
     Customer {
-        id: "c-1".into(),
-        name: "Ada Lovelace".into(),
+        id: functions::CUSTOMER_ID.into(),
+        name: functions::CUSTOMER_NAME.into(),
         email: "ada@example.com".into(),
         visits: 42,
     }
@@ -228,7 +228,7 @@ pub struct Report {
     pub transports: Vec<TransportRuns>,
     /// Per function.
     pub binaries: Vec<BinarySize>,
-    /// Records in the large batch.
+    /// The batch size asked for the large batch (Lambda sends fewer records past 6 MB).
     pub batch_records: usize,
     /// The large batch's runs, per function of [`batch::FUNCTIONS`].
     pub batches: Vec<batch::BatchRuns>,
@@ -294,7 +294,7 @@ pub struct Settings {
     pub bin_dir: PathBuf,
     /// Where the example functions' `<binary>/bootstrap` are.
     pub lambda_dir: PathBuf,
-    /// Records in the large batch.
+    /// The batch size of the large batch (`COLDSTART_BATCH_RECORDS`).
     pub batch_records: usize,
     /// Runs of the large batch per function.
     pub batch_rounds: usize,
@@ -498,24 +498,34 @@ pub fn socket_address(endpoint: &str) -> Result<SocketAddr, BoxError> {
         .ok_or_else(|| format!("the DynamoDB endpoint {endpoint} resolves to nothing").into())
 }
 
+/// A `Db` on DynamoDB Local at `endpoint` with the model table `model_table` mapped to `table`,
+/// for setting up a run.
+async fn local_db(
+    endpoint: &str,
+    model_table: &str,
+    table: &str,
+) -> Result<ferrodyn::Db, BoxError> {
+    Ok(ferrodyn_lambda::LambdaDb::builder()
+        .vars([
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "local"),
+            ("AWS_SECRET_ACCESS_KEY", "local"),
+            (ferrodyn_testing::ENDPOINT_ENV, endpoint),
+        ])
+        .table(model_table, table)
+        .prewarm(false)
+        .build()
+        .await?)
+}
+
 /// Creates the benchmark's table through ferrodyn and puts its item.
 pub fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let db = ferrodyn_lambda::LambdaDb::builder()
-            .vars([
-                ("AWS_REGION", "us-east-1"),
-                ("AWS_ACCESS_KEY_ID", "local"),
-                ("AWS_SECRET_ACCESS_KEY", "local"),
-                (ferrodyn_testing::ENDPOINT_ENV, endpoint),
-            ])
-            .table("coldstart", table)
-            .prewarm(false)
-            .build()
-            .await?;
+        let db = local_db(endpoint, "coldstart", table).await?;
         db.create_table_for(&[Customer::META]).await?;
         db.put(&customer()).await?;
-        Ok::<(), BoxError>(())
+        Ok(())
     })
 }
 
@@ -524,20 +534,10 @@ pub fn create_table_and_item(endpoint: &str, table: &str) -> Result<(), BoxError
 pub fn create_shop_table(endpoint: &str, table: &str) -> Result<(), BoxError> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let db = ferrodyn_lambda::LambdaDb::builder()
-            .vars([
-                ("AWS_REGION", "us-east-1"),
-                ("AWS_ACCESS_KEY_ID", "local"),
-                ("AWS_SECRET_ACCESS_KEY", "local"),
-                (ferrodyn_testing::ENDPOINT_ENV, endpoint),
-            ])
-            .table("shop", table)
-            .prewarm(false)
-            .build()
-            .await?;
+        let db = local_db(endpoint, "shop", table).await?;
         db.create_table_for(&functions::shop_models()).await?;
         db.put(&functions::shop_customer()).await?;
-        Ok::<(), BoxError>(())
+        Ok(())
     })
 }
 

@@ -173,26 +173,51 @@ pub fn api_gateway_get(path: &str) -> String {
     .to_string()
 }
 
+/// Lambda's limit on an invocation's payload, in bytes (6 MB): an event source mapping sends
+/// fewer records than its batch size when the batch would go over it.
+pub const INVOCATION_PAYLOAD_LIMIT: usize = 6_291_456;
+
 /// A DynamoDB stream batch of `records` Order records (INSERT, MODIFY, REMOVE, 7:1:2) of ten
 /// customers, as `Order::to_item` stores them; every `eventID` starts with `unique`, so that the
 /// consumer's per-record idempotency takes the full path for each.
 pub fn order_batch(records: usize, unique: &str) -> String {
-    let event = event_of(records, |i, rng: &mut Lcg| Order {
-        order_id: format!("o{i}"),
-        customer_id: format!("c{}", i % 10),
-        status: [Status::Pending, Status::Paid, Status::Shipped][rng.below(3) as usize],
-        total_cents: 0,
-        version: 1 + rng.below(3),
-        created_at: format!("2026-11-21T09:{:02}:00.000000Z", i % 60),
-        lines: (0..1 + rng.below(3))
+    let event = event_of(records, |i, rng: &mut Lcg| {
+        let lines: Vec<Line> = (0..1 + rng.below(3))
             .map(|l| Line {
                 sku: format!("SKU-{l}"),
                 qty: 1 + rng.below(4) as u32,
                 price_cents: 100,
             })
-            .collect(),
+            .collect();
+        Order {
+            order_id: format!("o{i}"),
+            customer_id: format!("c{}", i % 10),
+            status: [Status::Pending, Status::Paid, Status::Shipped][rng.below(3) as usize],
+            total_cents: lines.iter().map(|l| u64::from(l.qty) * l.price_cents).sum(),
+            version: 1 + rng.below(3),
+            created_at: format!("2026-11-21T09:{:02}:00.000000Z", i % 60),
+            lines,
+        }
     });
     event.replace(r#""eventID":""#, &format!(r#""eventID":"{unique}-"#))
+}
+
+/// The batch Lambda sends for a batch size of `records`: [`order_batch`]'s records up to the
+/// last whole one that keeps the event within `limit` bytes. Returns how many records it holds
+/// and the event.
+pub fn order_batch_within(records: usize, limit: usize, unique: &str) -> (usize, String) {
+    let mut event = order_batch(records, unique);
+    if event.len() <= limit {
+        return (records, event);
+    }
+    // Every record starts with this key, and records after the first follow a comma: the
+    // first `n` records end where record `n`'s comma is, and `]}` closes the event.
+    let starts: Vec<usize> = event.match_indices(r#"{"awsRegion""#).map(|(at, _)| at).collect();
+    let kept = starts.iter().skip(1).take_while(|&&at| at - 1 + "]}".len() <= limit).count();
+    let end = starts.get(kept).map_or(0, |&at| at - usize::from(kept > 0));
+    event.truncate(end);
+    event.push_str("]}");
+    (kept, event)
 }
 
 /// The models of the `shop` table.

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
+use super::functions::INVOCATION_PAYLOAD_LIMIT;
 use super::{batch, Function, Metric, Report, Sample, Transport};
 
 /// What a goal compares: a metric's medians over a transport, or the stripped binary sizes.
@@ -177,6 +178,8 @@ pub fn to_json(report: &Report) -> Value {
         .map(|runs| {
             json!({
                 "function": runs.function.name(),
+                "records": runs.records,
+                "bytes": runs.bytes,
                 "runs": runs.samples.len(),
                 "median": {
                     "duration_ms": runs.median(batch::duration_ms).map(round3),
@@ -200,7 +203,12 @@ pub fn to_json(report: &Report) -> Value {
         "binary_size_ratios": size_ratios,
         "transports": transports,
         "goals": goals,
-        "batch": { "records": report.batch_records, "transport": "https", "functions": batches },
+        "batch": {
+            "batch_size": report.batch_records,
+            "payload_limit": INVOCATION_PAYLOAD_LIMIT,
+            "transport": "https",
+            "functions": batches,
+        },
     })
 }
 
@@ -272,18 +280,21 @@ pub fn table(report: &Report) -> String {
     if !report.batches.is_empty() {
         let _ = writeln!(
             out,
-            "\na {}-record stream batch as a fresh process's first invocation, over HTTPS \
-             (medians of {} runs):\n",
+            "\nthe stream batch Lambda sends for a batch size of {} (at most {} bytes), as a fresh \
+             process's first invocation, over HTTPS (medians of {} runs):\n",
             report.batch_records,
+            INVOCATION_PAYLOAD_LIMIT,
             report.batches.iter().map(|b| b.samples.len()).min().unwrap_or(0)
         );
-        let _ = writeln!(out, "| function | spawn → response | CPU | peak RSS |");
-        let _ = writeln!(out, "|---|---|---|---|");
+        let _ = writeln!(out, "| function | records | event | spawn → response | CPU | peak RSS |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
         for runs in &report.batches {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 runs.function.name(),
+                runs.records,
+                cell(Some(mib(runs.bytes as u64)), "MiB"),
                 cell(runs.median(batch::duration_ms), "ms"),
                 cell(runs.median(batch::cpu_ms), "ms"),
                 cell(runs.median(batch::peak_rss_mib), "MiB"),

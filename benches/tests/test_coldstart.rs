@@ -77,6 +77,8 @@ fn report_fixture() -> Report {
         batch_records: 10,
         batches: vec![BatchRuns {
             function: Function::OrderStream,
+            records: 8,
+            bytes: 3 * 1024 * 1024,
             samples: vec![
                 BatchSample {
                     duration: Duration::from_millis(900),
@@ -149,7 +151,10 @@ fn json_holds_medians_ratios_and_every_sample() {
     assert_eq!(goal["ratio"], 0.75);
     assert_eq!(goal["met"], true);
     let batch = &json["batch"];
-    assert_eq!(batch["records"], 10);
+    assert_eq!(batch["batch_size"], 10);
+    assert_eq!(batch["payload_limit"], functions::INVOCATION_PAYLOAD_LIMIT);
+    assert_eq!(batch["functions"][0]["records"], 8);
+    assert_eq!(batch["functions"][0]["bytes"], 3 * 1024 * 1024);
     assert_eq!(batch["functions"][0]["function"], "order-stream");
     assert_eq!(batch["functions"][0]["median"]["duration_ms"], 800.0);
     assert_eq!(batch["functions"][0]["median"]["peak_rss_mib"], 15.0);
@@ -187,7 +192,11 @@ fn table_shows_medians_ratios_and_goals() {
         table.contains("- peak RSS over HTTPS, orders-api/baseline: 0.75× (goal ≤ 0.75×): met"),
         "{table}"
     );
-    assert!(table.contains("| order-stream | 800.0 ms | 250.0 ms | 15.0 MiB |"), "{table}");
+    assert!(
+        table.contains("| order-stream | 8 | 3.0 MiB | 800.0 ms | 250.0 ms | 15.0 MiB |"),
+        "{table}"
+    );
+    assert!(table.contains("for a batch size of 10 (at most 6291456 bytes)"), "{table}");
 }
 
 #[test]
@@ -212,9 +221,35 @@ fn every_function_has_its_event_and_answer() {
         assert_eq!(image["entity"]["S"], "Order", "{record}");
         assert!(image["pk"]["S"].as_str().is_some_and(|pk| pk.starts_with("CUSTOMER#c")));
     }
-    let names: Vec<&str> = Function::ALL.iter().map(|f| f.name()).collect();
-    assert_eq!(names.len(), 6);
     assert!(Function::ALL.iter().all(|f| !f.expect().is_empty()));
+}
+
+#[test]
+fn the_large_batch_stops_at_the_last_whole_record_within_the_payload_limit() {
+    let whole = functions::order_batch(50, "run-7");
+    // Within the limit: all of it.
+    assert_eq!(functions::order_batch_within(50, whole.len(), "run-7"), (50, whole.clone()));
+    // One byte short: the last record goes, and what is left is the same records.
+    let (records, cut) = functions::order_batch_within(50, whole.len() - 1, "run-7");
+    assert_eq!(records, 49);
+    let parsed = |text: &str| -> Vec<serde_json::Value> {
+        let event: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        event["Records"].as_array().cloned().unwrap_or_default()
+    };
+    assert_eq!(parsed(&cut), parsed(&whole)[..49]);
+    // Exactly the size of the first n records fits n of them, one byte less fits n - 1.
+    let ten = functions::order_batch(10, "run-7");
+    let at_ten = functions::order_batch_within(50, ten.len(), "run-7");
+    assert_eq!(at_ten, (10, ten.clone()));
+    assert_eq!(functions::order_batch_within(50, ten.len() - 1, "run-7").0, 9);
+    // Too small for one record: an empty batch.
+    assert_eq!(functions::order_batch_within(50, 20, "run-7"), (0, r#"{"Records":[]}"#.to_owned()));
+    // The default batch size of Orders with both images does not fit Lambda's limit.
+    let (records, event) =
+        functions::order_batch_within(10_000, functions::INVOCATION_PAYLOAD_LIMIT, "run-7");
+    assert!(event.len() <= functions::INVOCATION_PAYLOAD_LIMIT);
+    assert!((5_000..10_000).contains(&records), "{records}");
+    assert_eq!(parsed(&event).len(), records);
 }
 
 #[test]

@@ -122,7 +122,7 @@ pub(crate) fn package(
 }
 
 /// The directory, under the target directory, of [`build_for_host`]'s bootstraps.
-pub(crate) const HOST_LAMBDA_DIR: &str = "lambda-x86_64";
+const HOST_LAMBDA_DIR: &str = "lambda-x86_64";
 
 /// Builds every Lambda package of the workspace for x86-64 Lambda, which this machine runs,
 /// with `cargo lambda build --release --x86-64` — the settings `cargo xtask package` ships for
@@ -132,10 +132,8 @@ pub(crate) fn build_for_host(workspace_root: &Path) -> Result<PathBuf, String> {
     let manifest = workspace_root.join("Cargo.toml");
     let workspace = read_workspace(&manifest)?;
     let lambda_dir = workspace.target_directory.join(HOST_LAMBDA_DIR);
-    let mut args = vec!["--x86-64".to_owned(), "--lambda-dir".to_owned()];
-    args.push(lambda_dir.display().to_string());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    lambda_build(workspace_root, &manifest, &workspace, &args)?;
+    let dir = lambda_dir.display().to_string();
+    lambda_build(workspace_root, &manifest, &workspace, &["--x86-64", "--lambda-dir", &dir])?;
     Ok(lambda_dir)
 }
 
