@@ -1,8 +1,10 @@
 //! Decoding 10,000-record DynamoDB stream events of several record shapes (`streams/shapes.rs`)
 //! into typed changes: ferrodyn-streams' one-pass JSON path, ferrodyn-streams over an
 //! `aws_lambda_events` event, the usual way (`aws_lambda_events` then `serde_dynamo::from_item`
-//! per image), and a bare `serde_json` parse into `IgnoredAny` as the floor no decoder can beat.
-//! Allocation counts are in `stream_allocations.rs`.
+//! per image), and a bare `serde_json` parse into `IgnoredAny` as the floor no decoder can beat;
+//! and the model's own work (the images as plain JSON, deserialised by `serde_json`), which
+//! every decoder of these models does on top of reading DynamoDB's JSON. Allocation counts are
+//! in `stream_allocations.rs`.
 //!
 //! Criterion reports the order shape; then an interleaved run (every shape and path in each
 //! round) prints each shape's medians and ratios. Each timed call follows an untimed one of the
@@ -17,7 +19,9 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use ferrodyn_benches::StreamOrder;
-use shapes::{fast_path, floor, usual_way, via_lambda_events, Shape, Visit, RECORDS};
+use shapes::{
+    fast_path, floor, models_own, plain_images, usual_way, via_lambda_events, Shape, Visit, RECORDS,
+};
 
 fn criterion_benches(c: &mut Criterion, json: &[u8]) {
     // Each iteration decodes and drops what it decoded, as an invocation does: the heap is
@@ -40,17 +44,18 @@ fn criterion_benches(c: &mut Criterion, json: &[u8]) {
 /// A decoder under test: a call returning how many records it produced.
 type Path = Box<dyn Fn(&[u8]) -> usize>;
 
-const PATHS: [&str; 4] = [
+const PATHS: [&str; 5] = [
     "ferrodyn fast path",
     "ferrodyn via aws_lambda_events",
     "aws_lambda_events + serde_dynamo",
     "serde_json IgnoredAny (floor)",
+    "the model's own (plain JSON)",
 ];
 
 struct Prepared {
     name: &'static str,
     json: Vec<u8>,
-    paths: [Path; 4],
+    paths: [Path; 5],
 }
 
 /// Checks each shape and keeps its event and paths.
@@ -65,7 +70,9 @@ impl Visit for Prepare {
             return;
         }
         shapes::check::<M>(name, &json);
-        let paths: [Path; 4] = [
+        // The model's own runs on the images as plain JSON, made once here.
+        let (_, images) = plain_images::<M>(&json);
+        let paths: [Path; 5] = [
             Box::new(|j| fast_path::<M>(j).len()),
             Box::new(|j| via_lambda_events::<M>(j).0.len()),
             Box::new(|j| usual_way::<M>(j).len()),
@@ -73,6 +80,7 @@ impl Visit for Prepare {
                 floor(j);
                 0
             }),
+            Box::new(move |_| models_own::<M>(&images).len()),
         ];
         self.shapes.push(Prepared { name, json, paths });
     }
@@ -97,7 +105,7 @@ fn main() {
 
     let rounds = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(21);
     let shapes = prepare.shapes;
-    let mut samples: Vec<[Vec<f64>; 4]> = shapes.iter().map(|_| Default::default()).collect();
+    let mut samples: Vec<[Vec<f64>; 5]> = shapes.iter().map(|_| Default::default()).collect();
     for _ in 0..rounds {
         for (shape, samples) in shapes.iter().zip(&mut samples) {
             for (path, samples) in shape.paths.iter().zip(samples.iter_mut()) {
@@ -118,11 +126,14 @@ fn main() {
     for (shape, samples) in shapes.iter().zip(samples) {
         let ms: Vec<f64> = samples.into_iter().map(median).collect();
         println!(
-            "\n{} ({:.1} MB): fast/floor {:.2}x, usual/fast {:.2}x",
+            "\n{} ({:.1} MB): fast/floor {:.2}x, usual/fast {:.2}x, model's own/floor {:.2}x, \
+             fast/model's own {:.2}x",
             shape.name,
             shape.json.len() as f64 / 1e6,
             ms[0] / ms[3],
-            ms[2] / ms[0]
+            ms[2] / ms[0],
+            ms[4] / ms[3],
+            ms[0] / ms[4]
         );
         println!("  {:<34} {:>9} {:>12} {:>10}", "path", "ms", "vs usual", "vs floor");
         for (name, m) in PATHS.iter().zip(&ms) {

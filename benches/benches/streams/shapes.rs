@@ -1,7 +1,9 @@
 //! The record shapes both stream benchmarks run, and the four ways each decodes an event: the
 //! one-pass fast path, ferrodyn-streams over an `aws_lambda_events` event, the usual way
 //! (`aws_lambda_events` then `serde_dynamo::from_item` per image), and the floor (`serde_json`
-//! into `IgnoredAny`, reading the text and building nothing).
+//! into `IgnoredAny`, reading the text and building nothing) — and, next to them, the model's
+//! own work: the same images as plain JSON deserialised by `serde_json`, which builds the models
+//! and nothing else.
 
 use std::fmt::Debug;
 
@@ -81,6 +83,28 @@ pub(crate) fn usual_way<M: Shape>(json: &[u8]) -> Vec<(String, Change<M>)> {
             (sequence_number, change)
         })
         .collect()
+}
+
+/// Every image of the event's records as plain JSON (`serde_json` of the model), in one JSON
+/// array, and how many there are: what the model's own work is measured on, without DynamoDB's
+/// type wrappers or the records' envelopes.
+pub(crate) fn plain_images<M: Shape>(json: &[u8]) -> (usize, Vec<u8>) {
+    let images: Vec<String> = fast_path::<M>(json)
+        .iter()
+        .filter_map(|d| match d {
+            Decoded::Record(r) => Some(r),
+            _ => None,
+        })
+        .flat_map(|r| [r.change().old_image(), r.change().new_image()])
+        .flatten()
+        .map(|m| serde_json::to_string(m).expect("the model serialises"))
+        .collect();
+    (images.len(), format!("[{}]", images.join(",")).into_bytes())
+}
+
+/// The model's own work: [`plain_images`]' array deserialised by `serde_json` into models — allocating and filling their strings, lists, maps and sets.
+pub(crate) fn models_own<M: Shape>(images: &[u8]) -> Vec<M> {
+    serde_json::from_slice(images).expect("the plain images parse")
 }
 
 pub(crate) fn floor(json: &[u8]) -> serde::de::IgnoredAny {
