@@ -64,6 +64,7 @@ impl Tag {
     }
 
     /// The tag DynamoDB JSON spells `tag`.
+    #[inline]
     pub fn parse(tag: &str) -> Option<Tag> {
         Some(match tag {
             "S" => Tag::S,

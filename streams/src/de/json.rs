@@ -48,6 +48,27 @@ fn close(r: &mut Reader<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The type of `{"<type>": …}`, read just after its `{`: `None` for `{}`, an error for a type
+/// DynamoDB does not have.
+#[inline(always)]
+pub(crate) fn type_key(r: &mut Reader<'_>) -> Result<Option<Tag>> {
+    // Most types are one letter and Lambda writes no whitespace: those skip the string reader.
+    if let Some(letter) = r.one_letter_key() {
+        return match letter {
+            b'S' => Ok(Some(Tag::S)),
+            b'N' => Ok(Some(Tag::N)),
+            b'M' => Ok(Some(Tag::M)),
+            b'L' => Ok(Some(Tag::L)),
+            b'B' => Ok(Some(Tag::B)),
+            _ => Err(malformed("unknown type")),
+        };
+    }
+    match r.next_key(true)? {
+        Some(tag) => Tag::parse(tag.as_str()).map(Some).ok_or_else(|| malformed("unknown type")),
+        None => Ok(None),
+    }
+}
+
 /// One DynamoDB-typed value (`{"<type>": <value>}`) at the reader.
 pub(crate) struct Attr<'a, 'de>(pub(crate) &'a mut Reader<'de>);
 
@@ -60,10 +81,7 @@ impl<'a, 'de> Source<'de> for Attr<'a, 'de> {
     fn take(self) -> Result<Value<'de, Self>> {
         let r = self.0;
         r.open(b'{', "a DynamoDB attribute value")?;
-        let tag = match r.next_key(true)? {
-            Some(tag) => Tag::parse(tag.as_str()).ok_or_else(|| malformed("unknown type"))?,
-            None => return Err(malformed("no type")),
-        };
+        let tag = type_key(r)?.ok_or_else(|| malformed("no type"))?;
         let value = match tag {
             Tag::S => Value::S(cow(string(r, "S is not a string")?)),
             Tag::N => Value::N(cow(string(r, "N is not a string")?)),
@@ -210,5 +228,43 @@ impl<'de> MapSource<'de> for Entries<'_, 'de> {
     #[inline]
     fn next_value(&mut self) -> Result<Attr<'_, 'de>> {
         Ok(Attr(&mut *self.r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{type_key, Reader, Tag};
+
+    /// The type key after the `{` of `text`, and the text left after it.
+    fn after_brace(text: &str) -> (Option<Option<Tag>>, String) {
+        let mut r = Reader::new(text);
+        r.open(b'{', "an object").expect("an object");
+        let tag = type_key(&mut r).ok();
+        (tag, r.rest().to_owned())
+    }
+
+    #[test]
+    fn type_keys_read_alike_with_and_without_the_one_letter_shortcut() {
+        for (text, tag, rest) in [
+            (r#"{"S":"x"}"#, Tag::S, r#""x"}"#),
+            (r#"{ "S" : "x"}"#, Tag::S, r#" "x"}"#),
+            (r#"{"\u0053":"x"}"#, Tag::S, r#""x"}"#),
+            (r#"{"N":"1"}"#, Tag::N, r#""1"}"#),
+            (r#"{"M":{}}"#, Tag::M, "{}}"),
+            (r#"{"L":[]}"#, Tag::L, "[]}"),
+            (r#"{"B":"AA=="}"#, Tag::B, r#""AA=="}"#),
+            (r#"{"SS":[]}"#, Tag::Ss, "[]}"),
+            (r#"{"BOOL":true}"#, Tag::Bool, "true}"),
+        ] {
+            assert_eq!(after_brace(text), (Some(Some(tag)), rest.to_owned()), "{text}");
+        }
+        assert_eq!(after_brace("{}").0, Some(None));
+        // A type DynamoDB does not have is an error, one letter or more.
+        assert_eq!(after_brace(r#"{"X":"x"}"#).0, None);
+        assert_eq!(after_brace(r#"{"s":"x"}"#).0, None);
+        assert_eq!(after_brace(r#"{"STR":"x"}"#).0, None);
+        // Not a one-letter key: left to the string reader, which rejects what is not JSON.
+        assert_eq!(after_brace(r#"{"\":"x"}"#).0, None);
+        assert_eq!(after_brace(r#"{"":"x"}"#).0, None);
     }
 }

@@ -108,6 +108,13 @@ impl<'de> Reader<'de> {
     #[inline(always)]
     pub(crate) fn peek(&mut self) -> Result<u8, Syntax> {
         let bytes = self.text.as_bytes();
+        // Lambda's events are compact: the next byte is seldom whitespace (every byte above
+        // the space is not).
+        if let Some(&b) = bytes.get(self.pos) {
+            if b > b' ' {
+                return Ok(b);
+            }
+        }
         while let Some(&b) = bytes.get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 return Ok(b);
@@ -185,6 +192,19 @@ impl<'de> Reader<'de> {
         let (start, end, escaped) = self.string_span()?;
         self.eat(b':', "`:`")?;
         self.span_str(start, end, escaped).map(Some)
+    }
+
+    /// Right after a `{`, with no whitespace: a one-letter ASCII key and its colon (`"S":`),
+    /// read, or `None` with nothing read for anything else, which [`Reader::next_key`] reads.
+    #[inline(always)]
+    pub(crate) fn one_letter_key(&mut self) -> Option<u8> {
+        match self.text.as_bytes().get(self.pos..self.pos + 4) {
+            Some(&[b'"', letter, b'"', b':']) if letter.is_ascii_graphic() && letter != b'\\' => {
+                self.pos += 4;
+                Some(letter)
+            }
+            _ => None,
+        }
     }
 
     /// After `[` (`first`) or an element: whether another element follows (else the closing `]`

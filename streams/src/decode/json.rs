@@ -399,10 +399,7 @@ fn key_value(
         return Err(malformed("not a key value"));
     }
     r.open(b'{', "an object")?;
-    let tag = match r.next_key(true)? {
-        Some(tag) => Tag::parse(tag.as_str()),
-        None => None,
-    };
+    let tag = json::type_key(r).ok().flatten();
     if r.peek()? != b'"' {
         return Err(malformed("not a key value"));
     }
