@@ -105,11 +105,16 @@ impl Function {
     /// Its environment beyond credentials, region and endpoint: the bootstraps' model table
     /// `coldstart` is `tables.coldstart`; the examples' `shop` is `tables.shop`, their
     /// idempotency records going to `tables.coldstart` (its partition key is `id`, a string, as
-    /// Powertools' layout needs).
+    /// Powertools' layout needs), and their logs JSON lines, as template.yaml's `LoggingConfig`
+    /// has Lambda set `AWS_LAMBDA_LOG_FORMAT`.
     pub fn env(self, tables: &Tables) -> Vec<(String, String)> {
         let var = |name: &str, value: &str| (name.to_owned(), value.to_owned());
         if self.shipped() {
-            vec![var("TABLE_NAME", &tables.shop), var("IDEMPOTENCY_TABLE", &tables.coldstart)]
+            vec![
+                var("TABLE_NAME", &tables.shop),
+                var("IDEMPOTENCY_TABLE", &tables.coldstart),
+                var("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ]
         } else {
             vec![var("TABLE_NAME", &tables.coldstart)]
         }

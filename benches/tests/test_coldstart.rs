@@ -330,3 +330,17 @@ fn proxy_terminates_tls_for_a_client_trusting_the_test_ca() -> Result<(), Box<dy
         Ok(())
     })
 }
+
+#[test]
+fn the_shipped_functions_log_as_the_template_deploys_them() {
+    // template.yaml's Globals give every function `LoggingConfig.LogFormat: JSON`, which Lambda
+    // passes on as AWS_LAMBDA_LOG_FORMAT.
+    let template = include_str!("../../template.yaml");
+    assert!(template.contains("LoggingConfig:\n      # ") && template.contains("LogFormat: JSON"));
+    let tables = functions::Tables { coldstart: "c".into(), shop: "s".into() };
+    for function in Function::ALL {
+        let env = function.env(&tables);
+        let json = env.iter().any(|(k, v)| k == "AWS_LAMBDA_LOG_FORMAT" && v == "JSON");
+        assert_eq!(json, function.shipped(), "{}", function.name());
+    }
+}
