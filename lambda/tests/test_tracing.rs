@@ -159,3 +159,108 @@ async fn unknown_values_fall_back_without_failing() {
     let lines = invoke(&[("RUST_LOG", "warn,=x=y=z")]).await;
     assert_eq!(lines.len(), 2, "{lines:#?}");
 }
+
+/// Logs at every level under targets quiet and not, inside lambda_runtime's invocation span, as
+/// [`invoke`] does through the runtime's layer.
+macro_rules! log_everywhere {
+    ($($target:literal),* $(,)?) => {{
+        $(
+            tracing::error!(target: $target, "error line");
+            tracing::warn!(target: $target, "warn line");
+            tracing::info!(target: $target, "info line");
+            tracing::debug!(target: $target, "debug line");
+            tracing::trace!(target: $target, "trace line");
+        )*
+    }};
+}
+
+fn lines_everywhere(vars: &[(&str, &str)]) -> Vec<String> {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber =
+        TracingConfig::from_vars(vars.iter().copied()).subscriber(move || writer.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!(
+            target: "lambda_runtime::layers::trace",
+            "Lambda runtime invoke",
+            requestId = REQUEST_ID
+        );
+        let _entered = span.enter();
+        log_everywhere!(
+            "orders_api",
+            "orders_api::routes",
+            "aws_smithy_runtime",
+            "aws_smithy_runtime::client::orchestrator",
+            "aws_lambda_events",
+            "awsx",
+            "lambda_runtime",
+            "lambda_runtime::layers::api_response",
+            "lambda_runtime::layers::trace",
+            "lambda_runtime_api_client",
+            "hyper_util::client",
+            "rustls",
+        );
+    });
+    // JSON lines without their time, which differs from run to run.
+    let untimed = |line: &str| match line.strip_prefix("{\"timestamp\":\"") {
+        Some(rest) => rest.split_once("\",").map_or(line.to_owned(), |(_, rest)| rest.to_owned()),
+        None => line.to_owned(),
+    };
+    let bytes = buffer.0.lock().expect("buffer").clone();
+    String::from_utf8(bytes).expect("utf-8").lines().map(untimed).collect()
+}
+
+#[test]
+fn the_target_filter_and_the_env_filter_let_the_same_lines_through() {
+    // Without span or field directives the subscriber filters with one `Targets`; a directive
+    // on a span that never occurs adds nothing, but puts the env filter and the quiet targets
+    // in its place. Both must agree on every target and level.
+    let rust_logs = [
+        None,
+        Some("trace"),
+        Some("debug"),
+        Some("off"),
+        Some("warn,aws_smithy_runtime=trace"),
+        Some("aws=trace"),
+        Some("trace,lambda_runtime=trace"),
+        Some("lambda_runtime::layers=debug"),
+        Some("orders_api=debug,hyper_util=off"),
+        Some("info,lambda_runtime::layers::trace=off"),
+        Some("rustls"),
+        Some("error,aws_smithy_runtime=debug,aws_smithy_runtime::client=trace"),
+        Some("orders_api=trace,orders_api=warn"),
+        Some("warn,=x=y=z,orders_api::routes=trace"),
+    ];
+    let levels = [None, Some("TRACE"), Some("DEBUG"), Some("INFO"), Some("WARN"), Some("FATAL")];
+    let mut outputs = std::collections::BTreeSet::new();
+    for format in ["Text", "JSON"] {
+        for level in levels {
+            for rust_log in rust_logs {
+                let mut vars = vec![("AWS_LAMBDA_LOG_FORMAT", format)];
+                vars.extend(level.map(|l| ("AWS_LAMBDA_LOG_LEVEL", l)));
+                let by_target = {
+                    let mut vars = vars.clone();
+                    vars.extend(rust_log.map(|r| ("RUST_LOG", r)));
+                    lines_everywhere(&vars)
+                };
+                let with_span = format!("{},[no span of this name]=trace", rust_log.unwrap_or(""));
+                vars.push(("RUST_LOG", &with_span));
+                let by_env_filter = lines_everywhere(&vars);
+                assert_eq!(by_target, by_env_filter, "{format} {level:?} {rust_log:?}");
+                // Every line carries the request id, unless a directive turned its span off.
+                let span_on = !rust_log.is_some_and(|r| r.contains("layers::trace=off"));
+                assert!(
+                    by_target.iter().all(|l| l.contains(REQUEST_ID) == span_on),
+                    "{by_target:#?}"
+                );
+                outputs.insert(by_target);
+            }
+        }
+    }
+    // The matrix tells the filters apart: settings that differ give different lines.
+    assert!(outputs.len() > 40, "{} distinct outputs", outputs.len());
+    let aws = lines_everywhere(&[("RUST_LOG", "aws=trace")]);
+    assert!(aws.iter().any(|l| l.contains("awsx: trace line")), "{aws:#?}");
+    assert!(aws.iter().all(|l| !l.contains("aws_smithy_runtime: info line")), "{aws:#?}");
+    assert!(aws.iter().any(|l| l.contains("aws_smithy_runtime: warn line")), "{aws:#?}");
+}
