@@ -11,8 +11,7 @@ use std::str::FromStr;
 use tracing::Subscriber;
 use tracing_subscriber::filter::{Directive, EnvFilter, LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::layer::{Layer, SubscriberExt};
-use tracing_subscriber::Registry;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Lambda's advanced logging controls: `JSON` or `Text`.
 pub const LOG_FORMAT: &str = "AWS_LAMBDA_LOG_FORMAT";
@@ -94,9 +93,6 @@ pub struct TracingConfig {
     directives: Vec<String>,
     /// The targets `RUST_LOG`'s directives name, which the quiet list no longer holds back.
     named: Vec<String>,
-    /// `RUST_LOG`'s directives as target and level when none of them names a span or a field:
-    /// then one [`Targets`] filter does all the filtering, and no env filter is built.
-    by_target: Option<Vec<(String, LevelFilter)>>,
     ignored: Vec<&'static str>,
 }
 
@@ -150,7 +146,6 @@ impl TracingConfig {
         // only way to open a quiet target when Lambda sets the level); its bare level does not.
         let mut directives = Vec::new();
         let mut named = Vec::new();
-        let mut by_target = Some(Vec::new());
         let mut rust_log_level = None;
         let mut bad = false;
         for piece in rust_log.unwrap_or("").split(',').map(str::trim) {
@@ -163,10 +158,6 @@ impl TracingConfig {
                 let target = piece.split(['[', '=']).next().unwrap_or("").trim();
                 if !target.is_empty() {
                     named.push(target.to_owned());
-                }
-                match (&mut by_target, target_directive(piece)) {
-                    (Some(pairs), Some(pair)) => pairs.push(pair),
-                    _ => by_target = None,
                 }
                 directives.push(piece.to_owned());
             } else {
@@ -183,7 +174,7 @@ impl TracingConfig {
             }),
             None => rust_log_level.unwrap_or(LevelFilter::INFO),
         };
-        TracingConfig { format, level, directives, named, by_target, ignored }
+        TracingConfig { format, level, directives, named, ignored }
     }
 
     /// The line format.
@@ -232,49 +223,26 @@ impl TracingConfig {
         targets
     }
 
-    /// The whole filter as one [`Targets`], when no directive names a span or a field: the
-    /// level, the quiet targets, the invocation span, then `RUST_LOG`'s directives, as in
-    /// [`filter`](Self::filter). Targets match by prefix and the longest wins, as the env
-    /// filter's target directives do, so a directive naming a quiet target replaces its
-    /// entry and one naming a prefix of it (`aws=trace`) loses to it.
-    fn by_target(&self, directives: &[(String, LevelFilter)]) -> Targets {
-        let quiet = self.level.min(LevelFilter::WARN);
-        Targets::new()
-            .with_default(self.level)
-            .with_targets(QUIET_TARGETS.iter().map(|target| (*target, quiet)))
-            .with_target(INVOKE_SPAN_TARGET, LevelFilter::INFO)
-            .with_targets(directives.iter().cloned())
-    }
-
     /// A subscriber writing to `writer` (stdout in [`init_tracing`]; a buffer in tests).
-    ///
-    /// Without span or field directives in `RUST_LOG` it filters with one [`Targets`], which
-    /// agrees with [`filter`](Self::filter) on every target and level and costs no env filter at
-    /// start-up (its per-callsite and per-span state, its directive matching); with them, with
-    /// the env filter and the quiet targets as a second filter.
     pub fn subscriber<W>(&self, writer: W) -> Box<dyn Subscriber + Send + Sync>
     where
         W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
     {
-        let lines = match self.format {
+        let builder = tracing_subscriber::fmt().with_writer(writer).with_env_filter(self.filter());
+        let quiet = self.quiet_targets();
+        match self.format {
             // CloudWatch stamps text lines itself; JSON lines carry their own time, as Lambda's
             // own JSON lines do.
-            LogFormat::Text => {
-                tracing_subscriber::fmt::layer().with_writer(writer).without_time().boxed()
-            }
-            LogFormat::Json => tracing_subscriber::fmt::layer()
-                .with_writer(writer)
-                .json()
-                .flatten_event(true)
-                .with_current_span(false)
-                .with_span_list(true)
-                .boxed(),
-        };
-        let lines: Box<dyn Layer<Registry> + Send + Sync> = lines;
-        let registry = tracing_subscriber::registry().with(lines);
-        match &self.by_target {
-            Some(directives) => Box::new(registry.with(self.by_target(directives))),
-            None => Box::new(registry.with(self.filter()).with(self.quiet_targets())),
+            LogFormat::Text => Box::new(builder.without_time().finish().with(quiet)),
+            LogFormat::Json => Box::new(
+                builder
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false)
+                    .with_span_list(true)
+                    .finish()
+                    .with(quiet),
+            ),
         }
     }
 
@@ -289,19 +257,6 @@ impl TracingConfig {
             }
         }
         installed
-    }
-}
-
-/// A `RUST_LOG` directive as the target and level a [`Targets`] filter takes, when it names
-/// neither a span nor a field (`aws_smithy_runtime=trace`, `orders_api`).
-fn target_directive(piece: &str) -> Option<(String, LevelFilter)> {
-    if piece.contains(['[', '{']) {
-        return None;
-    }
-    let mut pairs = Targets::from_str(piece).ok()?.into_iter();
-    match (pairs.next(), pairs.next()) {
-        (Some(pair), None) => Some(pair),
-        _ => None,
     }
 }
 
