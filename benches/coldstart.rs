@@ -87,6 +87,11 @@ pub struct Sample {
     pub cpu_total: Duration,
     /// Peak resident set size (`VmHWM`) in KiB, after both invocations.
     pub peak_rss_kb: u64,
+    /// Resident file-backed pages (`RssFile`: binary, shared libraries) in KiB, after both
+    /// invocations.
+    pub file_rss_kb: u64,
+    /// Resident anonymous pages (`RssAnon`: heap, stacks) in KiB, after both invocations.
+    pub anon_rss_kb: u64,
 }
 
 /// A quantity the report shows, read from each [`Sample`].
@@ -104,17 +109,23 @@ pub enum Metric {
     CpuTotal,
     /// [`Sample::peak_rss_kb`], MiB.
     PeakRss,
+    /// [`Sample::file_rss_kb`], MiB.
+    FileRss,
+    /// [`Sample::anon_rss_kb`], MiB.
+    AnonRss,
 }
 
 impl Metric {
     /// In the order of the report.
-    pub const ALL: [Metric; 6] = [
+    pub const ALL: [Metric; 8] = [
         Metric::Init,
         Metric::ColdResponse,
         Metric::CpuFirstResponse,
         Metric::Warm,
         Metric::CpuTotal,
         Metric::PeakRss,
+        Metric::FileRss,
+        Metric::AnonRss,
     ];
 
     /// The JSON key.
@@ -126,6 +137,8 @@ impl Metric {
             Metric::Warm => "warm_invocation_ms",
             Metric::CpuTotal => "cpu_total_ms",
             Metric::PeakRss => "peak_rss_mib",
+            Metric::FileRss => "file_rss_mib",
+            Metric::AnonRss => "anon_rss_mib",
         }
     }
 
@@ -138,13 +151,15 @@ impl Metric {
             Metric::Warm => "warm invocation",
             Metric::CpuTotal => "CPU time, both invocations",
             Metric::PeakRss => "peak RSS",
+            Metric::FileRss => "… of it at the end: file pages (binary, libraries)",
+            Metric::AnonRss => "… of it at the end: anonymous (heap, stacks)",
         }
     }
 
     /// The unit of [`value`](Self::value).
     pub fn unit(self) -> &'static str {
         match self {
-            Metric::PeakRss => "MiB",
+            Metric::PeakRss | Metric::FileRss | Metric::AnonRss => "MiB",
             _ => "ms",
         }
     }
@@ -160,6 +175,8 @@ impl Metric {
             Metric::CpuTotal => ms(sample.cpu_total),
             // Exact in f64 for any realistic size.
             Metric::PeakRss => sample.peak_rss_kb as f64 / 1024.0,
+            Metric::FileRss => sample.file_rss_kb as f64 / 1024.0,
+            Metric::AnonRss => sample.anon_rss_kb as f64 / 1024.0,
         }
     }
 }

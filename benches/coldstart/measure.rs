@@ -1,5 +1,5 @@
 //! Measuring one cold start: the bootstrap runs under the local Runtime API and is read from
-//! `/proc` while alive (CPU time of all its threads, peak resident memory) and from
+//! `/proc` while alive (CPU time of all its threads, peak and resident memory) and from
 //! `getrusage(RUSAGE_CHILDREN)` once reaped.
 
 use std::path::Path;
@@ -37,7 +37,7 @@ pub fn cold_start(
     invoke(&function, events[1], expect, INVOKE_TIMEOUT)
         .map_err(|e| format!("warm invocation: {e}"))?;
     let warm = warm_started.elapsed();
-    let peak_rss_kb = peak_rss_kb(pid)?;
+    let memory = memory_kb(pid)?;
     function.kill()?;
     let cpu_total = children_cpu()?.saturating_sub(children_before);
 
@@ -53,7 +53,9 @@ pub fn cold_start(
         warm,
         cpu_first_response: cpu_first,
         cpu_total,
-        peak_rss_kb,
+        peak_rss_kb: memory.peak,
+        file_rss_kb: memory.file,
+        anon_rss_kb: memory.anon,
     })
 }
 
@@ -95,7 +97,7 @@ pub fn batch(
     let pid = function.pid();
     invoke(&function, event, expect, timeout)?;
     let cpu = threads_cpu(pid)?;
-    let peak_rss_kb = peak_rss_kb(pid)?;
+    let peak_rss_kb = memory_kb(pid)?.peak;
     function.kill()?;
     let timings = function.timings();
     let (Some(spawned), Some(response)) = (timings.spawned, timings.first_response) else {
@@ -140,22 +142,37 @@ pub fn parse_schedstat(line: &str) -> Option<u64> {
     line.split_whitespace().next()?.parse().ok()
 }
 
-/// The peak resident set size of `pid` in KiB (`VmHWM`).
-///
-/// # Errors
-/// `/proc` could not be read or has no `VmHWM`.
-pub fn peak_rss_kb(pid: u32) -> Result<u64, BoxError> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    parse_vm_hwm(&status).ok_or_else(|| "no VmHWM in /proc/<pid>/status".into())
+/// A process's memory from `/proc/<pid>/status`, in KiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Memory {
+    /// Peak resident set size (`VmHWM`).
+    pub peak: u64,
+    /// Resident pages mapped from files (`RssFile`): the binary's and the shared libraries' code
+    /// and read-only data, which the kernel maps around each page faulted in.
+    pub file: u64,
+    /// Resident anonymous pages (`RssAnon`): heap, stacks, relocated data.
+    pub anon: u64,
 }
 
-/// The `VmHWM` field of a `/proc/<pid>/status` text, in KiB.
-pub fn parse_vm_hwm(status: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kb| kb.parse().ok())
+/// The [`Memory`] of `pid`.
+///
+/// # Errors
+/// `/proc` could not be read or lacks one of the fields.
+pub fn memory_kb(pid: u32) -> Result<Memory, BoxError> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    parse_memory(&status).ok_or_else(|| "no VmHWM, RssFile or RssAnon in /proc/<pid>/status".into())
+}
+
+/// The [`Memory`] fields of a `/proc/<pid>/status` text.
+pub fn parse_memory(status: &str) -> Option<Memory> {
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kb| kb.parse().ok())
+    };
+    Some(Memory { peak: field("VmHWM")?, file: field("RssFile")?, anon: field("RssAnon")? })
 }
 
 /// User + system CPU time of every reaped child of this process.

@@ -24,6 +24,8 @@ fn sample(cold_ms: u64, cpu_ms: u64, rss_kb: u64) -> Sample {
         cpu_first_response: Duration::from_millis(cpu_ms),
         cpu_total: Duration::from_millis(cpu_ms + 1),
         peak_rss_kb: rss_kb,
+        file_rss_kb: rss_kb * 3 / 4,
+        anon_rss_kb: rss_kb / 4,
     }
 }
 
@@ -133,6 +135,8 @@ fn json_holds_medians_ratios_and_every_sample() {
     assert_eq!(https["functions"][1]["function"], "baseline");
     assert_eq!(https["functions"][1]["median"]["cold_response_ms"], 100.0);
     assert_eq!(https["functions"][1]["median"]["peak_rss_mib"], 40.0);
+    assert_eq!(https["functions"][1]["median"]["file_rss_mib"], 30.0);
+    assert_eq!(https["functions"][1]["median"]["anon_rss_mib"], 10.0);
     assert_eq!(https["functions"][2]["samples"].as_array().map(Vec::len), Some(3));
     assert_eq!(https["ratios"]["ferrodyn/baseline"]["cpu_to_first_response_ms"], 0.3);
     assert_eq!(https["ratios"]["ferrodyn/floor"]["cold_response_ms"], 3.75);
@@ -170,6 +174,10 @@ fn table_shows_medians_ratios_and_goals() {
         table.contains(
             "| size, stripped | 1.0 MiB | 9.5 MiB | 8.6 MiB | – | – | – | 0.90× | 9.00× | – | – |"
         ),
+        "{table}"
+    );
+    assert!(
+        table.contains("| … of it at the end: file pages (binary, libraries) | 7.5 MiB | 30.0 MiB | 15.0 MiB | – | 22.5 MiB | – | 0.50× | 2.00× | 0.75× | 1.50× |"),
         "{table}"
     );
     assert!(
@@ -269,14 +277,16 @@ fn proc_readers_measure_this_process() {
     let pid = std::process::id();
     let cpu = measure::threads_cpu(pid).map_err(|e| e.to_string());
     assert!(cpu.is_ok_and(|cpu| cpu > Duration::ZERO));
-    let rss = measure::peak_rss_kb(pid).map_err(|e| e.to_string());
-    assert!(rss.is_ok_and(|kb| kb > 0));
+    let memory = measure::memory_kb(pid).map_err(|e| e.to_string());
+    assert!(memory.is_ok_and(|m| m.peak > 0 && m.file > 0 && m.anon > 0 && m.file < m.peak));
     assert_eq!(measure::parse_schedstat("123456 789 10\n"), Some(123456));
+    let status = "Name:\tx\nVmHWM:\t   12345 kB\nVmRSS:\t 1 kB\nRssAnon:\t  300 kB\n\
+                  RssFile:\t 900 kB\nRssShmem:\t 0 kB\n";
     assert_eq!(
-        measure::parse_vm_hwm("Name:\tx\nVmHWM:\t   12345 kB\nVmRSS:\t 1 kB\n"),
-        Some(12345)
+        measure::parse_memory(status),
+        Some(measure::Memory { peak: 12345, file: 900, anon: 300 })
     );
-    assert_eq!(measure::parse_vm_hwm("Name:\tx\n"), None);
+    assert_eq!(measure::parse_memory("Name:\tx\nVmHWM:\t 1 kB\n"), None);
 }
 
 #[test]
