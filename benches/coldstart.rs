@@ -167,16 +167,17 @@ impl Metric {
     /// This metric of `sample`, in [`unit`](Self::unit).
     pub fn value(self, sample: &Sample) -> f64 {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        // Exact in f64 for any realistic size.
+        let mib = |kb: u64| kb as f64 / 1024.0;
         match self {
             Metric::Init => ms(sample.init),
             Metric::ColdResponse => ms(sample.cold_response),
             Metric::CpuFirstResponse => ms(sample.cpu_first_response),
             Metric::Warm => ms(sample.warm),
             Metric::CpuTotal => ms(sample.cpu_total),
-            // Exact in f64 for any realistic size.
-            Metric::PeakRss => sample.peak_rss_kb as f64 / 1024.0,
-            Metric::FileRss => sample.file_rss_kb as f64 / 1024.0,
-            Metric::AnonRss => sample.anon_rss_kb as f64 / 1024.0,
+            Metric::PeakRss => mib(sample.peak_rss_kb),
+            Metric::FileRss => mib(sample.file_rss_kb),
+            Metric::AnonRss => mib(sample.anon_rss_kb),
         }
     }
 }

@@ -101,7 +101,7 @@ fn line_end(pem: &[u8], at: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::certificates;
+    use super::{certificates, full_line};
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
 
@@ -172,6 +172,28 @@ mod tests {
             read += 1;
         }
         assert!(read > 0, "this machine has a system bundle at a known path");
+    }
+
+    #[test]
+    fn only_a_whole_64_character_line_takes_the_shortcut() {
+        // The layouts above decode alike either way (the forgiving decoder mends a wrong join),
+        // so the shortcut's own answer is checked here.
+        let line = "A".repeat(64);
+        assert_eq!(full_line(format!("{line}\nB").as_bytes(), 0), Some(line.as_bytes()));
+        assert_eq!(full_line(format!("x{line}\n").as_bytes(), 1), Some(line.as_bytes()));
+        for not_whole in [
+            format!("{line}\r\n"),
+            format!("{line}"),
+            format!("{}\n{}\n", "A".repeat(12), "A".repeat(51)),
+            format!("{} \n", "A".repeat(63)),
+            format!("{}\t{}\n", "A".repeat(30), "A".repeat(33)),
+            format!("{}\u{1}{}\n", "A".repeat(40), "A".repeat(23)),
+        ] {
+            assert_eq!(full_line(not_whole.as_bytes(), 0), None, "{not_whole:?}");
+        }
+        // Bytes above 0x7f are not whitespace: the line is copied and left to the decoder.
+        let high = format!("{}é{}\n", "A".repeat(31), "A".repeat(31));
+        assert_eq!(full_line(high.as_bytes(), 0).map(<[u8]>::len), Some(64));
     }
 
     #[test]
