@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(full_line(format!("x{line}\n").as_bytes(), 1), Some(line.as_bytes()));
         for not_whole in [
             format!("{line}\r\n"),
-            format!("{line}"),
+            line.clone(),
             format!("{}\n{}\n", "A".repeat(12), "A".repeat(51)),
             format!("{} \n", "A".repeat(63)),
             format!("{}\t{}\n", "A".repeat(30), "A".repeat(33)),
